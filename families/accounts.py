@@ -1,0 +1,102 @@
+"""django-allauth integration: mobile numbers stored on ``Profile``, a full name at sign-up."""
+
+from __future__ import annotations
+
+import re
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import Profile
+from .sms import send_sms
+
+_CN_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+
+
+def normalize_phone(raw: str) -> str:
+    """A mobile number as stored: E.164. Chinese numbers may be typed without +86.
+
+    Raises ``ValidationError`` with a message residents understand.
+    """
+    value = re.sub(r"[\s\-()]", "", raw or "")
+    match = _CN_MOBILE.match(value)
+    if match:
+        return "+86" + match.group(1)
+    if _E164.match(value):
+        return value
+    raise ValidationError(
+        _("Enter an 11-digit mobile number such as 13812345678 (or +country code and number)."),
+        code="invalid_phone",
+    )
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
+        )
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalize_phone(value) if value else value
+
+
+class SignupExtraForm(forms.Form):
+    """Added to allauth's sign-up form: the person's name, as one field."""
+
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=50, help_text=_("As your neighbours know you, e.g. 王秀英.")
+    )
+
+    def signup(self, request, user) -> None:
+        profile, _created = Profile.objects.get_or_create(user=user)
+        profile.full_name = self.cleaned_data["full_name"].strip()
+        profile.save(update_fields=["full_name"])
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs):
+        return PhoneField(**kwargs)
+
+    def clean_phone(self, phone: str) -> str:
+        return normalize_phone(phone)
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        profile, _created = Profile.objects.get_or_create(user=user)
+        profile.phone = normalize_phone(phone)
+        profile.phone_verified = verified
+        profile.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user) -> tuple[str, bool] | None:
+        profile = Profile.objects.filter(user=user).first()
+        if profile is None or not profile.phone:
+            return None
+        return profile.phone, profile.phone_verified
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        Profile.objects.filter(user=user, phone=normalize_phone(phone)).update(phone_verified=True)
+
+    def get_user_by_phone(self, phone: str):
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError:
+            return None
+        profile = Profile.objects.select_related("user").filter(phone=phone).first()
+        return profile.user if profile else None
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        send_sms(phone, gettext("Community Honours verification code: %(code)s") % {"code": code})
+
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        send_sms(phone, gettext("Someone asked for a code for this number, but it has no account with us."))
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        send_sms(phone, gettext("Someone tried to sign up with this number, which already has an account."))

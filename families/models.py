@@ -1,0 +1,227 @@
+"""The register: grids, buildings, households, residents, account profiles and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Eight characters without look-alikes (no 0/O, 1/I/L), easy to read aloud and type.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalize_join_code(raw: str) -> str:
+    """What a resident typed, as stored: upper case, without spaces or dashes."""
+    return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
+
+
+class Grid(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    worker_name = models.CharField(_("grid worker"), max_length=50, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("grid"))
+    name = models.CharField(_("name"), max_length=80, unique=True, help_text=_("For example 幸福里3号楼."))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    ethos = models.TextField(_("building ethos"), max_length=500, blank=True)
+    ethos_updated_at = models.DateTimeField(_("ethos updated"), null=True, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["grid__sort_order", "sort_order", "name"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("building")
+    )
+    door_label = models.CharField(_("door"), max_length=40, help_text=_("For example 3单元502. Never shown in public."))
+    display_name = models.CharField(_("display name"), max_length=40, help_text=_("For example 王家."))
+    head_name = models.CharField(_("head of household"), max_length=50, blank=True)
+    join_code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    join_code_rotated_at = models.DateTimeField(_("join code issued"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["building__name", "door_label"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "door_label"], name="household_unique_door_per_building"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building.name} {self.display_name}"
+
+    @property
+    def public_name(self) -> str:
+        """What public pages may show: the display name and the building, never the door."""
+        return f"{self.building.name} · {self.display_name}"
+
+
+class ResidentQuerySet(models.QuerySet):
+    def verified(self) -> ResidentQuerySet:
+        return self.filter(status=Resident.Status.VERIFIED)
+
+    def pending(self) -> ResidentQuerySet:
+        return self.filter(status=Resident.Status.PENDING)
+
+
+class Resident(models.Model):
+    """A person in the register, with or without an account.
+
+    A user is a verified resident when a row links them to a household with
+    status ``verified``; at most one such live row exists per user.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        VERIFIED = "verified", _("Verified")
+        REMOVED = "removed", _("Removed")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
+    )
+    full_name = models.CharField(_("full name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("Kept private."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="residencies",
+        verbose_name=_("account"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VERIFIED)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["household", "full_name"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            # One live membership per account: a user belongs to one household at a time.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(user__isnull=False) & ~Q(status="removed"),
+                name="resident_one_live_membership_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "status"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+
+class Profile(models.Model):
+    """What an account knows about its person beyond Django's ``User``.
+
+    A full name is one field: Chinese names do not split into first and last.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile number"), max_length=20, null=True, blank=True, unique=True)
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
+    show_name_publicly = models.BooleanField(
+        _("show my name in public"),
+        default=False,
+        help_text=_("On the honour board, leaderboards and the motto wall. You can withdraw this at any time."),
+    )
+    show_name_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.full_name or str(self.user)
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEntryManager(models.Manager.from_queryset(AuditEntryQuerySet)):
+    def log(self, *, actor, action: str, target: models.Model | None = None, details: dict | None = None):
+        """Append one line to the audit log: who did what to which object, and when."""
+        return self.create(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_name=(actor.get_username() if actor is not None and actor.is_authenticated else ""),
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_repr=str(target)[:200] if target is not None else "",
+            details=details or {},
+        )
+
+    log.alters_data = True
+
+
+class AuditEntry(models.Model):
+    """One organizer action, kept for good: nobody can edit or delete it."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("who")
+    )
+    actor_name = models.CharField(_("who"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.CharField(_("object type"), max_length=60, blank=True)
+    target_id = models.CharField(_("object id"), max_length=40, blank=True)
+    target_repr = models.CharField(_("object"), max_length=200, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = AuditEntryManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

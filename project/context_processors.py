@@ -1,0 +1,27 @@
+"""Values every template needs: the reader's display preferences and the site name."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+TEXT_SIZE_COOKIE = "text_size"
+TEXT_SIZES = ("normal", "large", "xlarge")
+
+
+def text_size(request: HttpRequest) -> str:
+    value = request.COOKIES.get(TEXT_SIZE_COOKIE, "normal")
+    return value if value in TEXT_SIZES else "normal"
+
+
+def site(request: HttpRequest) -> dict:
+    from families.access import is_organizer, verified_membership
+
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "text_size": text_size(request),
+        "community_name": settings.COMMUNITY_NAME,
+        "user_is_organizer": signed_in and is_organizer(user),
+        "user_membership": verified_membership(user) if signed_in else None,
+    }

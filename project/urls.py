@@ -1,0 +1,33 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+# The admin login goes through allauth's login, so its rate limits apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "社区荣誉与志愿积分 · Community Honours"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("prefs/text-size/", views.set_text_size, name="set_text_size"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("organize/", views.organize, name="organize"),
+    path("admin/", admin.site.urls),
+    path("", include("families.urls")),
+    path("", include("awards.urls")),
+    path("", include("activities.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "project.views.bad_request"
+handler403 = "project.views.permission_denied"
+handler404 = "project.views.page_not_found"
+handler500 = "project.views.server_error"

@@ -1,0 +1,71 @@
+"""Site-wide pages: home, health, display preferences, the organizer area's front door, errors."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from families.access import organizer_required
+
+from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
+from .panels import home_panels, organizer_panels
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"panels": home_panels(request)})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def set_text_size(request: HttpRequest) -> HttpResponse:
+    """Remember the reader's text size in a cookie (no account needed, no JavaScript)."""
+    size = request.POST.get("size", "normal")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if size in TEXT_SIZES:
+        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+    return response
+
+
+@organizer_required
+def organize(request: HttpRequest) -> HttpResponse:
+    return render(request, "organize.html", {"panels": organizer_panels(request)})
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors: the database may be what failed.
+    from django.template.loader import get_template
+
+    return HttpResponse(get_template("500.html").render({}), status=500)

@@ -1,0 +1,170 @@
+"""The cast every test can use, and the switches for browser and PostgreSQL-only tests.
+
+The cast: ``organizer``; ``resident`` and ``neighbour`` (verified members of two
+different households in the same building); ``housemate`` (same household as
+``resident``); ``newcomer`` (signed up, not verified); and anonymous visitors.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from families.services import make_organizer
+
+from .factories import PASSWORD, BuildingFactory, HouseholdFactory, UserFactory, verified_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_BROWSER and not CHROMIUM:
+        raise pytest.UsageError("REQUIRE_BROWSER=1 but no Chromium was found (apt-get install chromium).")
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM:
+        return
+    skip = pytest.mark.skip(reason="browser tests need Chromium (apt-get install chromium); not found on this machine")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def postgres(db):
+    """Skip unless the tests run against PostgreSQL (SQLite serialises writers and hides races)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("race tests need PostgreSQL: run with DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def building(db):
+    return BuildingFactory()
+
+
+@pytest.fixture
+def household(building):
+    return HouseholdFactory(building=building)
+
+
+@pytest.fixture
+def other_household(building):
+    return HouseholdFactory(building=building)
+
+
+@pytest.fixture
+def resident(household):
+    return verified_user(household, username="resident")
+
+
+@pytest.fixture
+def housemate(household):
+    return verified_user(household, username="housemate")
+
+
+@pytest.fixture
+def neighbour(other_household):
+    return verified_user(other_household, username="neighbour")
+
+
+@pytest.fixture
+def newcomer(db):
+    return UserFactory(username="newcomer")
+
+
+@pytest.fixture
+def organizer(db):
+    user = UserFactory(username="organizer")
+    make_organizer(user=user)
+    return user
+
+
+def _client_for(user) -> Client:
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def resident_client(resident):
+    return _client_for(resident)
+
+
+@pytest.fixture
+def neighbour_client(neighbour):
+    return _client_for(neighbour)
+
+
+@pytest.fixture
+def newcomer_client(newcomer):
+    return _client_for(newcomer)
+
+
+@pytest.fixture
+def organizer_client(organizer):
+    return _client_for(organizer)
+
+
+@pytest.fixture
+def csrf_client():
+    """A client that enforces CSRF like a browser does."""
+    return Client(enforce_csrf_checks=True)
+
+
+# --- Playwright driving Debian's Chromium (no `playwright install`) ------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A phone-sized screen in Chinese is the common case; TV-mode tests override it.
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def login(live_server):
+    """Log a Playwright page in through the real login form."""
+
+    def _login(page, username: str, password: str = PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.locator("input[name=login]").fill(username)
+        page.locator("input[name=password]").fill(password)
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_load_state()
+
+    return _login
