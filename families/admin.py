@@ -34,7 +34,7 @@ class ResidentAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "full_name", "phone_verified", "show_name_publicly"]
+    list_display = ["user", "full_name", "phone_verified"]
     search_fields = ["full_name", "user__username"]
     raw_id_fields = ["user"]
 

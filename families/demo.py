@@ -126,6 +126,8 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                     door_label=door_label,
                     display_name=f"{surname}家",
                     head_name=surname + rng.choice(GIVEN),
+                    show_publicly=rng.random() < 0.8,
+                    show_publicly_changed_at=timezone.now(),
                 )
             )
     for start in range(0, len(new_households), 1000):
@@ -173,13 +175,8 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                 continue
             person = household.residents.filter(user__isnull=True).order_by("pk").first()
             person.user = user
-            person.save(update_fields=["user"])
-            Profile.objects.get_or_create(
-                user=user,
-                defaults={
-                    "full_name": person.full_name,
-                    "show_name_publicly": number % 3 != 0,
-                    "show_name_changed_at": now,
-                },
-            )
+            person.show_name_publicly = number % 3 != 0
+            person.show_name_changed_at = now
+            person.save(update_fields=["user", "show_name_publicly", "show_name_changed_at"])
+            Profile.objects.get_or_create(user=user, defaults={"full_name": person.full_name})
     return {"organizer": organizer, "password": DEMO_PASSWORD}

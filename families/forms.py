@@ -19,4 +19,19 @@ class JoinForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["full_name", "show_name_publicly"]
+        fields = ["full_name"]
+
+
+class ConsentForm(forms.Form):
+    """What a verified member agrees to show in public (opt-in, revocable)."""
+
+    show_name_publicly = forms.BooleanField(
+        label=_("Show my name in public"),
+        required=False,
+        help_text=_("On the honour board, leaderboards and the motto wall. Otherwise you are counted but not named."),
+    )
+    household_show_publicly = forms.BooleanField(
+        label=_("Show our household's name in public"),
+        required=False,
+        help_text=_("The household's display name and building, never the door number. Any member can change this."),
+    )

@@ -64,6 +64,12 @@ class Household(models.Model):
     head_name = models.CharField(_("head of household"), max_length=50, blank=True)
     join_code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
     join_code_rotated_at = models.DateTimeField(_("join code issued"), default=timezone.now)
+    show_publicly = models.BooleanField(
+        _("show our household's name in public"),
+        default=False,
+        help_text=_("On the honour board, leaderboards and the motto wall. Opt-in, and can be withdrawn at any time."),
+    )
+    show_publicly_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -79,8 +85,13 @@ class Household(models.Model):
 
     @property
     def public_name(self) -> str:
-        """What public pages may show: the display name and the building, never the door."""
+        """The display name and the building, never the door. Check ``show_publicly`` before showing it."""
         return f"{self.building.name} · {self.display_name}"
+
+    @property
+    def anonymous_name(self) -> str:
+        """What public pages show for a household that did not agree to be named."""
+        return _("A household of %(building)s") % {"building": self.building.name}
 
 
 class ResidentQuerySet(models.QuerySet):
@@ -118,6 +129,12 @@ class Resident(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VERIFIED)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    show_name_publicly = models.BooleanField(
+        _("show my name in public"),
+        default=False,
+        help_text=_("On the honour board, leaderboards and the motto wall. Opt-in, and can be withdrawn at any time."),
+    )
+    show_name_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ResidentQuerySet.as_manager()
@@ -143,6 +160,13 @@ class Resident(models.Model):
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED
 
+    @property
+    def public_name(self) -> str:
+        """The person's name if they agreed to be named in public, otherwise an anonymous description."""
+        if self.show_name_publicly:
+            return self.full_name
+        return _("A resident of %(building)s") % {"building": self.household.building.name}
+
 
 class Profile(models.Model):
     """What an account knows about its person beyond Django's ``User``.
@@ -154,12 +178,6 @@ class Profile(models.Model):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile number"), max_length=20, null=True, blank=True, unique=True)
     phone_verified = models.BooleanField(_("mobile number verified"), default=False)
-    show_name_publicly = models.BooleanField(
-        _("show my name in public"),
-        default=False,
-        help_text=_("On the honour board, leaderboards and the motto wall. You can withdraw this at any time."),
-    )
-    show_name_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("profile")

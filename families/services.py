@@ -6,6 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from project.publiccache import bump_public_version
+
 from .access import forget_membership
 from .models import AuditEntry, Household, Profile, Resident, new_join_code, normalize_join_code
 
@@ -96,3 +98,28 @@ def make_organizer(*, user, actor=None):
     with transaction.atomic():
         user.groups.add(ensure_organizer_group())
         AuditEntry.objects.log(actor=actor, action="account.made_organizer", target=user)
+
+
+def set_public_consent(*, resident: Resident, name_public: bool, household_public: bool, actor) -> None:
+    """Record what a member agrees to show in public, with the time; cached public pages go stale at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
+        household = Household.objects.select_for_update().get(pk=resident.household_id)
+        if resident.show_name_publicly != name_public:
+            resident.show_name_publicly = name_public
+            resident.show_name_changed_at = now
+            resident.save(update_fields=["show_name_publicly", "show_name_changed_at"])
+            AuditEntry.objects.log(
+                actor=actor, action="consent.name_shown" if name_public else "consent.name_withdrawn", target=resident
+            )
+        if household.show_publicly != household_public:
+            household.show_publicly = household_public
+            household.show_publicly_changed_at = now
+            household.save(update_fields=["show_publicly", "show_publicly_changed_at"])
+            AuditEntry.objects.log(
+                actor=actor,
+                action="consent.household_shown" if household_public else "consent.household_withdrawn",
+                target=household,
+            )
+        bump_public_version()

@@ -6,15 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from project.ratelimit import client_ip, is_limited, record_attempt
 
 from .access import verified_membership
-from .forms import JoinForm, ProfileForm
-from .models import AuditEntry, Profile
-from .services import JoinError, join_household
+from .forms import ConsentForm, JoinForm, ProfileForm
+from .models import Profile
+from .services import JoinError, join_household, set_public_consent
 
 # Wrong join codes: a few tries per account and per address, then a pause.
 JOIN_LIMIT_PER_USER = 5
@@ -25,27 +24,37 @@ JOIN_WINDOW_SECONDS = 15 * 60
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     profile, _created = Profile.objects.get_or_create(user=request.user)
-    if request.method == "POST":
-        was_public = profile.show_name_publicly
+    membership = verified_membership(request.user)
+    form = ProfileForm(instance=profile)
+    consent_form = None
+    if membership is not None:
+        consent_form = ConsentForm(
+            initial={
+                "show_name_publicly": membership.show_name_publicly,
+                "household_show_publicly": membership.household.show_publicly,
+            }
+        )
+    if request.method == "POST" and request.POST.get("form") == "consent" and membership is not None:
+        consent_form = ConsentForm(request.POST)
+        if consent_form.is_valid():
+            set_public_consent(
+                resident=membership,
+                name_public=consent_form.cleaned_data["show_name_publicly"],
+                household_public=consent_form.cleaned_data["household_show_publicly"],
+                actor=request.user,
+            )
+            messages.success(request, _("Your choices about what is shown in public were saved."))
+            return redirect("families:me")
+    elif request.method == "POST":
         form = ProfileForm(request.POST, instance=profile)
         if form.is_valid():
-            profile = form.save(commit=False)
-            if profile.show_name_publicly != was_public:
-                profile.show_name_changed_at = timezone.now()
-                AuditEntry.objects.log(
-                    actor=request.user,
-                    action="consent.name_shown" if profile.show_name_publicly else "consent.name_withdrawn",
-                    target=profile,
-                )
-            profile.save()
+            form.save()
             messages.success(request, _("Your details were saved."))
             return redirect("families:me")
-    else:
-        form = ProfileForm(instance=profile)
     return render(
         request,
         "families/me.html",
-        {"form": form, "profile": profile, "membership": verified_membership(request.user)},
+        {"form": form, "consent_form": consent_form, "profile": profile, "membership": membership},
     )
 
 

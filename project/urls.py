@@ -12,8 +12,7 @@ admin.site.site_header = "社区荣誉与志愿积分 · Community Honours"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("prefs/text-size/", views.set_text_size, name="set_text_size"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("prefs/", views.set_preferences, name="set_preferences"),
     path("accounts/", include("allauth.urls")),
     path("organize/", views.organize, name="organize"),
     path("admin/", admin.site.urls),

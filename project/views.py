@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from families.access import organizer_required
 
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .panels import home_panels, organizer_panels
+
+ONE_YEAR = 60 * 60 * 24 * 365
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -32,18 +35,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@require_POST
-def set_text_size(request: HttpRequest) -> HttpResponse:
-    """Remember the reader's text size in a cookie (no account needed, no JavaScript)."""
-    size = request.POST.get("size", "normal")
-    target = request.POST.get("next") or "/"
+@require_GET
+def set_preferences(request: HttpRequest) -> HttpResponse:
+    """Remember the reader's language and text size in cookies, then go back.
+
+    Links rather than forms, so that public pages carry no CSRF token and one
+    cached copy serves every visitor; no account and no JavaScript needed.
+    """
+    target = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "/"
     response = redirect(target)
+    size = request.GET.get("text")
     if size in TEXT_SIZES:
-        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    language = request.GET.get("language")
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+        )
     return response
 
 

@@ -108,8 +108,26 @@ def test_disabled_accounts_sessions_stop_working(resident_client, resident):
     assert resident_client.get("/me/").status_code == 302
 
 
-def test_consent_to_show_name_is_recorded_with_the_time(resident_client, resident):
-    response = resident_client.post("/me/", {"full_name": "王秀英", "show_name_publicly": "on"})
+def test_consent_to_be_named_is_opt_in_recorded_and_revocable(resident_client, resident):
+    from families.models import AuditEntry, Resident
+
+    member = Resident.objects.get(user=resident)
+    assert not member.show_name_publicly and not member.household.show_publicly
+    response = resident_client.post(
+        "/me/", {"form": "consent", "show_name_publicly": "on", "household_show_publicly": "on"}
+    )
     assert response.status_code == 302
+    member.refresh_from_db()
+    member.household.refresh_from_db()
+    assert member.show_name_publicly and member.show_name_changed_at is not None
+    assert member.household.show_publicly and member.household.show_publicly_changed_at is not None
+    resident_client.post("/me/", {"form": "consent"})
+    member.refresh_from_db()
+    assert not member.show_name_publicly
+    assert AuditEntry.objects.filter(action="consent.name_withdrawn").count() == 1
+
+
+def test_profile_name_can_be_changed(resident_client, resident):
+    assert resident_client.post("/me/", {"full_name": "王秀英"}).status_code == 302
     resident.profile.refresh_from_db()
-    assert resident.profile.show_name_publicly and resident.profile.show_name_changed_at is not None
+    assert resident.profile.full_name == "王秀英"

@@ -28,23 +28,28 @@ def test_home_speaks_english_when_asked(client):
 
 
 def test_language_switch_persists_in_a_cookie(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert response.status_code == 302
+    response = client.get("/prefs/", {"language": "en", "next": "/me/"})
+    assert response.status_code == 302 and response["Location"] == "/me/"
     assert 'lang="en"' in client.get("/").content.decode()
-    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    client.get("/prefs/", {"language": "zh-hans", "next": "/"})
     assert 'lang="zh-Hans"' in client.get("/").content.decode()
 
 
 def test_large_text_switch_persists_without_javascript(client):
-    response = client.post("/prefs/text-size/", {"size": "large", "next": "/"})
+    response = client.get("/prefs/", {"text": "large", "next": "/"})
     assert response.status_code == 302
     assert 'class="text-large"' in client.get("/").content.decode()
 
 
-def test_text_size_switch_ignores_unknown_sizes_and_foreign_redirects(client):
-    response = client.post("/prefs/text-size/", {"size": "huge", "next": "https://evil.example/"})
+def test_preferences_ignore_unknown_values_and_foreign_redirects(client):
+    response = client.get("/prefs/", {"text": "huge", "language": "xx", "next": "https://evil.example/"})
     assert response["Location"] == "/"
-    assert 'class="text-normal"' in client.get("/").content.decode()
+    html = client.get("/").content.decode()
+    assert 'class="text-normal"' in html and 'lang="zh-Hans"' in html
+
+
+def test_anonymous_pages_carry_no_csrf_token_so_they_can_be_cached(client):
+    assert "csrfmiddlewaretoken" not in client.get("/").content.decode()
 
 
 def test_healthz_reports_a_working_database(client):

@@ -1,0 +1,67 @@
+"""Cached public pages (honour board, feed, TV, motto wall, leaderboards).
+
+Anonymous GET responses are cached in the shared cache under a key that
+includes a site-wide *public version*. Anything that changes what the public may
+see (publishing, a correction, a consent given or withdrawn, a motto approved)
+calls ``bump_public_version()`` after commit, and every cached public page is
+stale at once, so a withdrawal takes effect on cached pages too.
+
+Public pages carry no forms and no CSRF token (the language and text-size
+switches are links), so one cached copy serves every anonymous visitor.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import get_language
+
+VERSION_KEY = "public-pages-version"
+DEFAULT_TIMEOUT = 300
+
+
+def public_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY) or 1
+    return version
+
+
+def bump_public_version() -> None:
+    """Invalidate every cached public page once the current transaction commits."""
+
+    def _bump():
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 2, timeout=None)
+
+    transaction.on_commit(_bump)
+
+
+def cache_public_page(timeout: int = DEFAULT_TIMEOUT):
+    """Cache a view's response for anonymous visitors (GET/HEAD, status 200)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            from .context_processors import text_size
+
+            key = f"public:{public_version()}:{get_language()}:{text_size(request)}:{request.get_full_path()}"
+            response = cache.get(key)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200 and not response.streaming and not response.cookies:
+                    if hasattr(response, "render") and callable(response.render):
+                        response = response.render()
+                    cache.set(key, response, timeout)
+            return response
+
+        return wrapper
+
+    return decorator
