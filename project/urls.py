@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("families.urls")),
     path("", include("awards.urls")),
+    path("", include("awards.board_urls")),
     path("", include("activities.urls")),
 ]
 
