@@ -253,5 +253,8 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- Benchmarks: a bare view through the same middleware, the baseline every figure is divided by.
+BENCH_BASELINE = env_bool("BENCH_BASELINE", False)
+
 # --- Community rules (each app reads its own; defaults follow the community's rules) --
 COMMUNITY_NAME = os.environ.get("COMMUNITY_NAME", "")

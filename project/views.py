@@ -14,10 +14,12 @@ from families.access import organizer_required
 
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .panels import home_panels, organizer_panels
+from .publiccache import cache_public_page
 
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
+@cache_public_page(timeout=60)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"panels": home_panels(request)})
 

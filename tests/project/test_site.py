@@ -131,3 +131,13 @@ def test_make_organizer_command(newcomer):
     call_command("make_organizer", "newcomer", stdout=io.StringIO())
     newcomer.refresh_from_db()
     assert is_organizer(newcomer)
+
+
+def test_anonymous_home_page_is_served_from_the_cache(client, django_assert_max_num_queries):
+    client.get("/")
+    with django_assert_max_num_queries(0):
+        assert client.get("/").status_code == 200
+
+
+def test_bench_baseline_is_off_unless_asked_for(client):
+    assert client.get("/bench/baseline").status_code == 404

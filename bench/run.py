@@ -1,0 +1,376 @@
+#!/usr/bin/env python
+"""Benchmarks: what users feel, as ratios to a bare Django view measured in the same run.
+
+    make bench-quick      small data, a few seconds per URL (proves the harness)
+    make bench            community-scale data (20,000 households, 1,000,000 ledger entries, …)
+
+For each database (SQLite, then PostgreSQL) it seeds its own database, serves
+the site with gunicorn (2 sync workers, production settings, DEBUG off) on
+loopback, drives it with wrk, times the offline jobs (counting, import,
+export), and writes bench/results/latest.json: a list of
+{"metric", "value", "unit", "baseline", "ratio", "db", "size"}.
+No number here is asserted by a test; docs/performance.md records the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+RESULTS = BENCH_DIR / "results"
+VAR = ROOT / "var" / "bench"
+PY = sys.executable
+GUNICORN = str(Path(PY).parent / "gunicorn")
+
+SIZES = {
+    "quick": {
+        "households": 300,
+        "ledger": 10_000,
+        "votes": 2_000,
+        "activities": 50,
+        "import_rows": 2_000,
+        "export_rows": 10_000,
+        "seconds": 3,
+    },
+    "full": {
+        "households": 20_000,
+        "ledger": 1_000_000,
+        "votes": 100_000,
+        "activities": 2_000,
+        "import_rows": 20_000,
+        "export_rows": 100_000,
+        "seconds": 10,
+    },
+}
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "honours_bench")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    log("wrk not found: installing Debian's wrk …")
+    subprocess.run(["apt-get", "update", "-q"], check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk") or "wrk"
+
+
+def base_env(database_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_HSTS_SECONDS="0",
+        DATABASE_URL=database_url,
+        BENCH_BASELINE="1",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def manage(env: dict, *args: str, quiet: bool = False) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+    return time.perf_counter() - start
+
+
+def prepare_database(db: str) -> str:
+    if db == "sqlite":
+        VAR.mkdir(parents=True, exist_ok=True)
+        path = VAR / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_BENCH_DB}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_BENCH_DB
+
+
+class Server:
+    def __init__(self, env: dict):
+        self.port = free_port()
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            [GUNICORN, "project.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not come up")
+
+    def worker_rss_mb(self) -> float:
+        """The largest resident set of the master's workers, in MB."""
+        biggest = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            ppid = re.search(r"^PPid:\s+(\d+)", text, re.M)
+            rss = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+            if ppid and rss and int(ppid.group(1)) == self.process.pid:
+                biggest = max(biggest, int(rss.group(1)))
+        return round(biggest / 1024, 1)
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def run_wrk(
+    wrk: str, url: str, seconds: int, connections: int = 16, threads: int = 2, script: Path | None = None
+) -> dict:
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = _latency_ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    error_count = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(int(x) for x in errors.groups()) if errors else 0)
+    return {"rps": rps, "p99_ms": p99, "errors": error_count, "raw": output}
+
+
+def _latency_ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def check_url(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
+    size = SIZES[size_name]
+    seconds = size["seconds"]
+    results: list[dict] = []
+    log(f"\n== {db}: preparing a {size_name} database ==")
+    env = base_env(prepare_database(db))
+    manage(env, "migrate", "--noinput", quiet=True)
+    manage(env, "createcachetable", quiet=True)
+    manage(env, "collectstatic", "--noinput", quiet=True)
+    seed_seconds = manage(env, "seed_demo", "--households", str(size["households"]))
+    log(f"   seed_demo: {seed_seconds:.1f} s")
+    scale_seconds = manage(
+        env,
+        "shell",
+        "-c",
+        f"import sys; sys.path.insert(0, 'bench'); import seed; seed.scale(ledger={size['ledger']}, votes={size['votes']}, activities={size['activities']})",
+    )
+    log(f"   scale-up: {scale_seconds:.1f} s")
+
+    def record(metric, value, unit, baseline=None):
+        ratio = round(value / baseline, 3) if baseline else None
+        results.append(
+            {
+                "metric": metric,
+                "value": round(value, 2),
+                "unit": unit,
+                "baseline": baseline,
+                "ratio": ratio,
+                "db": db,
+                "size": size_name,
+            }
+        )
+        shown = f"{value:,.1f} {unit}" + (f"  ({ratio:.2f}× baseline)" if ratio is not None else "")
+        log(f"   {metric:<44} {shown}")
+
+    with Server(env) as server:
+        for warm in ("/bench/baseline", "/", "/honours/"):
+            check_url(server.url + warm)
+        baseline = run_wrk(wrk, server.url + "/bench/baseline", seconds)["rps"]
+        record("baseline: bare Django view, req/s", baseline, "req/s")
+        pages = [
+            ("/honours/ anonymous, req/s", "/honours/"),
+            ("/honours/feed.json, req/s", "/honours/feed.json"),
+            ("/ anonymous, req/s", "/"),
+            ("/points/ leaderboard, req/s", "/points/"),
+            ("/mottos/ anonymous, req/s", "/mottos/"),
+            ("/activities/ anonymous, req/s", "/activities/"),
+        ]
+        for metric, path in pages:
+            if not check_url(server.url + path):
+                log(f"   {metric:<44} skipped: {path} does not answer 200")
+                continue
+            result = run_wrk(wrk, server.url + path, seconds)
+            record(metric, result["rps"], "req/s", baseline)
+            if result["errors"]:
+                record(metric.replace("req/s", "errors"), result["errors"], "count")
+        vote = _bench_votes(env, server, wrk, seconds)
+        if vote:
+            label = "vote POST, 16 connections"
+            record(f"{label}, req/s", vote["rps"], "req/s", baseline)
+            record(f"{label}, p99", vote["p99_ms"], "ms")
+            record(f"{label}, errors", vote["errors"], "count")
+            record(f"{label}, duplicates", vote["duplicates"], "count")
+            record(f"{label}, over-limit voters", vote["over_limit"], "count")
+        record("memory of a worker after the run", server.worker_rss_mb(), "MB")
+
+    for metric, function in (
+        ("counting a round", "time_counting"),
+        ("importing household rows", "time_import"),
+        ("exporting a month of ledger entries to XLSX", "time_export"),
+    ):
+        seconds_taken = _timed_job(env, function, size)
+        if seconds_taken is None:
+            log(f"   {metric:<44} skipped: not available yet")
+        else:
+            record(metric, seconds_taken, "s")
+    return results
+
+
+def _timed_job(env: dict, function: str, size: dict) -> float | None:
+    code = (
+        "import sys, json; sys.path.insert(0, 'bench'); import seed; "
+        f"print('RESULT', json.dumps(seed.{function}(import_rows={size['import_rows']}, export_rows={size['export_rows']})))"
+    )
+    completed = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    match = re.search(r"^RESULT (.+)$", completed.stdout, re.M)
+    if completed.returncode != 0 or not match:
+        if completed.returncode != 0:
+            log(completed.stderr[-800:])
+        return None
+    return json.loads(match.group(1))
+
+
+def _bench_votes(env: dict, server: Server, wrk: str, seconds: int) -> dict | None:
+    """16 logged-in voters (one per wrk thread) POST votes at random shortlisted nominations."""
+    code = (
+        "import sys, json; sys.path.insert(0, 'bench'); import seed; print('RESULT', json.dumps(seed.vote_fixture(16)))"
+    )
+    completed = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    match = re.search(r"^RESULT (.+)$", completed.stdout, re.M)
+    if not match:
+        log("   vote POST: skipped (no open round to vote in yet)")
+        return None
+    fixture = json.loads(match.group(1))
+    if not fixture:
+        log("   vote POST: skipped (no open round to vote in yet)")
+        return None
+    script = VAR / "vote.lua"
+    script.write_text(_vote_lua(fixture))
+    result = run_wrk(wrk, server.url + "/", seconds, connections=16, threads=16, script=script)
+    check = "import sys, json; sys.path.insert(0, 'bench'); import seed; print('RESULT', json.dumps(seed.vote_check()))"
+    completed = subprocess.run(
+        [PY, "manage.py", "shell", "-c", check], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    integrity = json.loads(re.search(r"^RESULT (.+)$", completed.stdout, re.M).group(1))
+    return {**result, **integrity}
+
+
+def _vote_lua(fixture: dict) -> str:
+    voters = ",\n".join(
+        '{{cookie = "sessionid={}; csrftoken={}", token = "{}"}}'.format(v["session"], v["csrf"], v["csrf"])
+        for v in fixture["voters"]
+    )
+    paths = ", ".join(f'"{p}"' for p in fixture["paths"])
+    return f"""
+local voters = {{ {voters} }}
+local paths = {{ {paths} }}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  voter = voters[((id - 1) % #voters) + 1]
+  math.randomseed(id)
+end
+function request()
+  local path = paths[math.random(#paths)]
+  local headers = {{}}
+  headers["Cookie"] = voter.cookie
+  headers["X-CSRFToken"] = voter.token
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  return wrk.format("POST", path, headers, "")
+end
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help="small data, a few seconds per URL")
+    group.add_argument("--full", action="store_true", help="community-scale data")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    size_name = "full" if args.full else "quick"
+    wrk = ensure_wrk()
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    results: list[dict] = []
+    for db in databases:
+        results += bench_database(db, size_name, wrk)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    log(f"\nwrote {RESULTS / 'latest.json'} ({len(results)} figures)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
