@@ -1,0 +1,154 @@
+"""Faults: the real site under gunicorn, with its database taken away or many writers at once."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from tests import serving
+
+MAKE_MEMBERS = """
+from django.contrib.auth import get_user_model
+from families.models import Building, Grid, Household, Resident
+grid = Grid.objects.create(name="网格")
+building = Building.objects.create(grid=grid, name="幸福里1号楼")
+User = get_user_model()
+for i in range({count}):
+    user = User.objects.create_user(f"writer{{i}}", password="x-unused-password")
+    household = Household.objects.create(building=building, door_label=f"1单元{{i:03d}}", display_name=f"王家{{i}}")
+    Resident.objects.create(household=household, full_name=f"王{{i}}", user=user, status="verified")
+print("OK")
+"""
+
+
+def _consent_writes(url: str, sessions: list) -> list[tuple[int, str]]:
+    results: list = [None] * len(sessions)
+    barrier = threading.Barrier(len(sessions))
+
+    def write(index: int) -> None:
+        barrier.wait()
+        results[index] = serving.post_form(
+            url,
+            "/me/",
+            {"form": "consent", "show_name_publicly": "on", "household_show_publicly": "on"},
+            sessions[index],
+        )
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("static")
+
+
+def _prepare(database_url: str, static_root) -> dict:
+    env = serving.prepare_database(database_url)
+    env["STATIC_ROOT"] = str(static_root)
+    serving.manage(env, "collectstatic", "--noinput")
+    return env
+
+
+def test_fifty_concurrent_writers_on_sqlite_never_see_database_locked(tmp_path, static_root):
+    env = _prepare(f"sqlite:///{tmp_path / 'site.sqlite3'}", static_root)
+    serving.run_python(env, MAKE_MEMBERS.format(count=50))
+    sessions = _sessions(env, 50)
+    with serving.gunicorn(env, workers=2, threads=8) as (url, _process):
+        results = _consent_writes(url, sessions)
+    statuses = [status for status, _body in results]
+    assert all("database is locked" not in body for _status, body in results)
+    assert statuses == [302] * 50, statuses
+    out = serving.run_python(
+        env,
+        "from families.models import AuditEntry, Resident;"
+        "print('COUNTS', AuditEntry.objects.filter(action='consent.name_shown').count(),"
+        " Resident.objects.filter(show_name_publicly=True).count())",
+    )
+    assert "COUNTS 50 50" in out
+
+
+def _sessions(env: dict, count: int) -> list[tuple[str, str]]:
+    code = (
+        "from django.conf import settings;"
+        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
+        "from django.contrib.sessions.backends.db import SessionStore;"
+        "from django.middleware.csrf import _get_new_csrf_string\n"
+        f"for i in range({count}):\n"
+        "    u = get_user_model().objects.get(username=f'writer{i}')\n"
+        "    s = SessionStore(); s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]\n"
+        "    s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()\n"
+        "    print('SESSION', s.session_key, _get_new_csrf_string())\n"
+    )
+    out = serving.run_python(env, code)
+    return [tuple(line.split()[1:3]) for line in out.splitlines() if line.startswith("SESSION ")]
+
+
+@pytest.fixture
+def scratch_postgres(postgres):
+    """A database of its own, dropped afterwards (the test suite's database stays untouched)."""
+    import psycopg
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    name = f"fault_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = "postgres://{user}{password}@{host}:{port}/{name}".format(
+        user=settings_dict["USER"],
+        password=(":" + settings_dict["PASSWORD"]) if settings_dict["PASSWORD"] else "",
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+        name=name,
+    )
+    try:
+        yield url, name, admin
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restart(scratch_postgres, static_root):
+    url_db, name, admin = scratch_postgres
+    env = _prepare(url_db, static_root)
+    serving.run_python(env, MAKE_MEMBERS.format(count=1))
+    session = _sessions(env, 1)[0]
+    with serving.gunicorn(env, workers=2) as (url, _process):
+        assert serving.request(url + "/healthz")[0] == 200
+        assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
+
+        # The database goes away: new connections refused, existing ones cut.
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        for _ in range(4):  # both workers, whichever answers
+            assert serving.request(url + "/healthz")[0] == 503
+        status, body = serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})
+        assert status == 503 and "Traceback" not in body
+        status, _ = serving.post_form(url, "/me/", {"form": "consent", "show_name_publicly": "on"}, session)
+        assert status == 503
+
+        # It comes back: the same processes serve again.
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        for _ in range(4):
+            assert serving.request(url + "/healthz")[0] == 200
+        assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
+    out = serving.run_python(
+        env,
+        "from families.models import Resident; print('PUBLIC', Resident.objects.filter(show_name_publicly=True).count())",
+    )
+    assert "PUBLIC 0" in out  # the write attempted during the outage left nothing behind

@@ -1,0 +1,168 @@
+"""Run the real site in gunicorn on its own database, for fault and concurrency tests.
+
+Tests that kill workers or take the database away cannot run inside the test
+process; they start the production WSGI app in a subprocess instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+GUNICORN = str(Path(PY).parent / "gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def site_env(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env.pop("REDIS_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_HSTS_SECONDS="0",
+        DATABASE_URL=database_url,
+        LOG_LEVEL="ERROR",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    completed = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if completed.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return completed.stdout
+
+
+def prepare_database(database_url: str) -> dict:
+    env = site_env(database_url)
+    manage(env, "migrate", "--noinput")
+    manage(env, "createcachetable")
+    return env
+
+
+@contextmanager
+def gunicorn(env: dict, *, workers: int = 2, threads: int = 1):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            GUNICORN,
+            "project.wsgi",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "error",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_up(url)
+        except RuntimeError:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise RuntimeError("gunicorn did not come up:\n" + process.stderr.read().decode()[-3000:]) from None
+        yield url, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):
+                return
+        except (OSError, urllib.error.HTTPError):
+            time.sleep(0.2)
+    raise RuntimeError("the site did not come up")
+
+
+def request(
+    url: str, *, method: str = "GET", data: bytes | None = None, headers: dict | None = None
+) -> tuple[int, str]:
+    """One HTTP request without following redirects; returns (status, body)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with opener.open(req, timeout=60) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def login_session(env: dict, username: str) -> tuple[str, str]:
+    """A logged-in session id and a CSRF secret for ``username``, made in the site's own database."""
+    code = (
+        "from django.conf import settings;"
+        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
+        "from django.contrib.sessions.backends.db import SessionStore;"
+        "from django.middleware.csrf import _get_new_csrf_string;"
+        f"u = get_user_model().objects.get(username={username!r});"
+        "s = SessionStore(); s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0];"
+        "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create();"
+        "print('SESSION', s.session_key, _get_new_csrf_string())"
+    )
+    out = manage(env, "shell", "-c", code)
+    line = next(line for line in out.splitlines() if line.startswith("SESSION "))
+    _, session, csrf = line.split()
+    return session, csrf
+
+
+def post_form(url: str, path: str, fields: dict, session: tuple[str, str]) -> tuple[int, str]:
+    from urllib.parse import urlencode
+
+    sessionid, csrf = session
+    return request(
+        url + path,
+        method="POST",
+        data=urlencode({**fields, "csrfmiddlewaretoken": csrf}).encode(),
+        headers={
+            "Cookie": f"sessionid={sessionid}; csrftoken={csrf}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+
+
+def run_python(env: dict, code: str) -> str:
+    return manage(env, "shell", "-c", code)
