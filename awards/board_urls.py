@@ -1,7 +1,17 @@
 """URLs of the public honour board, TV mode, feed, certificates and verification."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import board
 
 app_name = "board"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("honours/", board.honour_list, name="list"),
+    path("honours/<int:pk>/", board.honour_detail, name="detail"),
+    path("honours/<int:pk>/certificate/", board.certificate, name="certificate"),
+    path("honours/tv/", board.tv, name="tv"),
+    path("honours/tv/slides.json", board.tv_slides_json, name="tv_slides"),
+    path("honours/feed.json", board.feed, name="feed"),
+    path("verify/<str:number>/", board.verify, name="verify"),
+]

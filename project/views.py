@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from families.access import organizer_required
 
+from .charts import dashboard_charts
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .panels import home_panels, organizer_panels
 from .publiccache import cache_public_page
@@ -63,7 +64,8 @@ def set_preferences(request: HttpRequest) -> HttpResponse:
 
 @organizer_required
 def organize(request: HttpRequest) -> HttpResponse:
-    return render(request, "organize.html", {"panels": organizer_panels(request)})
+    """What waits for organizers (each app's panels) and the community's numbers as charts."""
+    return render(request, "organize.html", {"panels": organizer_panels(request), "charts": dashboard_charts()})
 
 
 def bad_request(request, exception=None):

@@ -1,0 +1,331 @@
+"""The public honour board: the web board, TV mode, the JSON feed, certificates and their verification.
+
+Every page here is public and shows only what the honoured household or person
+agreed to show (``Honour.public_name``); none of them shows a phone number or a
+door. Anonymous responses are cached with ``cache_public_page``, whose version
+is bumped whenever something is published, withdrawn or consent changes, and
+each page runs a constant number of queries whatever the number of honours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from itertools import zip_longest
+
+import django_filters
+import qrcode
+import qrcode.image.svg
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from families.access import is_organizer, verified_membership
+from families.models import Grid
+from project.images import WIDTHS, photo_sources
+from project.publiccache import cache_public_page
+
+from .models import AwardCategory, Honour, TargetKind
+
+BOARD_PAGE_SIZE = 12
+FEED_PAGE_SIZE = 50
+TV_SLIDE_LIMIT = 60  # the newest honours; enough for an hour of slides, small enough for a TV's memory
+TV_CITATION_CHARS = 180  # readable from five metres at TV size
+TV_DEFAULT_INTERVAL = 12  # seconds per slide
+TV_DEFAULT_REFRESH = 60  # seconds between checks for newly published honours
+FEED_MAX_AGE = 300
+
+
+# --- The web board ---------------------------------------------------------
+
+
+def _year_choices():
+    years = Honour.objects.published().order_by("-year").values_list("year", flat=True).distinct()
+    return [(year, str(year)) for year in years]
+
+
+def _categories_with_honours():
+    return AwardCategory.objects.filter(honours__in=Honour.objects.published()).distinct()
+
+
+def _grids_with_honours():
+    return Grid.objects.filter(buildings__honours__in=Honour.objects.published()).distinct()
+
+
+class HonourFilter(django_filters.FilterSet):
+    """Filter the board by year, category and grid (the grid of the honour's building)."""
+
+    year = django_filters.TypedChoiceFilter(label=_("Year"), choices=(), coerce=int)
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=_categories_with_honours())
+    grid = django_filters.ModelChoiceFilter(
+        label=_("Grid"), field_name="building__grid", queryset=_grids_with_honours()
+    )
+
+    class Meta:
+        model = Honour
+        fields = ["year", "category", "grid"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read the years once per request (a callable would be read again when validating).
+        self.filters["year"].extra["choices"] = _year_choices()
+
+
+def _filter_groups(request: HttpRequest, filterset: HonourFilter) -> list[dict]:
+    """Each filter as a list of links (no form on a cached public page), the current choice marked."""
+    groups = []
+    for name, field in filterset.form.fields.items():
+        current = request.GET.get(name, "")
+        options = []
+        for value, label in [("", _("All")), *((str(v), str(label)) for v, label in field.choices if v != "")]:
+            query = request.GET.copy()
+            query.pop("page", None)
+            if value:
+                query[name] = value
+            else:
+                query.pop(name, None)
+            options.append({"label": label, "url": f"?{query.urlencode()}", "selected": value == current})
+        groups.append({"name": name, "label": field.label, "options": options})
+    return groups
+
+
+@require_GET
+@cache_public_page()
+def honour_list(request: HttpRequest) -> HttpResponse:
+    filterset = HonourFilter(request.GET, queryset=Honour.objects.for_board())
+    honours = filterset.qs if filterset.is_valid() else Honour.objects.for_board()
+    page = Paginator(honours, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "awards/board/list.html",
+        {
+            "filter_groups": _filter_groups(request, filterset),
+            "filtered": any(request.GET.get(name) for name in HonourFilter.base_filters),
+            "page_obj": page,
+            "honours": page.object_list,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@cache_public_page()
+def honour_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
+    return render(request, "awards/board/detail.html", {"honour": honour})
+
+
+# --- TV mode ---------------------------------------------------------------
+
+
+def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(request.GET.get(name, default)), low), high)
+    except ValueError:
+        return default
+
+
+def rotate_through_categories(honours: list[Honour]) -> list[Honour]:
+    """Interleave honours so consecutive slides come from different categories, newest first in each."""
+    by_category: dict[int, list[Honour]] = {}
+    for honour in honours:
+        by_category.setdefault(honour.category_id, []).append(honour)
+    ordered = sorted(by_category.values(), key=lambda group: (group[0].category.sort_order, group[0].category.name))
+    return [honour for batch in zip_longest(*ordered) for honour in batch if honour is not None]
+
+
+def tv_slides() -> list[dict]:
+    """The TV's slides as plain data: one query, at most ``TV_SLIDE_LIMIT`` honours."""
+    honours = rotate_through_categories(list(Honour.objects.for_board()[:TV_SLIDE_LIMIT]))
+    return [
+        {
+            "id": honour.pk,
+            "category": honour.category.name,
+            "title": honour.title,
+            "year": honour.year,
+            "name": honour.public_name,
+            "citation": Truncator(honour.citation).chars(TV_CITATION_CHARS),
+            "photo": _photo_url(honour.photo, 1280),
+        }
+        for honour in honours
+    ]
+
+
+def _slides_version(slides: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(slides, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+@require_GET
+@cache_public_page()
+def tv(request: HttpRequest) -> HttpResponse:
+    slides = tv_slides()
+    return render(
+        request,
+        "awards/board/tv.html",
+        {
+            "slides": slides,
+            "version": _slides_version(slides),
+            "interval": _int_param(request, "interval", TV_DEFAULT_INTERVAL, 2, 600),
+            "refresh": _int_param(request, "refresh", TV_DEFAULT_REFRESH, 2, 3600),
+        },
+    )
+
+
+@require_GET
+@cache_public_page(timeout=60)
+def tv_slides_json(request: HttpRequest) -> JsonResponse:
+    slides = tv_slides()
+    response = JsonResponse(
+        {"version": _slides_version(slides), "slides": slides}, json_dumps_params={"ensure_ascii": False}
+    )
+    patch_cache_control(response, no_cache=True)  # the TV must see a new publication at its next check
+    return response
+
+
+# --- Feed ------------------------------------------------------------------
+
+
+def _photo_url(name: str, width: int) -> str:
+    for url, w in photo_sources(name):
+        if w == width:
+            return url
+    return ""
+
+
+def _feed_item(request: HttpRequest, honour: Honour) -> dict:
+    photos = {str(width): request.build_absolute_uri(url) for url, width in photo_sources(honour.photo) if width}
+    return {
+        "id": honour.pk,
+        "category": honour.category.name,
+        "round": honour.title,
+        "year": honour.year,
+        "name": honour.public_name,
+        "target": honour.target_kind,
+        "citation": honour.citation,
+        "photos": photos,
+        "published": timezone.localtime(honour.published_at).isoformat(),
+        "url": request.build_absolute_uri(reverse("board:detail", args=[honour.pk])),
+    }
+
+
+def conditional(view):
+    """Answer ``If-None-Match`` with 304 using an ETag of the (possibly cached) body."""
+
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@require_GET
+@conditional
+@cache_public_page()
+def feed(request: HttpRequest) -> JsonResponse:
+    """Published honours for big screens and apps, newest first, ``FEED_PAGE_SIZE`` a page."""
+    paginator = Paginator(Honour.objects.for_board(), FEED_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    base = request.build_absolute_uri(reverse("board:feed"))
+    response = JsonResponse(
+        {
+            "count": paginator.count,
+            "page": page.number,
+            "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
+            "previous": f"{base}?page={page.previous_page_number()}" if page.has_previous() else None,
+            "photo_widths": list(WIDTHS),
+            "honours": [_feed_item(request, honour) for honour in page.object_list],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+    patch_vary_headers(response, ["Accept-Language"])
+    response["Access-Control-Allow-Origin"] = "*"  # public data, read by big screens on other hosts
+    return response
+
+
+# --- Certificates and verification ----------------------------------------
+
+
+def certificate_name(honour: Honour, user) -> str:
+    """The name printed on a certificate.
+
+    Organizers print certificates to hand over, and the honoured household may
+    print its own: they see the real name (never the door). Everyone else sees
+    the public name, as on the board.
+    """
+    may_see = user.is_authenticated and (
+        is_organizer(user)
+        or (honour.household_id and getattr(verified_membership(user), "household_id", None) == honour.household_id)
+    )
+    if not may_see:
+        return honour.public_name
+    if honour.target_kind == TargetKind.PERSON:
+        return honour.resident.full_name
+    if honour.target_kind == TargetKind.HOUSEHOLD:
+        return honour.household.public_name
+    return honour.building.name
+
+
+def qr_svg(data: str) -> str:
+    """A QR code as inline SVG markup (a picture, not a script, so the CSP allows it)."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    return svg.replace("<svg ", '<svg class="qr" role="img" aria-hidden="true" focusable="false" ', 1)
+
+
+@require_GET
+@cache_public_page()
+def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
+    verify_url = request.build_absolute_uri(reverse("board:verify", args=[honour.certificate_number]))
+    return render(
+        request,
+        "awards/board/certificate.html",
+        {
+            "honour": honour,
+            "name": certificate_name(honour, request.user),
+            "verify_url": verify_url,
+            "qr": mark_safe(qr_svg(verify_url)),  # noqa: S308 - generated by qrcode from our own URL
+            "issued": timezone.localtime(honour.published_at),
+        },
+    )
+
+
+@require_GET
+@cache_public_page()
+def verify(request: HttpRequest, number: str) -> HttpResponse:
+    """Say whether a certificate number belongs to a published honour (200), a withdrawn one (410) or none (404)."""
+    honour = (
+        Honour.objects.filter(certificate_number=number.strip(), published_at__isnull=False)
+        .select_related("category", "building", "household__building", "resident__household__building")
+        .first()
+    )
+    if honour is None:
+        status, state = 404, "unknown"
+    elif honour.withdrawn_at:
+        status, state = 410, "withdrawn"
+    else:
+        status, state = 200, "genuine"
+    return render(
+        request, "awards/board/verify.html", {"honour": honour, "state": state, "number": number}, status=status
+    )
+
+
+def honours_for_building(building) -> list[Honour]:
+    """A building's published honours, newest first, in one query (for the building's page)."""
+    return list(Honour.objects.for_board().filter(building=building))
