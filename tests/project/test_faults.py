@@ -16,7 +16,7 @@ grid = Grid.objects.create(name="网格")
 building = Building.objects.create(grid=grid, name="幸福里1号楼")
 User = get_user_model()
 for i in range({count}):
-    user = User.objects.create_user(f"writer{{i}}", password="x-unused-password")
+    user = User.objects.create(username=f"writer{{i}}", password="!")  # unusable: sessions are made directly
     household = Household.objects.create(building=building, door_label=f"1单元{{i:03d}}", display_name=f"王家{{i}}")
     Resident.objects.create(household=household, full_name=f"王{{i}}", user=user, status="verified")
 print("OK")
