@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Building, Household, Resident
@@ -83,6 +85,17 @@ class Honour(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    round = models.ForeignKey(
+        "AwardRound", on_delete=models.PROTECT, null=True, blank=True, related_name="honours", verbose_name=_("round")
+    )
+    nomination = models.OneToOneField(
+        "Nomination",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="honour",
+        verbose_name=_("nomination"),
+    )
 
     objects = HonourQuerySet.as_manager()
 
@@ -120,3 +133,560 @@ class Honour(models.Model):
         if self.target_kind == TargetKind.HOUSEHOLD:
             return self.household.public_name if self.household.show_publicly else self.household.anonymous_name
         return self.resident.public_name
+
+
+# --- Rounds ------------------------------------------------------------------------------------------------------
+
+
+class Phase(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    UPCOMING = "upcoming", _("Announced")
+    NOMINATING = "nominating", _("Nominations open")
+    REVIEWING = "reviewing", _("Under review")
+    WAITING = "waiting", _("Voting opens soon")
+    VOTING = "voting", _("Voting open")
+    COUNTING = "counting", _("Counting")
+    PUBLICITY = "publicity", _("Publicity period")
+    PUBLISHING = "publishing", _("Awaiting publication")
+    PUBLISHED = "published", _("Published")
+
+
+class VoteUnit(models.TextChoices):
+    RESIDENT = "resident", _("One vote per resident")
+    HOUSEHOLD = "household", _("One vote per household")
+
+
+class AwardRoundQuerySet(models.QuerySet):
+    def visible(self) -> AwardRoundQuerySet:
+        """Rounds residents and the public may see: announced ones."""
+        return self.filter(announced=True)
+
+    def unfinished(self) -> AwardRoundQuerySet:
+        return self.filter(published_at__isnull=True)
+
+
+class AwardRound(models.Model):
+    """One selection, e.g. "2026年度评选". Its phase follows from the timeline and from organizer actions."""
+
+    title = models.CharField(_("title"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    description = models.TextField(_("description"), max_length=3000, blank=True)
+    announced = models.BooleanField(
+        _("announced"), default=False, help_text=_("Residents and the public see the round once it is announced.")
+    )
+    nominations_open_at = models.DateTimeField(_("nominations open"))
+    nominations_close_at = models.DateTimeField(_("nominations close"))
+    review_end_at = models.DateTimeField(_("review ends"))
+    voting_open_at = models.DateTimeField(_("voting opens"))
+    voting_close_at = models.DateTimeField(_("voting closes"))
+    publicity_end_at = models.DateTimeField(
+        _("publicity period ends"), help_text=_("The publicity period starts when the winners are confirmed.")
+    )
+    publication_at = models.DateTimeField(_("planned publication"))
+    results_confirmed_at = models.DateTimeField(_("winners confirmed"), null=True, blank=True)
+    ranking_override_reason = models.TextField(_("reason for changes to the ranking"), max_length=2000, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    voting_notice_sent_at = models.DateTimeField(_("voting notice sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = AwardRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-nominations_open_at", "-id"]
+        verbose_name = _("award round")
+        verbose_name_plural = _("award rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nominations_open_at__lt=models.F("nominations_close_at"))
+                & Q(nominations_close_at__lte=models.F("review_end_at"))
+                & Q(review_end_at__lte=models.F("voting_open_at"))
+                & Q(voting_open_at__lt=models.F("voting_close_at"))
+                & Q(voting_close_at__lt=models.F("publicity_end_at"))
+                & Q(publicity_end_at__lte=models.F("publication_at")),
+                name="round_timeline_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(results_confirmed_at__isnull=False),
+                name="round_published_only_after_confirmation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def phase(self, at=None) -> str:
+        """Where the round stands at ``at`` (now by default), from the timeline and organizer actions."""
+        at = at or timezone.now()
+        if self.published_at:
+            return Phase.PUBLISHED
+        if not self.announced:
+            return Phase.DRAFT
+        if self.results_confirmed_at:
+            return Phase.PUBLICITY if at < self.publicity_end_at else Phase.PUBLISHING
+        if at >= self.voting_close_at:
+            return Phase.COUNTING
+        if at >= self.voting_open_at:
+            return Phase.VOTING
+        if at >= self.review_end_at:
+            return Phase.WAITING
+        if at >= self.nominations_close_at:
+            return Phase.REVIEWING
+        if at >= self.nominations_open_at:
+            return Phase.NOMINATING
+        return Phase.UPCOMING
+
+    def phase_label(self, at=None) -> str:
+        return Phase(self.phase(at)).label
+
+    @property
+    def current_phase(self) -> str:
+        return self.phase()
+
+    def accepts_nominations(self, at=None) -> bool:
+        return self.phase(at) == Phase.NOMINATING
+
+    def accepts_votes(self, at=None) -> bool:
+        return self.phase(at) == Phase.VOTING
+
+    def under_review(self, at=None) -> bool:
+        """Organizers review from the first nomination until voting opens."""
+        return self.phase(at) in (Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING)
+
+    def nominations_withdrawable(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.announced and not self.results_confirmed_at and at < self.review_end_at
+
+    def accepts_objections(self, at=None) -> bool:
+        return self.phase(at) == Phase.PUBLICITY
+
+    def counts_visible(self, at=None) -> bool:
+        """Counts stay hidden until voting has closed."""
+        return self.phase(at) in (Phase.COUNTING, Phase.PUBLICITY, Phase.PUBLISHING, Phase.PUBLISHED)
+
+    def winners_public(self, at=None) -> bool:
+        return self.phase(at) in (Phase.PUBLICITY, Phase.PUBLISHING, Phase.PUBLISHED)
+
+    def timeline(self, at=None) -> list[dict]:
+        """The steps shown to residents, each marked done, current or to come."""
+        at = at or timezone.now()
+        current = self.phase(at)
+        steps = [
+            (Phase.NOMINATING, _("Nominations"), self.nominations_open_at, self.nominations_close_at),
+            (Phase.REVIEWING, _("Review"), self.nominations_close_at, self.review_end_at),
+            (Phase.VOTING, _("Voting"), self.voting_open_at, self.voting_close_at),
+            (Phase.COUNTING, _("Counting"), self.voting_close_at, self.results_confirmed_at),
+            (Phase.PUBLICITY, _("Publicity period"), self.results_confirmed_at, self.publicity_end_at),
+            (Phase.PUBLISHED, _("Publication"), self.published_at or self.publication_at, None),
+        ]
+        order = [s[0] for s in steps]
+        alias = {Phase.WAITING: Phase.REVIEWING, Phase.PUBLISHING: Phase.PUBLICITY}
+        current_step = alias.get(current, current)
+        position = order.index(current_step) if current_step in order else -1
+        result = []
+        for index, (key, label, start, end) in enumerate(steps):
+            if current == Phase.PUBLISHED:
+                state = "done"
+            elif position == -1:
+                state = "todo"
+            else:
+                state = "done" if index < position else ("current" if index == position else "todo")
+            result.append({"key": key, "label": label, "start": start, "end": end, "state": state})
+        return result
+
+
+class RoundCategory(models.Model):
+    """A category as it runs in one round, with that round's rules."""
+
+    round = models.ForeignKey(AwardRound, on_delete=models.CASCADE, related_name="entries", verbose_name=_("round"))
+    category = models.ForeignKey(
+        AwardCategory, on_delete=models.PROTECT, related_name="round_entries", verbose_name=_("category")
+    )
+    winners = models.PositiveSmallIntegerField(_("number of winners"), default=3)
+    votes_per_voter = models.PositiveSmallIntegerField(_("votes per voter"), default=3)
+    vote_unit = models.CharField(_("who votes"), max_length=10, choices=VoteUnit.choices, default=VoteUnit.RESIDENT)
+    self_nomination_allowed = models.BooleanField(
+        _("self-nomination allowed"),
+        default=False,
+        help_text=_("Whether residents may nominate themselves, their own household or their own building."),
+    )
+    confirmed_at = models.DateTimeField(_("winners confirmed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["category__sort_order", "category__name"]
+        verbose_name = _("category in a round")
+        verbose_name_plural = _("categories in a round")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "category"], name="round_category_once"),
+            models.CheckConstraint(condition=Q(winners__gte=1), name="round_category_at_least_one_winner"),
+            models.CheckConstraint(condition=Q(votes_per_voter__gte=1), name="round_category_at_least_one_vote"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.category}"
+
+    @property
+    def target_kind(self) -> str:
+        return self.category.target_kind
+
+
+# --- Nominations -------------------------------------------------------------------------------------------------
+
+
+class NominationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for review")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    REJECTED = "rejected", _("Not shortlisted")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the nominator")
+    DECLINED = "declined", _("Declined by the nominee")
+
+
+LIVE_STATUSES = (NominationStatus.SUBMITTED, NominationStatus.SHORTLISTED)
+
+
+class NominationQuerySet(models.QuerySet):
+    def live(self) -> NominationQuerySet:
+        """Nominations still in the running (waiting for review or shortlisted)."""
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def shortlisted(self) -> NominationQuerySet:
+        return self.filter(status=NominationStatus.SHORTLISTED)
+
+    def recent(self) -> NominationQuerySet:
+        """The latest ten with their targets (for "my nominations" on /me/)."""
+        return self.with_target().order_by("-created_at", "-id")[:10]
+
+    def with_target(self) -> NominationQuerySet:
+        return self.select_related(
+            "entry__category", "building", "household__building", "resident__household__building"
+        )
+
+    def with_seconds(self) -> NominationQuerySet:
+        return self.annotate(seconds_count=models.Count("seconds", distinct=True))
+
+    def with_vote_counts(self) -> NominationQuerySet:
+        """Online votes (``online_votes``) and online plus paper (``total_votes``), one query."""
+        online = models.Count("votes", distinct=True)
+        return self.annotate(online_votes=online, total_votes=online + models.F("paper_votes"))
+
+
+def target_key_for(kind: str, building_id: int, household_id: int | None, resident_id: int | None) -> str:
+    if kind == TargetKind.BUILDING:
+        return f"b{building_id}"
+    if kind == TargetKind.HOUSEHOLD:
+        return f"h{household_id}"
+    return f"p{resident_id}"
+
+
+class Nomination(models.Model):
+    """A resident's proposal of a target in one category of a round, with a citation (事迹)."""
+
+    round = models.ForeignKey(AwardRound, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("round"))
+    entry = models.ForeignKey(
+        RoundCategory, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("category")
+    )
+    target_kind = models.CharField(_("target"), max_length=10, choices=TargetKind.choices)
+    target_key = models.CharField(_("target key"), max_length=24, editable=False)
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="nominations", verbose_name=_("building")
+    )
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nominations",
+        verbose_name=_("household"),
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="nominations", verbose_name=_("person")
+    )
+    nominator = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="nominations_made", verbose_name=_("nominated by")
+    )
+    citation = models.TextField(_("citation"), max_length=1500)
+    photo = models.CharField(_("photo"), **PHOTO_FIELD_KWARGS)
+    status = models.CharField(
+        _("status"), max_length=12, choices=NominationStatus.choices, default=NominationStatus.SUBMITTED
+    )
+    review_reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    paper_votes = models.PositiveIntegerField(_("paper votes"), default=0)
+    is_winner = models.BooleanField(_("winner"), default=False)
+    created_at = models.DateTimeField(_("nominated"), auto_now_add=True)
+
+    objects = NominationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["entry", "created_at", "id"]
+        verbose_name = _("nomination")
+        verbose_name_plural = _("nominations")
+        constraints = [
+            # One nomination per target per category of a round: a second nomination becomes a 附议.
+            models.UniqueConstraint(fields=["entry", "target_key"], name="nomination_one_per_target"),
+            models.CheckConstraint(
+                condition=(
+                    Q(target_kind="building", household__isnull=True, resident__isnull=True)
+                    | Q(target_kind="household", household__isnull=False, resident__isnull=True)
+                    | Q(target_kind="person", household__isnull=False, resident__isnull=False)
+                ),
+                name="nomination_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_winner=False) | Q(status="shortlisted"), name="nomination_winner_is_shortlisted"
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry.category} · {self.target_name}"
+
+    def save(self, *args, **kwargs):
+        self.target_key = target_key_for(self.target_kind, self.building_id, self.household_id, self.resident_id)
+        super().save(*args, **kwargs)
+
+    @property
+    def target_name(self) -> str:
+        """The target as verified residents and organizers see it (never a door number or phone)."""
+        if self.target_kind == TargetKind.BUILDING:
+            return self.building.name
+        if self.target_kind == TargetKind.HOUSEHOLD:
+            return f"{self.building.name} · {self.household.display_name}"
+        return f"{self.resident.full_name}（{self.building.name}）"
+
+    @property
+    def public_name(self) -> str:
+        """The target as the public sees it, honouring consent."""
+        if self.target_kind == TargetKind.BUILDING:
+            return self.building.name
+        if self.target_kind == TargetKind.HOUSEHOLD:
+            return self.household.public_name if self.household.show_publicly else self.household.anonymous_name
+        return self.resident.public_name
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    def nominee_users(self) -> list:
+        """Accounts that may decline this nomination: the person, or the household's verified members."""
+        if self.target_kind == TargetKind.PERSON:
+            return [self.resident.user] if self.resident.user_id and self.resident.is_verified else []
+        if self.target_kind == TargetKind.HOUSEHOLD:
+            return [
+                r.user for r in self.household.residents.verified().filter(user__isnull=False).select_related("user")
+            ]
+        return []
+
+    def is_nominee(self, membership: Resident | None) -> bool:
+        if membership is None:
+            return False
+        if self.target_kind == TargetKind.PERSON:
+            return membership.pk == self.resident_id
+        if self.target_kind == TargetKind.HOUSEHOLD:
+            return membership.household_id == self.household_id
+        return False
+
+
+class Second(models.Model):
+    """A resident's 附议 of a nomination: one per resident per nomination."""
+
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="seconds")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="award_seconds")
+    created_at = models.DateTimeField(_("seconded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second")
+        verbose_name_plural = _("seconds")
+        constraints = [models.UniqueConstraint(fields=["nomination", "resident"], name="second_once_per_resident")]
+
+    def __str__(self) -> str:
+        return f"second #{self.pk}"
+
+
+class CitationRevision(models.Model):
+    """An organizer's edit of a citation, with the text before and after: append-only."""
+
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, related_name="revisions")
+    old_citation = models.TextField(_("before"))
+    new_citation = models.TextField(_("after"))
+    reason = models.CharField(_("reason"), max_length=300)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(_("edited"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("citation revision")
+        verbose_name_plural = _("citation revisions")
+
+    def __str__(self) -> str:
+        return f"revision #{self.pk}"
+
+
+class VoteQuerySet(models.QuerySet):
+    def current(self) -> VoteQuerySet:
+        """Votes in rounds not yet published, with what a ballot shows (for "my ballot" on /me/)."""
+        return (
+            self.filter(round__published_at__isnull=True)
+            .select_related(
+                "round", "entry__category", "nomination__building", "nomination__household", "nomination__resident"
+            )
+            .order_by("round", "entry", "id")
+        )
+
+
+class Vote(models.Model):
+    """One online vote for a shortlisted nomination.
+
+    ``unit_key`` names who the vote belongs to: ``r<resident id>`` in
+    per-resident categories, ``h<household id>`` in per-household ones. The
+    voter is kept only so that voters can see and withdraw their own ballot;
+    no page, export or admin screen shows it to anyone else.
+    """
+
+    round = models.ForeignKey(AwardRound, on_delete=models.CASCADE, related_name="votes")
+    entry = models.ForeignKey(RoundCategory, on_delete=models.CASCADE, related_name="votes")
+    nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="votes")
+    unit_key = models.CharField(max_length=24)
+    voter = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="award_votes")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="award_votes")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="award_votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["nomination", "unit_key"], name="vote_once_per_nomination_per_unit"),
+        ]
+        indexes = [models.Index(fields=["entry", "unit_key"]), models.Index(fields=["round", "building"])]
+
+    def __str__(self) -> str:
+        # Never the voter: who voted for whom is secret.
+        return f"vote #{self.pk}"
+
+
+class PaperTally(models.Model):
+    """Counts from paper ballots for one category, entered by an organizer with a photo of the tally sheet."""
+
+    entry = models.ForeignKey(RoundCategory, on_delete=models.CASCADE, related_name="paper_tallies")
+    counts = models.JSONField(_("counts"), default=dict, help_text=_("Paper votes per nomination id."))
+    photo = models.CharField(_("photo of the tally sheet"), **PHOTO_FIELD_KWARGS)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("paper tally")
+        verbose_name_plural = _("paper tallies")
+
+    def __str__(self) -> str:
+        return f"{self.entry} paper tally #{self.pk}"
+
+
+class Objection(models.Model):
+    """A resident's objection (异议) during the publicity period, answered by an organizer on the record."""
+
+    round = models.ForeignKey(AwardRound, on_delete=models.CASCADE, related_name="objections")
+    nomination = models.ForeignKey(
+        Nomination,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="objections",
+        verbose_name=_("about"),
+    )
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="award_objections")
+    text = models.TextField(_("objection"), max_length=2000)
+    answer = models.TextField(_("answer"), max_length=2000, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(_("filed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self) -> str:
+        return f"objection #{self.pk}"
+
+
+class Correction(models.Model):
+    """A recorded, visible change to a round's results after publication."""
+
+    round = models.ForeignKey(AwardRound, on_delete=models.PROTECT, related_name="corrections")
+    honour = models.ForeignKey(Honour, on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    summary = models.CharField(_("what changed"), max_length=200)
+    reason = models.TextField(_("reason"), max_length=1000)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+# --- Notices -----------------------------------------------------------------------------------------------------
+
+
+class NoticeKind(models.TextChoices):
+    NOMINATED = "nominated", _("You were nominated")
+    SHORTLISTED = "shortlisted", _("Your nomination was shortlisted")
+    REJECTED = "rejected", _("Your nomination was not shortlisted")
+    VOTING_OPEN = "voting_open", _("Voting is open")
+    OBJECTION_ANSWERED = "objection_answered", _("Your objection was answered")
+
+
+class NoticeQuerySet(models.QuerySet):
+    def unread(self) -> NoticeQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(models.Model):
+    """A message on the site for one account (copied by email unless they opted out)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="award_notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    round = models.ForeignKey(AwardRound, on_delete=models.CASCADE, related_name="notices")
+    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, null=True, blank=True, related_name="notices")
+    detail = models.TextField(_("detail"), max_length=1000, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.kind_label
+
+    @property
+    def kind_label(self) -> str:
+        return NoticeKind(self.kind).label
+
+
+class NoticePreference(models.Model):
+    """What an account wants to hear about; kept here so the register stays untouched."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="award_notice_pref")
+    voting_open = models.BooleanField(_("tell me when voting opens"), default=True)
+    by_email = models.BooleanField(_("also send notices by email"), default=True)
+
+    class Meta:
+        verbose_name = _("notice preference")
+        verbose_name_plural = _("notice preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,270 @@
+"""Forms of award rounds: what residents and organizers type, checked with readable messages."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from families.models import Building, Household, Resident
+from project.images import PhotoField
+
+from .models import AwardCategory, AwardRound, NoticePreference, RoundCategory, TargetKind
+from .services import CITATION_MAX, CITATION_MIN
+
+TIMELINE_FIELDS = [
+    "nominations_open_at",
+    "nominations_close_at",
+    "review_end_at",
+    "voting_open_at",
+    "voting_close_at",
+    "publicity_end_at",
+    "publication_at",
+]
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = AwardCategory
+        fields = ["name", "target_kind", "criteria", "is_active", "sort_order"]
+        widgets = {"criteria": forms.Textarea(attrs={"rows": 6})}
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = AwardRound
+        fields = ["title", "year", "description", "announced", *TIMELINE_FIELDS]
+        widgets = {name: DateTimeLocalInput() for name in TIMELINE_FIELDS} | {
+            "description": forms.Textarea(attrs={"rows": 4})
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in TIMELINE_FIELDS:
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        if not self.instance.pk:
+            self.fields["year"].initial = timezone.localdate().year
+
+    def clean(self):
+        cleaned = super().clean()
+        values = [cleaned.get(name) for name in TIMELINE_FIELDS]
+        if all(values):
+            pairs = zip(TIMELINE_FIELDS, TIMELINE_FIELDS[1:], strict=False)
+            for (first, second), (a, b) in zip(pairs, zip(values, values[1:], strict=False), strict=False):
+                strict = first in ("nominations_open_at", "voting_open_at", "voting_close_at")
+                if (a >= b) if strict else (a > b):
+                    self.add_error(
+                        second,
+                        _("“%(later)s” must come after “%(earlier)s”.")
+                        % {"later": self.fields[second].label, "earlier": self.fields[first].label},
+                    )
+        return cleaned
+
+
+class EntryForm(forms.ModelForm):
+    class Meta:
+        model = RoundCategory
+        fields = ["category", "winners", "votes_per_voter", "vote_unit", "self_nomination_allowed"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = AwardCategory.objects.filter(is_active=True)
+        self.fields["winners"].min_value = 1
+        self.fields["votes_per_voter"].min_value = 1
+
+
+def household_choices(building: Building) -> list[tuple[int, str]]:
+    """Households of a building by display name only (never the door); repeated names get a number."""
+    rows = list(
+        Household.objects.filter(building=building).order_by("display_name", "pk").values_list("pk", "display_name")
+    )
+    totals = Counter(name for _pk, name in rows)
+    seen: Counter = Counter()
+    choices = []
+    for pk, name in rows:
+        seen[name] += 1
+        choices.append((pk, f"{name} ({seen[name]})" if totals[name] > 1 else name))
+    return choices
+
+
+class NominationForm(forms.Form):
+    """Step by step without JavaScript: category and building, then household (and the person's name)."""
+
+    entry = forms.ModelChoiceField(label=_("Category"), queryset=RoundCategory.objects.none())
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.all())
+    household = forms.TypedChoiceField(label=_("Household"), coerce=int, required=False)
+    person_name = forms.CharField(
+        label=_("The person's full name"),
+        max_length=50,
+        required=False,
+        help_text=_("As in the register of that household. We do not list residents' names."),
+    )
+    citation = forms.CharField(
+        label=_("Citation (事迹)"),
+        min_length=CITATION_MIN,
+        max_length=CITATION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": CITATION_MAX}),
+        help_text=_("Why they deserve the honour: %(min)d to %(max)d characters. Not needed when you second.")
+        % {"min": CITATION_MIN, "max": CITATION_MAX},
+    )
+    photo = PhotoField(label=_("Photo (optional)"), required=False)
+
+    def __init__(self, *args, round: AwardRound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].queryset = round.entries.select_related("category")
+        self.fields["entry"].label_from_instance = lambda e: (
+            f"{e.category.name} · {e.category.get_target_kind_display()}"
+        )
+        entry = self._value("entry", self.fields["entry"])
+        building = self._value("building", self.fields["building"])
+        self.entry, self.building = entry, building
+        self.fields["household"].choices = [("", "—")] + (household_choices(building) if building else [])
+
+    def _value(self, name, field):
+        raw = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            return field.clean(raw)
+        except forms.ValidationError:
+            return None
+
+    @property
+    def target_kind(self) -> str | None:
+        return self.entry.category.target_kind if self.entry else None
+
+    def clean(self):
+        cleaned = super().clean()
+        entry, building = cleaned.get("entry"), cleaned.get("building")
+        if not entry or not building:
+            return cleaned
+        kind = entry.category.target_kind
+        cleaned["household_obj"] = cleaned["resident_obj"] = None
+        if kind in (TargetKind.HOUSEHOLD, TargetKind.PERSON):
+            household = Household.objects.filter(pk=cleaned.get("household") or 0, building=building).first()
+            if household is None:
+                self.add_error("household", _("Choose a household in that building."))
+                return cleaned
+            cleaned["household_obj"] = household
+            if kind == TargetKind.PERSON:
+                name = " ".join((cleaned.get("person_name") or "").split())
+                person = (
+                    Resident.objects.filter(household=household, full_name=name)
+                    .exclude(status=Resident.Status.REMOVED)
+                    .first()
+                    if name
+                    else None
+                )
+                if person is None:
+                    self.add_error(
+                        "person_name",
+                        _("Nobody of that name is in that household's register. Check the name and try again."),
+                    )
+                cleaned["resident_obj"] = person
+        return cleaned
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("shortlist", _("Shortlist")), ("reject", _("Do not shortlist"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (the nominator sees it)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "reject" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Please give the reason for not shortlisting; the nominator will see it."))
+        return cleaned
+
+
+class CitationForm(forms.Form):
+    citation = forms.CharField(
+        label=_("Citation"), min_length=CITATION_MIN, max_length=CITATION_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    reason = forms.CharField(label=_("Why it changes"), max_length=300)
+
+
+class PaperTallyForm(forms.Form):
+    photo = PhotoField(label=_("Photo of the tally sheet"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, nominations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nominations = list(nominations)
+        for nomination in self.nominations:
+            self.fields[f"n{nomination.pk}"] = forms.IntegerField(
+                label=nomination.target_name, min_value=0, max_value=100000, initial=nomination.paper_votes
+            )
+
+    def counts(self) -> dict[int, int]:
+        return {n.pk: self.cleaned_data[f"n{n.pk}"] for n in self.nominations}
+
+
+class ConfirmForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for any change to the ranking"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed when the winners are not the top of the ranking, or a tie at the cut-off is settled."),
+    )
+
+    def __init__(self, *args, results, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.results = results
+        for result in results:
+            self.fields[f"e{result.entry.pk}"] = forms.TypedMultipleChoiceField(
+                label=result.entry.category.name,
+                coerce=int,
+                required=False,
+                choices=[(row.nomination.pk, row.nomination.target_name) for row in result.rows],
+                initial=sorted(result.default_winner_ids),
+                widget=forms.CheckboxSelectMultiple,
+            )
+
+    def winners(self) -> dict[int, set[int]]:
+        return {r.entry.pk: set(self.cleaned_data.get(f"e{r.entry.pk}") or []) for r in self.results}
+
+
+class ObjectionForm(forms.Form):
+    nomination = forms.TypedChoiceField(label=_("About"), coerce=int, required=False)
+    text = forms.CharField(
+        label=_("Your objection"), min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, winners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nomination"].choices = [("", _("The round as a whole"))] + [
+            (n.pk, f"{n.entry.category.name} · {n.target_name}") for n in winners
+        ]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer (public)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WithdrawHonourForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (public)"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoticePreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NoticePreference
+        fields = ["voting_open", "by_email"]

@@ -1,0 +1,737 @@
+"""Every write of an award round: nominate, second, review, vote, count, confirm, object, publish, correct.
+
+Views, admin actions and management commands call these functions and nothing
+else writes these rows. Each organizer action writes its audit entry in the
+same transaction; emails and public-cache invalidation wait for the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from families.models import AuditEntry, Household, Resident
+from project.publiccache import bump_public_version
+
+from .models import (
+    AwardRound,
+    CitationRevision,
+    Correction,
+    Honour,
+    Nomination,
+    NominationStatus,
+    Notice,
+    NoticeKind,
+    NoticePreference,
+    Objection,
+    PaperTally,
+    Phase,
+    RoundCategory,
+    Second,
+    TargetKind,
+    Vote,
+    VoteUnit,
+    target_key_for,
+)
+
+CITATION_MIN = 20
+CITATION_MAX = 1500
+
+
+class AwardError(Exception):
+    """An action the rules refuse, with the message to show (in the reader's language)."""
+
+
+# --- Helpers -----------------------------------------------------------------------------------------------------
+
+
+def _live_membership(resident: Resident) -> Resident:
+    """The resident as the register has them now; refuses anyone no longer verified."""
+    current = Resident.objects.verified().select_related("household__building").filter(pk=resident.pk).first()
+    if current is None:
+        raise AwardError(_("Only verified residents can take part. Join your household first."))
+    return current
+
+
+def unit_key(entry: RoundCategory, resident: Resident) -> str:
+    """Who a vote in ``entry`` belongs to: the resident, or their household in household mode."""
+    if entry.vote_unit == VoteUnit.HOUSEHOLD:
+        return f"h{resident.household_id}"
+    return f"r{resident.pk}"
+
+
+def _audit(actor, action: str, target, **details) -> None:
+    AuditEntry.objects.log(actor=actor, action=action, target=target, details=details)
+
+
+def _notify(users: Iterable, *, kind: str, round: AwardRound, nomination: Nomination | None = None, detail: str = ""):
+    """On-site notices for ``users``, copied by email (after commit) to those who want email."""
+    users = list({u.pk: u for u in users if u is not None}.values())
+    if not users:
+        return
+    Notice.objects.bulk_create(
+        [Notice(user=u, kind=kind, round=round, nomination=nomination, detail=detail) for u in users]
+    )
+    no_email = set(NoticePreference.objects.filter(user__in=users, by_email=False).values_list("user_id", flat=True))
+    recipients = [u.email for u in users if u.email and u.pk not in no_email]
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = f"{NoticeKind(kind).label} · {round.title}"
+        body = "\n\n".join(
+            part
+            for part in [
+                str(NoticeKind(kind).label),
+                str(round.title),
+                str(nomination) if nomination else "",
+                detail,
+                _("See all your notices on the site under “My notices”."),
+            ]
+            if part
+        )
+
+    def _send():
+        for address in recipients:
+            send_mail(subject, body, None, [address], fail_silently=True)
+
+    transaction.on_commit(_send)
+
+
+# --- Rounds ------------------------------------------------------------------------------------------------------
+
+
+def save_round(*, round: AwardRound, actor, changed: list[str], created: bool = False) -> AwardRound:
+    """Save a round's title and timeline, with an audit line naming what changed."""
+    if round.published_at:
+        raise AwardError(_("This round is published; its timeline can no longer change."))
+    with transaction.atomic():
+        round.save()
+        _audit(
+            actor,
+            "awards.round_created" if created else "awards.round_timeline_changed",
+            round,
+            changed=changed,
+            timeline={
+                name: getattr(round, name).isoformat()
+                for name in (
+                    "nominations_open_at",
+                    "nominations_close_at",
+                    "review_end_at",
+                    "voting_open_at",
+                    "voting_close_at",
+                    "publicity_end_at",
+                    "publication_at",
+                )
+            },
+            announced=round.announced,
+        )
+        bump_public_version()
+    return round
+
+
+def save_entry(*, entry: RoundCategory, actor, created: bool) -> RoundCategory:
+    """Add a category to a round or change its rules (before voting opens)."""
+    round = entry.round
+    if round.phase() not in (Phase.DRAFT, Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING):
+        raise AwardError(_("The rules of a category cannot change once voting has opened."))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                entry.save()
+        except IntegrityError as exc:
+            raise AwardError(_("This category is already part of the round.")) from exc
+        _audit(
+            actor,
+            "awards.round_category_added" if created else "awards.round_category_changed",
+            round,
+            category=entry.category.name,
+            winners=entry.winners,
+            votes_per_voter=entry.votes_per_voter,
+            vote_unit=entry.vote_unit,
+            self_nomination_allowed=entry.self_nomination_allowed,
+        )
+    return entry
+
+
+def close_voting(*, round: AwardRound, actor) -> None:
+    """End voting now (for example when the last ballot box is in), recorded in the audit log."""
+    with transaction.atomic():
+        round = AwardRound.objects.select_for_update().get(pk=round.pk)
+        if round.phase() != Phase.VOTING:
+            raise AwardError(_("Voting is not open, so it cannot be closed."))
+        now = timezone.now()
+        planned = round.voting_close_at
+        round.voting_close_at = now
+        round.save(update_fields=["voting_close_at"])
+        _audit(actor, "awards.voting_closed", round, planned_close=planned.isoformat(), closed=now.isoformat())
+        bump_public_version()
+
+
+def send_voting_open_notices(*, round: AwardRound) -> int:
+    """Tell verified residents that voting is open, once per round (those who opted out are skipped)."""
+    if round.phase() != Phase.VOTING or round.voting_notice_sent_at:
+        return 0
+    with transaction.atomic():
+        # Compare-and-set: only the first caller sends, however many pages or cron jobs ask at once.
+        claimed = AwardRound.objects.filter(pk=round.pk, voting_notice_sent_at__isnull=True).update(
+            voting_notice_sent_at=timezone.now()
+        )
+        if not claimed:
+            return 0
+        from django.contrib.auth import get_user_model
+
+        opted_out = NoticePreference.objects.filter(voting_open=False).values("user_id")
+        users = list(
+            get_user_model()
+            .objects.filter(residencies__status=Resident.Status.VERIFIED, is_active=True)
+            .exclude(pk__in=opted_out)
+            .distinct()
+        )
+        _notify(users, kind=NoticeKind.VOTING_OPEN, round=round)
+    round.voting_notice_sent_at = timezone.now()
+    return len(users)
+
+
+# --- Nominations -------------------------------------------------------------------------------------------------
+
+
+def _check_target(entry: RoundCategory, building, household, resident) -> None:
+    kind = entry.category.target_kind
+    if building is None:
+        raise AwardError(_("Choose a building."))
+    if kind in (TargetKind.HOUSEHOLD, TargetKind.PERSON) and (
+        household is None or household.building_id != building.pk
+    ):
+        raise AwardError(_("Choose a household in that building."))
+    if kind == TargetKind.PERSON and (
+        resident is None or resident.household_id != household.pk or resident.status == Resident.Status.REMOVED
+    ):
+        raise AwardError(_("Nobody of that name is in that household's register. Check the name and try again."))
+
+
+def _is_self(entry: RoundCategory, me: Resident, building, household, resident) -> bool:
+    kind = entry.category.target_kind
+    if kind == TargetKind.BUILDING:
+        return building.pk == me.household.building_id
+    if kind == TargetKind.HOUSEHOLD:
+        return household.pk == me.household_id
+    return resident.pk == me.pk
+
+
+def nominate(
+    *,
+    entry: RoundCategory,
+    nominator: Resident,
+    building,
+    household=None,
+    resident=None,
+    citation: str,
+    photo: str = "",
+) -> tuple[Nomination, bool]:
+    """Nominate a target, or second it if it is already nominated in this category.
+
+    Returns the nomination and whether it was created (False: it was seconded).
+    The unique constraint on (category, target) settles two people nominating
+    the same target at the same moment: the loser's nomination becomes a second.
+    """
+    me = _live_membership(nominator)
+    round = entry.round
+    kind = entry.category.target_kind
+    if kind == TargetKind.BUILDING:
+        household = resident = None
+    elif kind == TargetKind.HOUSEHOLD:
+        resident = None
+    if not round.accepts_nominations():
+        raise AwardError(_("Nominations for this round are not open."))
+    _check_target(entry, building, household, resident)
+    if not entry.self_nomination_allowed and _is_self(entry, me, building, household, resident):
+        raise AwardError(_("In this category you cannot nominate yourself, your own household or your own building."))
+    citation = (citation or "").strip()
+    key = target_key_for(kind, building.pk, household.pk if household else None, resident.pk if resident else None)
+    with transaction.atomic():
+        existing = Nomination.objects.filter(entry=entry, target_key=key).first()
+        if existing is None:
+            if not CITATION_MIN <= len(citation) <= CITATION_MAX:
+                raise AwardError(
+                    _("The citation must be between %(min)d and %(max)d characters.")
+                    % {"min": CITATION_MIN, "max": CITATION_MAX}
+                )
+            try:
+                with transaction.atomic():
+                    nomination = Nomination.objects.create(
+                        round=round,
+                        entry=entry,
+                        target_kind=kind,
+                        building=building,
+                        household=household,
+                        resident=resident,
+                        nominator=me,
+                        citation=citation,
+                        photo=photo,
+                    )
+            except IntegrityError:
+                existing = Nomination.objects.get(entry=entry, target_key=key)
+            else:
+                nomination = Nomination.objects.with_target().get(pk=nomination.pk)
+                users = [u for u in nomination.nominee_users() if u.pk != me.user_id]
+                _notify(users, kind=NoticeKind.NOMINATED, round=round, nomination=nomination)
+                return nomination, True
+        if not existing.is_live:
+            raise AwardError(
+                _(
+                    "This target was nominated before and is no longer in the running (withdrawn, declined or not shortlisted)."
+                )
+            )
+        second_nomination(nomination=existing, resident=me)
+        return existing, False
+
+
+def second_nomination(*, nomination: Nomination, resident: Resident) -> Second:
+    """Second (附议) a nomination: once per resident, while nominations are open."""
+    me = _live_membership(resident)
+    nomination = Nomination.objects.select_related("round").get(pk=nomination.pk)
+    if not nomination.round.accepts_nominations():
+        raise AwardError(_("Seconding is only possible while nominations are open."))
+    if not nomination.is_live:
+        raise AwardError(_("This nomination is no longer in the running."))
+    if nomination.nominator_id == me.pk:
+        raise AwardError(_("You made this nomination, so you cannot second it."))
+    try:
+        with transaction.atomic():
+            return Second.objects.create(nomination=nomination, resident=me)
+    except IntegrityError as exc:
+        raise AwardError(_("You have already seconded this nomination.")) from exc
+
+
+def withdraw_nomination(*, nomination: Nomination, resident: Resident) -> None:
+    """The nominator withdraws their nomination, until the review ends."""
+    with transaction.atomic():
+        nomination = Nomination.objects.select_for_update().select_related("round").get(pk=nomination.pk)
+        if nomination.nominator_id != resident.pk:
+            raise AwardError(_("Only the person who made a nomination can withdraw it."))
+        if not nomination.round.nominations_withdrawable():
+            raise AwardError(_("The review has ended, so nominations can no longer be withdrawn."))
+        if not nomination.is_live:
+            raise AwardError(_("This nomination is no longer in the running."))
+        nomination.status = NominationStatus.WITHDRAWN
+        nomination.withdrawn_at = timezone.now()
+        nomination.save(update_fields=["status", "withdrawn_at"])
+
+
+def decline_nomination(*, nomination: Nomination, resident: Resident) -> None:
+    """The nominee (the person, or a member of the household) declines, before anything is public."""
+    with transaction.atomic():
+        nomination = (
+            Nomination.objects.select_for_update()
+            .select_related("round", "household", "resident")
+            .get(pk=nomination.pk)
+        )
+        if not nomination.is_nominee(resident):
+            raise AwardError(_("Only the nominee can decline a nomination."))
+        if nomination.round.results_confirmed_at or nomination.round.published_at:
+            raise AwardError(_("The results are already public, so the nomination can no longer be declined."))
+        if not nomination.is_live:
+            raise AwardError(_("This nomination is no longer in the running."))
+        nomination.status = NominationStatus.DECLINED
+        nomination.declined_at = timezone.now()
+        nomination.save(update_fields=["status", "declined_at"])
+
+
+# --- Review ------------------------------------------------------------------------------------------------------
+
+
+def review_nomination(*, nomination: Nomination, actor, shortlist: bool, reason: str = "") -> None:
+    """Shortlist or reject a nomination (a rejection needs a reason the nominator sees)."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        nomination = (
+            Nomination.objects.select_for_update().select_related("round", "nominator__user").get(pk=nomination.pk)
+        )
+        if not nomination.round.under_review():
+            raise AwardError(_("Nominations can only be reviewed before voting opens."))
+        if nomination.status not in (
+            NominationStatus.SUBMITTED,
+            NominationStatus.SHORTLISTED,
+            NominationStatus.REJECTED,
+        ):
+            raise AwardError(_("This nomination was withdrawn or declined and cannot be reviewed."))
+        if not shortlist and not reason:
+            raise AwardError(_("Please give the reason for not shortlisting; the nominator will see it."))
+        new_status = NominationStatus.SHORTLISTED if shortlist else NominationStatus.REJECTED
+        if nomination.status == new_status and nomination.review_reason == reason:
+            return
+        nomination.status = new_status
+        nomination.review_reason = reason
+        nomination.reviewed_at = timezone.now()
+        nomination.save(update_fields=["status", "review_reason", "reviewed_at"])
+        _audit(
+            actor,
+            "awards.nomination_shortlisted" if shortlist else "awards.nomination_rejected",
+            nomination,
+            reason=reason,
+            round=nomination.round_id,
+        )
+        _notify(
+            [nomination.nominator.user],
+            kind=NoticeKind.SHORTLISTED if shortlist else NoticeKind.REJECTED,
+            round=nomination.round,
+            nomination=nomination,
+            detail=reason,
+        )
+
+
+def edit_citation(*, nomination: Nomination, actor, citation: str, reason: str) -> None:
+    """Change a citation, keeping the text before and after (until publication)."""
+    citation = (citation or "").strip()
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        nomination = Nomination.objects.select_for_update().select_related("round").get(pk=nomination.pk)
+        if nomination.round.published_at:
+            raise AwardError(_("The round is published; a change now needs a correction."))
+        if not CITATION_MIN <= len(citation) <= CITATION_MAX:
+            raise AwardError(
+                _("The citation must be between %(min)d and %(max)d characters.")
+                % {"min": CITATION_MIN, "max": CITATION_MAX}
+            )
+        if not reason:
+            raise AwardError(_("Please say why the citation is changed."))
+        if citation == nomination.citation:
+            return
+        CitationRevision.objects.create(
+            nomination=nomination,
+            old_citation=nomination.citation,
+            new_citation=citation,
+            reason=reason,
+            edited_by=actor,
+        )
+        nomination.citation = citation
+        nomination.save(update_fields=["citation"])
+        _audit(actor, "awards.citation_edited", nomination, reason=reason, round=nomination.round_id)
+
+
+# --- Voting ------------------------------------------------------------------------------------------------------
+
+
+def cast_vote(*, nomination: Nomination, resident: Resident) -> Vote:
+    """Cast one online vote, within the category's limit, exactly even under concurrent requests."""
+    with transaction.atomic():
+        # Lock the voter's household row: every vote of this household (and so of this resident) queues
+        # here, so "count the ballot, then insert" below cannot be raced past the limit by parallel requests.
+        Household.objects.select_for_update().filter(pk=resident.household_id).first()
+        me = _live_membership(resident)
+        nomination = Nomination.objects.select_related("round", "entry").get(pk=nomination.pk)
+        round, entry = nomination.round, nomination.entry
+        if not round.accepts_votes():
+            raise AwardError(_("Voting for this round is not open."))
+        if nomination.status != NominationStatus.SHORTLISTED:
+            raise AwardError(_("Only shortlisted nominations can receive votes."))
+        if nomination.household_id and nomination.household_id == me.household_id:
+            raise AwardError(_("You cannot vote for your own household or a member of it."))
+        if nomination.resident_id == me.pk:
+            raise AwardError(_("You cannot vote for yourself."))
+        key = unit_key(entry, me)
+        cast = list(Vote.objects.filter(entry=entry, unit_key=key).values_list("nomination_id", flat=True))
+        if nomination.pk in cast:
+            raise AwardError(_("This vote is already on your ballot."))
+        if len(cast) >= entry.votes_per_voter:
+            raise AwardError(
+                _("You have used all %(n)d of your votes in this category. Withdraw one to change your choice.")
+                % {"n": entry.votes_per_voter}
+            )
+        try:
+            with transaction.atomic():
+                return Vote.objects.create(
+                    round=round,
+                    entry=entry,
+                    nomination=nomination,
+                    unit_key=key,
+                    voter=me,
+                    household_id=me.household_id,
+                    building_id=me.household.building_id,
+                )
+        except IntegrityError as exc:
+            raise AwardError(_("This vote is already on your ballot.")) from exc
+
+
+def withdraw_vote(*, nomination: Nomination, resident: Resident) -> None:
+    """Take a vote back off the ballot while voting is open."""
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=resident.household_id).first()
+        me = _live_membership(resident)
+        nomination = Nomination.objects.select_related("round", "entry").get(pk=nomination.pk)
+        if not nomination.round.accepts_votes():
+            raise AwardError(_("Voting is closed, so votes can no longer be changed."))
+        deleted, _rows = Vote.objects.filter(nomination=nomination, unit_key=unit_key(nomination.entry, me)).delete()
+        if not deleted:
+            raise AwardError(_("This nomination is not on your ballot."))
+
+
+def ballot_for(round: AwardRound, resident: Resident | None) -> set[int]:
+    """The nomination ids on this resident's ballot (their household's in household mode), in one query."""
+    if resident is None:
+        return set()
+    # "r…" keys only occur in per-resident categories and "h…" keys in per-household ones.
+    keys = [f"r{resident.pk}", f"h{resident.household_id}"]
+    return set(Vote.objects.filter(round=round, unit_key__in=keys).values_list("nomination_id", flat=True))
+
+
+def voter_order(nominations: list[Nomination], *, round: AwardRound, resident: Resident | None) -> list[Nomination]:
+    """A random order that stays the same for each voter (and differs between voters)."""
+    seed = f"{settings.SECRET_KEY}:{round.pk}:{resident.pk if resident else 'anon'}"
+    return sorted(nominations, key=lambda n: hashlib.sha256(f"{seed}:{n.pk}".encode()).hexdigest())
+
+
+# --- Counting ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ResultRow:
+    nomination: Nomination
+    online: int
+    paper: int
+    total: int
+    rank: int = 0
+    tied: bool = False
+    proposed: bool = False
+
+
+@dataclass
+class EntryResult:
+    entry: RoundCategory
+    rows: list[ResultRow] = field(default_factory=list)
+    tie_at_cutoff: bool = False
+    voters: int = 0
+
+    @property
+    def default_winner_ids(self) -> set[int]:
+        return {row.nomination.pk for row in self.rows[: self.entry.winners]}
+
+
+def round_results(round: AwardRound) -> list[EntryResult]:
+    """Ranked results per category (online, paper, total), ties flagged; three queries whatever the size."""
+    entries = list(round.entries.select_related("category"))
+    nominations = (
+        Nomination.objects.filter(round=round, status=NominationStatus.SHORTLISTED)
+        .with_target()
+        .with_vote_counts()
+        .order_by("entry", "-total_votes", "created_at", "id")
+    )
+    voters = dict(
+        Vote.objects.filter(round=round).values_list("entry").annotate(n=Count("unit_key", distinct=True)).order_by()
+    )
+    by_entry: dict[int, EntryResult] = {e.pk: EntryResult(entry=e, voters=voters.get(e.pk, 0)) for e in entries}
+    for nomination in nominations:
+        result = by_entry[nomination.entry_id]
+        result.rows.append(
+            ResultRow(
+                nomination=nomination,
+                online=nomination.online_votes,
+                paper=nomination.paper_votes,
+                total=nomination.total_votes,
+            )
+        )
+    for result in by_entry.values():
+        totals = [row.total for row in result.rows]
+        for index, row in enumerate(result.rows):
+            row.rank = totals.index(row.total) + 1
+            row.tied = totals.count(row.total) > 1
+            row.proposed = index < result.entry.winners
+        n = result.entry.winners
+        if len(result.rows) > n and result.rows[n - 1].total == result.rows[n].total:
+            result.tie_at_cutoff = True
+    return list(by_entry.values())
+
+
+def record_paper_tally(
+    *, entry: RoundCategory, actor, counts: dict[int, int], photo: str, note: str = ""
+) -> PaperTally:
+    """Enter the counts from paper ballots for a category, with a photo of the tally sheet."""
+    with transaction.atomic():
+        round = AwardRound.objects.select_for_update().get(pk=entry.round_id)
+        if round.phase() not in (Phase.VOTING, Phase.COUNTING):
+            raise AwardError(_("Paper ballots are entered while voting is open or being counted."))
+        if not photo and not entry.paper_tallies.exclude(photo="").exists():
+            raise AwardError(_("Please add a photo of the tally sheet."))
+        shortlisted = set(entry.nominations.shortlisted().values_list("pk", flat=True))
+        if set(counts) - shortlisted:
+            raise AwardError(_("Paper votes can only be entered for shortlisted nominations."))
+        if any(value < 0 for value in counts.values()):
+            raise AwardError(_("Counts cannot be negative."))
+        for nomination_id, value in counts.items():
+            Nomination.objects.filter(pk=nomination_id).update(paper_votes=value)
+        tally = PaperTally.objects.create(
+            entry=entry, counts={str(k): v for k, v in counts.items()}, photo=photo, note=note, entered_by=actor
+        )
+        _audit(actor, "awards.paper_tally_entered", round, category=entry.category.name, counts=tally.counts, note=note)
+    return tally
+
+
+def confirm_winners(*, round: AwardRound, actor, winners: dict[int, set[int]], reason: str = "") -> None:
+    """Confirm the winners of every category and start the publicity period.
+
+    Any choice other than the top of the ranking, or a choice across a tie at
+    the cut-off, needs a reason, which is recorded and shown with the results.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        round = AwardRound.objects.select_for_update().get(pk=round.pk)
+        if round.phase() != Phase.COUNTING:
+            raise AwardError(_("Winners are confirmed after voting closes and before the publicity period."))
+        now = timezone.now()
+        if round.publicity_end_at <= now:
+            raise AwardError(_("The publicity period would already be over. Move its end later in the timeline first."))
+        results = round_results(round)
+        needs_reason = False
+        chosen_all: list[int] = []
+        summary = {}
+        for result in results:
+            chosen = set(winners.get(result.entry.pk, set()))
+            allowed = {row.nomination.pk for row in result.rows}
+            if chosen - allowed:
+                raise AwardError(_("Winners must be shortlisted nominations of their category."))
+            if len(chosen) > result.entry.winners:
+                raise AwardError(
+                    _("%(category)s has at most %(n)d winners.")
+                    % {"category": result.entry.category.name, "n": result.entry.winners}
+                )
+            if chosen != result.default_winner_ids or result.tie_at_cutoff:
+                needs_reason = True
+            chosen_all.extend(chosen)
+            summary[result.entry.category.name] = {
+                "ranking": [[row.nomination.pk, row.total] for row in result.rows],
+                "winners": sorted(chosen),
+                "tie_at_cutoff": result.tie_at_cutoff,
+            }
+        if needs_reason and not reason:
+            raise AwardError(
+                _("The winners differ from the ranking (or a tie had to be settled): please record the reason.")
+            )
+        Nomination.objects.filter(round=round).update(is_winner=False)
+        Nomination.objects.filter(pk__in=chosen_all).update(is_winner=True)
+        RoundCategory.objects.filter(round=round).update(confirmed_at=now)
+        round.results_confirmed_at = now
+        round.ranking_override_reason = reason if needs_reason else ""
+        round.save(update_fields=["results_confirmed_at", "ranking_override_reason"])
+        _audit(
+            actor,
+            "awards.winners_confirmed_with_override" if needs_reason else "awards.winners_confirmed",
+            round,
+            reason=reason,
+            categories=summary,
+        )
+        bump_public_version()
+
+
+# --- Publicity ---------------------------------------------------------------------------------------------------
+
+
+def file_objection(*, round: AwardRound, resident: Resident, nomination: Nomination | None, text: str) -> Objection:
+    """A verified resident objects (异议) during the publicity period."""
+    me = _live_membership(resident)
+    text = (text or "").strip()
+    if not round.accepts_objections():
+        raise AwardError(_("Objections can be filed only during the publicity period."))
+    if nomination is not None and (nomination.round_id != round.pk or not nomination.is_winner):
+        raise AwardError(_("Objections are about the proposed winners of this round."))
+    if not 10 <= len(text) <= 2000:
+        raise AwardError(_("Please describe your objection in 10 to 2000 characters."))
+    return Objection.objects.create(round=round, resident=me, nomination=nomination, text=text)
+
+
+def answer_objection(*, objection: Objection, actor, answer: str) -> None:
+    """An organizer answers an objection on the record; the answer is shown on the round page."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise AwardError(_("Please write the answer."))
+    with transaction.atomic():
+        objection = Objection.objects.select_for_update().select_related("round", "resident__user").get(pk=objection.pk)
+        if objection.round.published_at:
+            raise AwardError(_("The round is published; the answers are final."))
+        objection.answer = answer
+        objection.answered_at = timezone.now()
+        objection.answered_by = actor
+        objection.save(update_fields=["answer", "answered_at", "answered_by"])
+        _audit(actor, "awards.objection_answered", objection.round, objection=objection.pk, answer=answer)
+        _notify(
+            [objection.resident.user],
+            kind=NoticeKind.OBJECTION_ANSWERED,
+            round=objection.round,
+            nomination=objection.nomination,
+            detail=answer,
+        )
+        bump_public_version()
+
+
+# --- Publication and corrections ---------------------------------------------------------------------------------
+
+
+def certificate_number(round: AwardRound, nomination: Nomination) -> str:
+    return f"HR{round.year}-{nomination.pk:06d}"
+
+
+def publish_round(*, round: AwardRound, actor) -> list[Honour]:
+    """Publish the confirmed winners as honours on the board, once the publicity period is over."""
+    with transaction.atomic():
+        round = AwardRound.objects.select_for_update().get(pk=round.pk)
+        if round.phase() != Phase.PUBLISHING:
+            raise AwardError(_("A round is published after the winners are confirmed and the publicity period ends."))
+        if round.objections.filter(answered_at__isnull=True).exists():
+            raise AwardError(_("Answer every objection before publishing."))
+        now = timezone.now()
+        winners = Nomination.objects.filter(round=round, is_winner=True).with_target()
+        honours = [
+            Honour(
+                category=nomination.entry.category,
+                year=round.year,
+                title=round.title,
+                target_kind=nomination.target_kind,
+                building=nomination.building,
+                household=nomination.household,
+                resident=nomination.resident,
+                citation=nomination.citation,
+                photo=nomination.photo,
+                certificate_number=certificate_number(round, nomination),
+                published_at=now,
+                round=round,
+                nomination=nomination,
+            )
+            for nomination in winners
+        ]
+        Honour.objects.bulk_create(honours)
+        round.published_at = now
+        round.save(update_fields=["published_at"])
+        _audit(actor, "awards.round_published", round, honours=[h.certificate_number for h in honours])
+        bump_public_version()
+    return honours
+
+
+def withdraw_honour(*, honour: Honour, actor, reason: str) -> Correction:
+    """Withdraw a published honour with a reason: a correction everyone can see on the round page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AwardError(_("Please give the reason for the correction; it will be public."))
+    with transaction.atomic():
+        honour = Honour.objects.select_for_update().get(pk=honour.pk)
+        if honour.round_id is None or honour.published_at is None or honour.withdrawn_at is not None:
+            raise AwardError(_("Only a published honour that is still standing can be withdrawn."))
+        honour.withdrawn_at = timezone.now()
+        honour.withdrawal_reason = reason
+        honour.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+        correction = Correction.objects.create(
+            round_id=honour.round_id,
+            honour=honour,
+            summary=_("Honour %(number)s withdrawn") % {"number": honour.certificate_number},
+            reason=reason,
+            made_by=actor,
+        )
+        _audit(actor, "awards.honour_withdrawn", honour, reason=reason, round=honour.round_id)
+        bump_public_version()
+    return correction

@@ -1,0 +1,730 @@
+"""Pages of award rounds for residents, the public and organizers.
+
+Thin views: check who is asking (families.access), call a service, redirect.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from families.access import is_organizer, organizer_required, verified_membership, verified_resident_required
+from families.models import AuditEntry
+from project.exports import tabular_response
+from project.images import delete_photo, store_photo
+from project.publiccache import cache_public_page
+
+from . import services
+from .forms import (
+    AnswerForm,
+    CategoryForm,
+    CitationForm,
+    ConfirmForm,
+    EntryForm,
+    NominationForm,
+    NoticePreferenceForm,
+    ObjectionForm,
+    PaperTallyForm,
+    ReviewForm,
+    RoundForm,
+    WithdrawHonourForm,
+)
+from .models import (
+    AwardCategory,
+    AwardRound,
+    Honour,
+    Nomination,
+    NominationStatus,
+    Notice,
+    NoticePreference,
+    Objection,
+    Phase,
+    RoundCategory,
+)
+from .services import AwardError
+from .stats import turnout_by_building, turnout_total
+
+PAGE_SIZE = 50
+
+
+def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
+    """The round, if the reader may see it: announced rounds for everyone, drafts for organizers only."""
+    round = get_object_or_404(AwardRound, pk=pk)
+    if not round.announced and not is_organizer(request.user):
+        raise Http404
+    return round
+
+
+def _fail(request: HttpRequest, error: AwardError, to: str) -> HttpResponse:
+    messages.error(request, str(error))
+    return redirect(to)
+
+
+# --- Public and resident pages -----------------------------------------------------------------------------------
+
+
+@cache_public_page(timeout=60)
+def round_list(request: HttpRequest) -> HttpResponse:
+    rounds = list(
+        AwardRound.objects.visible().prefetch_related(
+            Prefetch("entries", queryset=RoundCategory.objects.select_related("category"))
+        )
+    )
+    now = timezone.now()
+    for round in rounds:
+        round.phase_now = round.phase(now)
+        round.phase_now_label = Phase(round.phase_now).label
+    return render(request, "awards/round_list.html", {"rounds": rounds})
+
+
+@cache_public_page(timeout=60)
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _visible_round(request, pk)
+    if round.phase() == Phase.VOTING and not round.voting_notice_sent_at:
+        services.send_voting_open_notices(round=round)
+    phase = round.phase()
+    membership = verified_membership(request.user) if request.user.is_authenticated else None
+    organizer = is_organizer(request.user)
+    entries = list(round.entries.select_related("category"))
+    show_counts = round.winners_public() or (organizer and round.counts_visible())
+    results = services.round_results(round) if show_counts else []
+    turnout = turnout_by_building(round) if phase in (Phase.VOTING, Phase.COUNTING) or show_counts else []
+    objections = []
+    if round.winners_public():
+        objections = list(round.objections.select_related("nomination__entry__category").order_by("created_at", "id"))
+    corrections = list(round.corrections.select_related("honour"))
+    honours = list(round.honours.select_related("category")) if round.published_at else []
+    objection_form = None
+    if membership and round.accepts_objections():
+        winners = [row.nomination for r in results for row in r.rows if row.nomination.is_winner]
+        objection_form = ObjectionForm(winners=winners)
+    return render(
+        request,
+        "awards/round_detail.html",
+        {
+            "round": round,
+            "phase": phase,
+            "phase_label": Phase(phase).label,
+            "timeline": round.timeline(),
+            "entries": entries,
+            "results": results,
+            "show_counts": show_counts,
+            "turnout": turnout,
+            "turnout_total": turnout_total(turnout),
+            "objections": objections,
+            "corrections": corrections,
+            "honours": honours,
+            "membership": membership,
+            "is_organizer": organizer,
+            "objection_form": objection_form,
+            "public_names": membership is None and not organizer,
+        },
+    )
+
+
+@login_required
+def candidates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The nominations of a round: for seconding while nominations are open, the ballot while voting is open."""
+    round = _visible_round(request, pk)
+    membership = verified_membership(request.user)
+    organizer = is_organizer(request.user)
+    if membership is None and not organizer:
+        messages.info(request, _("Join your household with the code from your grid worker first."))
+        return redirect("families:join")
+    phase = round.phase()
+    voting = phase == Phase.VOTING
+    entries = list(round.entries.select_related("category"))
+    qs = Nomination.objects.filter(round=round).with_target().with_seconds()
+    qs = qs.live() if phase in (Phase.NOMINATING, Phase.REVIEWING) else qs.shortlisted()
+    nominations = list(qs.order_by("created_at", "id"))
+    if voting:
+        nominations = services.voter_order(nominations, round=round, resident=membership)
+    ballot = services.ballot_for(round, membership) if voting or phase == Phase.COUNTING else set()
+    seconded = set()
+    if membership and phase == Phase.NOMINATING:
+        seconded = set(membership.award_seconds.filter(nomination__round=round).values_list("nomination_id", flat=True))
+    groups = []
+    for entry in entries:
+        items = [n for n in nominations if n.entry_id == entry.pk]
+        used = sum(1 for n in items if n.pk in ballot)
+        for n in items:
+            n.on_ballot = n.pk in ballot
+            n.seconded_by_me = n.pk in seconded
+            n.mine = membership is not None and n.nominator_id == membership.pk
+            n.own = membership is not None and (
+                (n.household_id and n.household_id == membership.household_id) or n.resident_id == membership.pk
+            )
+        groups.append({"entry": entry, "nominations": items, "used": used, "left": entry.votes_per_voter - used})
+    return render(
+        request,
+        "awards/candidates.html",
+        {
+            "round": round,
+            "phase": phase,
+            "phase_label": Phase(phase).label,
+            "groups": groups,
+            "voting": voting,
+            "membership": membership,
+            "can_second": membership is not None and phase == Phase.NOMINATING,
+        },
+    )
+
+
+@verified_resident_required
+def nominate(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _visible_round(request, pk)
+    if not round.accepts_nominations():
+        messages.error(request, _("Nominations for this round are not open."))
+        return redirect("awards:round", pk=round.pk)
+    if request.method == "POST" and request.POST.get("step") == "submit":
+        form = NominationForm(request.POST, request.FILES, round=round)
+        if form.is_valid():
+            data = form.cleaned_data
+            photo = store_photo(data["photo"], folder="awards/nominations") if data.get("photo") else ""
+            try:
+                nomination, created = services.nominate(
+                    entry=data["entry"],
+                    nominator=request.membership,
+                    building=data["building"],
+                    household=data.get("household_obj"),
+                    resident=data.get("resident_obj"),
+                    citation=data.get("citation") or "",
+                    photo=photo,
+                )
+            except AwardError as error:
+                delete_photo(photo)
+                form.add_error(None, str(error))
+            else:
+                if created:
+                    messages.success(request, _("Thank you. Your nomination was received and waits for review."))
+                else:
+                    delete_photo(photo)
+                    messages.success(
+                        request,
+                        _("This target was already nominated, so we added your second (附议) to that nomination."),
+                    )
+                return redirect("awards:nomination", pk=nomination.pk)
+    else:
+        # Steps without JavaScript: choosing the category and building reloads the form with the households.
+        form = NominationForm(request.GET or None, round=round) if request.GET else NominationForm(round=round)
+        if request.GET:
+            form.errors.clear()
+    return render(
+        request,
+        "awards/nominate.html",
+        {"round": round, "form": form, "entry": form.entry, "building": form.building, "kind": form.target_kind},
+    )
+
+
+def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, object, bool]:
+    nomination = get_object_or_404(
+        Nomination.objects.with_target().with_seconds().select_related("round", "nominator"), pk=pk
+    )
+    membership = verified_membership(request.user) if request.user.is_authenticated else None
+    organizer = is_organizer(request.user)
+    round = nomination.round
+    public = nomination.is_winner and round.winners_public()
+    involved = membership is not None and (
+        nomination.nominator_id == membership.pk or nomination.is_nominee(membership)
+    )
+    residents_see = membership is not None and round.announced and nomination.is_live
+    if not (organizer or public or involved or residents_see):
+        raise Http404
+    return nomination, membership, organizer
+
+
+def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    nomination, membership, organizer = _nomination_for_reader(request, pk)
+    round = nomination.round
+    phase = round.phase()
+    is_nominator = membership is not None and nomination.nominator_id == membership.pk
+    on_ballot = phase == Phase.VOTING and nomination.pk in services.ballot_for(round, membership)
+    return render(
+        request,
+        "awards/nomination_detail.html",
+        {
+            "nomination": nomination,
+            "round": round,
+            "phase": phase,
+            "membership": membership,
+            "is_organizer": organizer,
+            "is_nominator": is_nominator,
+            "is_nominee": nomination.is_nominee(membership),
+            "can_second": membership is not None
+            and phase == Phase.NOMINATING
+            and nomination.is_live
+            and not is_nominator,
+            "can_withdraw": is_nominator and nomination.is_live and round.nominations_withdrawable(),
+            "can_decline": nomination.is_nominee(membership) and nomination.is_live and not round.results_confirmed_at,
+            "can_vote": membership is not None and phase == Phase.VOTING and nomination.status == "shortlisted",
+            "on_ballot": on_ballot,
+            "show_reason": is_nominator or organizer,
+            "public_names": membership is None and not organizer,
+            "revisions": list(nomination.revisions.all()) if organizer else [],
+        },
+    )
+
+
+def _resident_post(action):
+    """POST-only resident actions on a nomination: call the service, say what happened, go back."""
+
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        nomination = get_object_or_404(Nomination.objects.select_related("round"), pk=pk)
+        if not nomination.round.announced:
+            raise Http404
+        back = request.POST.get("next") or reverse("awards:nomination", args=[nomination.pk])
+        if not back.startswith("/") or back.startswith("//"):
+            back = reverse("awards:nomination", args=[nomination.pk])
+        try:
+            message = action(nomination, request.membership)
+        except AwardError as error:
+            return _fail(request, error, back)
+        messages.success(request, message)
+        return redirect(back)
+
+    view.__name__ = action.__name__
+    return require_POST(verified_resident_required(view))
+
+
+def _second(nomination, membership):
+    services.second_nomination(nomination=nomination, resident=membership)
+    return _("Your second (附议) was added.")
+
+
+def _withdraw(nomination, membership):
+    services.withdraw_nomination(nomination=nomination, resident=membership)
+    return _("Your nomination was withdrawn.")
+
+
+def _decline(nomination, membership):
+    services.decline_nomination(nomination=nomination, resident=membership)
+    return _("You declined the nomination. It will not go further.")
+
+
+def _vote(nomination, membership):
+    services.cast_vote(nomination=nomination, resident=membership)
+    return _("Your vote was added to your ballot.")
+
+
+def _unvote(nomination, membership):
+    services.withdraw_vote(nomination=nomination, resident=membership)
+    return _("Your vote was withdrawn. You can vote for someone else.")
+
+
+second = _resident_post(_second)
+withdraw = _resident_post(_withdraw)
+decline = _resident_post(_decline)
+vote = _resident_post(_vote)
+unvote = _resident_post(_unvote)
+
+
+@require_POST
+@verified_resident_required
+def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _visible_round(request, pk)
+    winners = list(Nomination.objects.filter(round=round, is_winner=True).with_target())
+    form = ObjectionForm(request.POST, winners=winners)
+    back = reverse("awards:round", args=[round.pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back + "#objections")
+    nomination = next((n for n in winners if n.pk == form.cleaned_data.get("nomination")), None)
+    try:
+        services.file_objection(
+            round=round, resident=request.membership, nomination=nomination, text=form.cleaned_data["text"]
+        )
+    except AwardError as error:
+        return _fail(request, error, back)
+    messages.success(request, _("Your objection was filed. The organizers will answer it on this page."))
+    return redirect(back + "#objections")
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    preference, _created = NoticePreference.objects.get_or_create(user=request.user)
+    form = NoticePreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notice settings were saved."))
+        return redirect("awards:notices")
+    page = Paginator(
+        Notice.objects.filter(user=request.user).select_related("round", "nomination__entry__category"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    unread = [n.pk for n in items if n.read_at is None]
+    if unread:
+        Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "awards/notices.html", {"page": page, "items": items, "form": form, "unread": set(unread)})
+
+
+# --- Organizer area ----------------------------------------------------------------------------------------------
+
+
+@organizer_required
+def category_list(request: HttpRequest) -> HttpResponse:
+    categories = AwardCategory.objects.annotate(rounds=Count("round_entries"))
+    return render(request, "awards/organize/category_list.html", {"categories": categories})
+
+
+@organizer_required
+def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    category = get_object_or_404(AwardCategory, pk=pk) if pk else None
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        from django.db import transaction
+
+        with transaction.atomic():
+            saved = form.save()
+            AuditEntry.objects.log(
+                actor=request.user,
+                action="awards.category_changed" if category else "awards.category_created",
+                target=saved,
+                details={"changed": form.changed_data},
+            )
+        messages.success(request, _("The category was saved."))
+        return redirect("awards:category_list")
+    return render(request, "awards/organize/category_form.html", {"form": form, "category": category})
+
+
+@organizer_required
+def organize_rounds(request: HttpRequest) -> HttpResponse:
+    rounds = list(
+        AwardRound.objects.annotate(
+            waiting=Count("nominations", filter=Q(nominations__status=NominationStatus.SUBMITTED), distinct=True),
+            open_objections=Count("objections", filter=Q(objections__answered_at__isnull=True), distinct=True),
+        )
+    )
+    now = timezone.now()
+    for round in rounds:
+        round.phase_now_label = Phase(round.phase(now)).label
+    return render(request, "awards/organize/round_list.html", {"rounds": rounds})
+
+
+@organizer_required
+def round_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk) if pk else None
+    form = RoundForm(request.POST or None, instance=round)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_round(
+                round=form.instance, actor=request.user, changed=form.changed_data, created=round is None
+            )
+        except AwardError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The round was saved."))
+            return redirect("awards:organize_round", pk=saved.pk)
+    entry_form = EntryForm() if round else None
+    entries = list(round.entries.select_related("category")) if round else []
+    return render(
+        request,
+        "awards/organize/round_form.html",
+        {"form": form, "round": round, "entries": entries, "entry_form": entry_form},
+    )
+
+
+@organizer_required
+def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    entry = get_object_or_404(RoundCategory, pk=entry_pk, round=round) if entry_pk else RoundCategory(round=round)
+    form = EntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_entry(entry=form.instance, actor=request.user, created=entry_pk is None)
+        except AwardError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The category's rules were saved."))
+            return redirect("awards:round_edit", pk=round.pk)
+    return render(request, "awards/organize/entry_form.html", {"form": form, "round": round, "entry": entry})
+
+
+@organizer_required
+def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    phase = round.phase()
+    found = dict(Nomination.objects.filter(round=round).values_list("status").annotate(n=Count("id")).order_by())
+    counts = {status: found.get(status, 0) for status in NominationStatus.values}
+    counts["closed"] = counts["withdrawn"] + counts["declined"]
+    entries = list(round.entries.select_related("category").annotate(tallies=Count("paper_tallies")))
+    objections = list(round.objections.select_related("nomination__entry__category", "nomination__building"))
+    for objection in objections:
+        objection.form = AnswerForm(initial={"answer": objection.answer}, prefix=f"o{objection.pk}")
+    honours = list(round.honours.select_related("category", "building", "household", "resident"))
+    audit = AuditEntry.objects.filter(
+        Q(target_type="awards.awardround", target_id=str(round.pk)) | Q(details__round=round.pk)
+    )[:30]
+    return render(
+        request,
+        "awards/organize/round_desk.html",
+        {
+            "round": round,
+            "phase": phase,
+            "phase_label": Phase(phase).label,
+            "timeline": round.timeline(),
+            "counts": counts,
+            "entries": entries,
+            "objections": objections,
+            "honours": honours,
+            "withdraw_form": WithdrawHonourForm(),
+            "audit": audit,
+            "corrections": list(round.corrections.all()),
+            "unanswered": sum(1 for o in objections if not o.answered_at),
+        },
+    )
+
+
+@organizer_required
+def review_list(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    status = request.GET.get("status") or ""
+    qs = (
+        Nomination.objects.filter(round=round)
+        .with_target()
+        .with_seconds()
+        .select_related("nominator")
+        .order_by("entry__category__sort_order", "status", "created_at", "id")
+    )
+    if status in NominationStatus.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for nomination in page.object_list:
+        nomination.form = ReviewForm(
+            prefix=f"n{nomination.pk}",
+            initial={
+                "decision": "reject" if nomination.status == NominationStatus.REJECTED else "shortlist",
+                "reason": nomination.review_reason,
+            },
+        )
+    return render(
+        request,
+        "awards/organize/review_list.html",
+        {
+            "round": round,
+            "page": page,
+            "status": status,
+            "statuses": NominationStatus.choices,
+            "can_review": round.under_review(),
+        },
+    )
+
+
+@require_POST
+@organizer_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    nomination = get_object_or_404(Nomination, pk=pk)
+    form = ReviewForm(request.POST, prefix=f"n{nomination.pk}")
+    back = request.POST.get("next") or reverse("awards:review_list", args=[nomination.round_id])
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("awards:review_list", args=[nomination.round_id])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    try:
+        services.review_nomination(
+            nomination=nomination,
+            actor=request.user,
+            shortlist=form.cleaned_data["decision"] == "shortlist",
+            reason=form.cleaned_data["reason"],
+        )
+    except AwardError as error:
+        return _fail(request, error, back)
+    messages.success(request, _("The review decision was saved and the nominator told."))
+    return redirect(back)
+
+
+@organizer_required
+def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    nomination = get_object_or_404(Nomination.objects.with_target().select_related("round"), pk=pk)
+    form = CitationForm(request.POST or None, initial={"citation": nomination.citation})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_citation(
+                nomination=nomination,
+                actor=request.user,
+                citation=form.cleaned_data["citation"],
+                reason=form.cleaned_data["reason"],
+            )
+        except AwardError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The citation was changed; the earlier text is kept."))
+            return redirect("awards:nomination", pk=nomination.pk)
+    return render(
+        request,
+        "awards/organize/citation_form.html",
+        {"form": form, "nomination": nomination, "revisions": nomination.revisions.all()},
+    )
+
+
+@require_POST
+@organizer_required
+def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    try:
+        services.close_voting(round=round, actor=request.user)
+    except AwardError as error:
+        return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
+    messages.success(request, _("Voting is closed. The results can now be counted."))
+    return redirect("awards:confirm", pk=round.pk)
+
+
+@organizer_required
+def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
+    nominations = entry.nominations.shortlisted().with_target().order_by("created_at", "id")
+    form = PaperTallyForm(request.POST or None, request.FILES or None, nominations=nominations)
+    if request.method == "POST" and form.is_valid():
+        photo = store_photo(form.cleaned_data["photo"], folder="awards/tallies") if form.cleaned_data["photo"] else ""
+        try:
+            services.record_paper_tally(
+                entry=entry, actor=request.user, counts=form.counts(), photo=photo, note=form.cleaned_data["note"]
+            )
+        except AwardError as error:
+            delete_photo(photo)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The paper ballot counts were saved."))
+            return redirect("awards:organize_round", pk=round.pk)
+    return render(
+        request,
+        "awards/organize/paper_form.html",
+        {"form": form, "round": round, "entry": entry, "tallies": entry.paper_tallies.all()},
+    )
+
+
+@organizer_required
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    if not round.counts_visible():
+        messages.error(request, _("Counts stay hidden until voting closes."))
+        return redirect("awards:organize_round", pk=round.pk)
+    results = services.round_results(round)
+    form = ConfirmForm(request.POST or None, results=results)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_winners(
+                round=round, actor=request.user, winners=form.winners(), reason=form.cleaned_data["reason"]
+            )
+        except AwardError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The winners are confirmed and the publicity period has started."))
+            return redirect("awards:organize_round", pk=round.pk)
+    rows = [(result, form[f"e{result.entry.pk}"]) for result in results]
+    return render(
+        request,
+        "awards/organize/confirm.html",
+        {
+            "round": round,
+            "form": form,
+            "rows": rows,
+            "can_confirm": round.phase() == Phase.COUNTING,
+            "turnout": turnout_total(turnout_by_building(round)),
+        },
+    )
+
+
+@require_POST
+@organizer_required
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(Objection, pk=pk)
+    form = AnswerForm(request.POST, prefix=f"o{objection.pk}")
+    back = reverse("awards:organize_round", args=[objection.round_id]) + "#objections"
+    if not form.is_valid():
+        messages.error(request, _("Please write the answer."))
+        return redirect(back)
+    try:
+        services.answer_objection(objection=objection, actor=request.user, answer=form.cleaned_data["answer"])
+    except AwardError as error:
+        return _fail(request, error, back)
+    messages.success(request, _("Your answer is on the record and shown on the round page."))
+    return redirect(back)
+
+
+@require_POST
+@organizer_required
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(AwardRound, pk=pk)
+    try:
+        honours = services.publish_round(round=round, actor=request.user)
+    except AwardError as error:
+        return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
+    messages.success(request, _("The round is published: %(n)d honours are on the honour board.") % {"n": len(honours)})
+    return redirect("awards:organize_round", pk=round.pk)
+
+
+@require_POST
+@organizer_required
+def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
+    honour = get_object_or_404(Honour, pk=pk)
+    form = WithdrawHonourForm(request.POST)
+    back = reverse("awards:organize_round", args=[honour.round_id]) if honour.round_id else reverse("organize")
+    if not form.is_valid():
+        messages.error(request, _("Please give the reason for the correction; it will be public."))
+        return redirect(back)
+    try:
+        services.withdraw_honour(honour=honour, actor=request.user, reason=form.cleaned_data["reason"])
+    except AwardError as error:
+        return _fail(request, error, back)
+    messages.success(request, _("The honour was withdrawn; the correction is shown on the round page."))
+    return redirect(back)
+
+
+@organizer_required
+def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Results per category: online, paper and total votes, and turnout. Never who voted for whom."""
+    round = get_object_or_404(AwardRound, pk=pk)
+    if not round.counts_visible():
+        messages.error(request, _("Counts stay hidden until voting closes."))
+        return redirect("awards:organize_round", pk=round.pk)
+    results = services.round_results(round)
+    category = request.GET.get("category")
+    if category:
+        results = [r for r in results if str(r.entry.pk) == category]
+    eligible_residents = turnout_total(turnout_by_building(round))[1]
+    from families.models import Household
+
+    eligible_households = Household.objects.filter(residents__status="verified").distinct().count()
+    headers = [
+        _("Category"),
+        _("Rank"),
+        _("Nomination"),
+        _("Online votes"),
+        _("Paper votes"),
+        _("Total"),
+        _("Tied"),
+        _("Winner"),
+        _("Voters in the category"),
+        _("Eligible voters"),
+    ]
+    rows = []
+    for result in results:
+        eligible = eligible_households if result.entry.vote_unit == "household" else eligible_residents
+        for row in result.rows:
+            rows.append(
+                [
+                    result.entry.category.name,
+                    row.rank,
+                    row.nomination.target_name,
+                    row.online,
+                    row.paper,
+                    row.total,
+                    row.tied,
+                    row.nomination.is_winner,
+                    result.voters,
+                    eligible,
+                ]
+            )
+    return tabular_response(
+        headers=headers, rows=rows, filename=f"{round.title}-{_('results')}", fmt=fmt, sheet_title=_("results")
+    )

@@ -1,0 +1,87 @@
+"""Rounds in any phase, categories and nominations for the award tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import count
+
+from django.utils import timezone
+
+from awards.models import AwardCategory, AwardRound, Nomination, NominationStatus, RoundCategory, TargetKind, VoteUnit
+from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+
+BOUNDARIES = [
+    "nominations_open_at",
+    "nominations_close_at",
+    "review_end_at",
+    "voting_open_at",
+    "voting_close_at",
+    "publicity_end_at",
+    "publication_at",
+]
+# Which boundary "now" sits just before, per phase.
+PHASE_INDEX = {
+    "upcoming": 0,
+    "nominating": 1,
+    "reviewing": 2,
+    "waiting": 3,
+    "voting": 4,
+    "counting": 5,
+    "publicity": 5,
+    "publishing": 6,
+    "published": 6,
+}
+_names = count(1)
+
+
+def timeline(phase: str, now=None) -> dict:
+    now = now or timezone.now()
+    index = PHASE_INDEX[phase]
+    return {name: now + timedelta(hours=12) + timedelta(days=k - index) for k, name in enumerate(BOUNDARIES)}
+
+
+def make_round(phase: str = "nominating", **kwargs) -> AwardRound:
+    values = {"title": f"2026年度评选{next(_names)}", "year": 2026, "announced": True, **timeline(phase), **kwargs}
+    if phase in ("publicity", "publishing", "published"):
+        values.setdefault("results_confirmed_at", timezone.now() - timedelta(minutes=5))
+    if phase == "published":
+        values.setdefault("published_at", timezone.now() - timedelta(minutes=1))
+    return AwardRound.objects.create(**values)
+
+
+def make_entry(round: AwardRound, kind: str = TargetKind.PERSON, **kwargs) -> RoundCategory:
+    category = AwardCategory.objects.create(
+        name=kwargs.pop("name", f"类别{next(_names)}"), target_kind=kind, criteria="事迹真实，群众公认。"
+    )
+    values = {"winners": 2, "votes_per_voter": 2, "vote_unit": VoteUnit.RESIDENT, **kwargs}
+    return RoundCategory.objects.create(round=round, category=category, **values)
+
+
+CITATION = "多年来坚持每天清扫楼道，冬天为独居老人送饭送菜，邻居们有事都愿意找她帮忙。"
+
+
+def make_nomination(entry: RoundCategory, *, target=None, nominator=None, status=NominationStatus.SHORTLISTED, **kw):
+    """A nomination of ``target`` (a Building, Household or Resident; a new one if not given)."""
+    kind = entry.category.target_kind
+    if target is None:
+        target = {
+            TargetKind.BUILDING: BuildingFactory,
+            TargetKind.HOUSEHOLD: HouseholdFactory,
+            TargetKind.PERSON: ResidentFactory,
+        }[kind]()
+    if kind == TargetKind.BUILDING:
+        where = {"building": target}
+    elif kind == TargetKind.HOUSEHOLD:
+        where = {"building": target.building, "household": target}
+    else:
+        where = {"building": target.household.building, "household": target.household, "resident": target}
+    return Nomination.objects.create(
+        round=entry.round,
+        entry=entry,
+        target_kind=kind,
+        nominator=nominator or ResidentFactory(),
+        citation=CITATION,
+        status=status,
+        **where,
+        **kw,
+    )

@@ -1,0 +1,83 @@
+"""Exact limits under concurrent requests, on PostgreSQL with real threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from awards.models import Nomination, Second, TargetKind, Vote
+from awards.services import AwardError, cast_vote, nominate, second_nomination
+from tests.factories import HouseholdFactory, ResidentFactory
+
+from .factories import CITATION, make_entry, make_nomination, make_round
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
+THREADS = 50
+
+
+def _run_in_threads(calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    outcomes = []
+
+    def worker(call):
+        try:
+            barrier.wait()
+            outcomes.append(call())
+        except AwardError as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_fifty_simultaneous_votes_from_one_voter_store_exactly_the_limit(postgres):
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=3)
+    nominations = [make_nomination(entry) for _ in range(THREADS)]
+    voter = ResidentFactory()
+    _run_in_threads([lambda n=n: cast_vote(nomination=n, resident=voter) for n in nominations])
+    assert Vote.objects.filter(voter=voter).count() == 3
+
+
+def test_fifty_simultaneous_votes_for_one_nomination_store_one(postgres):
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=3)
+    nomination = make_nomination(entry)
+    voter = ResidentFactory()
+    _run_in_threads([lambda: cast_vote(nomination=nomination, resident=voter) for _ in range(THREADS)])
+    assert Vote.objects.filter(voter=voter).count() == 1
+
+
+def test_fifty_simultaneous_seconds_from_one_resident_store_one(postgres):
+    entry = make_entry(make_round("nominating"), TargetKind.PERSON)
+    nomination = make_nomination(entry)
+    resident = ResidentFactory()
+    _run_in_threads([lambda: second_nomination(nomination=nomination, resident=resident) for _ in range(THREADS)])
+    assert Second.objects.filter(nomination=nomination).count() == 1
+
+
+def test_fifty_residents_nominating_the_same_person_make_one_nomination_and_49_seconds(postgres):
+    entry = make_entry(make_round("nominating"), TargetKind.PERSON)
+    target = ResidentFactory()
+    household = target.household
+    nominators = [ResidentFactory(household=HouseholdFactory()) for _ in range(THREADS)]
+    calls = [
+        lambda r=r: nominate(
+            entry=entry,
+            nominator=r,
+            building=household.building,
+            household=household,
+            resident=target,
+            citation=CITATION,
+        )
+        for r in nominators
+    ]
+    _run_in_threads(calls)
+    assert Nomination.objects.filter(entry=entry).count() == 1
+    assert Second.objects.count() == THREADS - 1

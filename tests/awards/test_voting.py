@@ -1,0 +1,181 @@
+"""Voting: limits, refusals, ballots, hidden counts and secrecy."""
+
+from __future__ import annotations
+
+import pytest
+
+from awards.models import NominationStatus, TargetKind, Vote, VoteUnit
+from awards.services import AwardError, cast_vote, voter_order
+from families.access import verified_membership
+from tests.factories import ResidentFactory
+
+from .factories import make_entry, make_nomination, make_round
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def voting_entry(db):
+    return make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=2)
+
+
+def test_a_resident_votes_and_sees_the_vote_on_their_ballot(resident_client, resident, voting_entry):
+    nomination = make_nomination(voting_entry)
+    response = resident_client.post(f"/nominations/{nomination.pk}/vote/")
+    assert response.status_code == 302
+    assert Vote.objects.filter(nomination=nomination, voter__user=resident).count() == 1
+    page = resident_client.get(f"/rounds/{voting_entry.round_id}/nominations/")
+    assert "1 of 2 votes used" in page.content.decode() or "已用 1" in page.content.decode()
+    assert "withdraw" in page.content.decode().lower() or "撤回" in page.content.decode()
+
+
+def test_second_vote_over_limit_is_refused(resident_client, resident, voting_entry):
+    nominations = [make_nomination(voting_entry) for _ in range(3)]
+    for nomination in nominations:
+        resident_client.post(f"/nominations/{nomination.pk}/vote/")
+    assert Vote.objects.filter(voter__user=resident).count() == 2
+    with pytest.raises(AwardError):
+        cast_vote(nomination=nominations[2], resident=verified_membership(resident))
+
+
+def test_the_same_nomination_twice_is_refused(resident, voting_entry):
+    nomination = make_nomination(voting_entry)
+    me = verified_membership(resident)
+    cast_vote(nomination=nomination, resident=me)
+    with pytest.raises(AwardError, match="already"):
+        cast_vote(nomination=nomination, resident=me)
+
+
+def test_changing_a_vote_withdraws_then_votes_again(resident_client, resident, voting_entry):
+    first, second, third = (make_nomination(voting_entry) for _ in range(3))
+    resident_client.post(f"/nominations/{first.pk}/vote/")
+    resident_client.post(f"/nominations/{second.pk}/vote/")
+    resident_client.post(f"/nominations/{first.pk}/vote/withdraw/")
+    resident_client.post(f"/nominations/{third.pk}/vote/")
+    assert set(Vote.objects.filter(voter__user=resident).values_list("nomination_id", flat=True)) == {
+        second.pk,
+        third.pk,
+    }
+
+
+def test_voting_outside_the_window_is_refused(resident, db):
+    for phase in ("nominating", "waiting", "counting", "publicity"):
+        entry = make_entry(make_round(phase))
+        nomination = make_nomination(entry)
+        with pytest.raises(AwardError, match="not open"):
+            cast_vote(nomination=nomination, resident=verified_membership(resident))
+    assert not Vote.objects.exists()
+
+
+def test_voting_for_a_rejected_nomination_is_refused(resident_client, resident, voting_entry):
+    nomination = make_nomination(voting_entry, status=NominationStatus.REJECTED)
+    resident_client.post(f"/nominations/{nomination.pk}/vote/")
+    assert not Vote.objects.exists()
+    with pytest.raises(AwardError, match="shortlisted"):
+        cast_vote(nomination=nomination, resident=verified_membership(resident))
+
+
+def test_voting_for_yourself_is_refused(resident, voting_entry):
+    me = verified_membership(resident)
+    nomination = make_nomination(voting_entry, target=me)
+    with pytest.raises(AwardError, match="yourself|own household"):
+        cast_vote(nomination=nomination, resident=me)
+
+
+def test_voting_for_a_housemate_or_your_own_household_is_refused(resident, housemate, db):
+    me = verified_membership(resident)
+    person = make_entry(make_round("voting"), TargetKind.PERSON)
+    with pytest.raises(AwardError, match="own household"):
+        cast_vote(nomination=make_nomination(person, target=verified_membership(housemate)), resident=me)
+    households = make_entry(make_round("voting"), TargetKind.HOUSEHOLD, vote_unit=VoteUnit.HOUSEHOLD)
+    with pytest.raises(AwardError, match="own household"):
+        cast_vote(nomination=make_nomination(households, target=me.household), resident=me)
+    assert not Vote.objects.exists()
+
+
+def test_an_unverified_account_cannot_vote(newcomer_client, voting_entry):
+    nomination = make_nomination(voting_entry)
+    response = newcomer_client.post(f"/nominations/{nomination.pk}/vote/")
+    assert response.status_code == 302 and response["Location"] == "/join/"
+    assert not Vote.objects.exists()
+
+
+def test_a_visitor_cannot_vote(client, voting_entry):
+    nomination = make_nomination(voting_entry)
+    response = client.post(f"/nominations/{nomination.pk}/vote/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Vote.objects.exists()
+
+
+def test_a_resident_removed_from_the_register_cannot_vote(resident, voting_entry):
+    me = verified_membership(resident)
+    me.status = "removed"
+    me.save()
+    with pytest.raises(AwardError, match="verified"):
+        cast_vote(nomination=make_nomination(voting_entry), resident=me)
+
+
+def test_household_mode_shares_the_limit_between_members(resident, housemate, db):
+    entry = make_entry(make_round("voting"), TargetKind.HOUSEHOLD, vote_unit=VoteUnit.HOUSEHOLD, votes_per_voter=1)
+    a, b = make_nomination(entry), make_nomination(entry)
+    cast_vote(nomination=a, resident=verified_membership(resident))
+    with pytest.raises(AwardError, match="used all"):
+        cast_vote(nomination=b, resident=verified_membership(housemate))
+    with pytest.raises(AwardError, match="already"):
+        cast_vote(nomination=a, resident=verified_membership(housemate))
+
+
+def test_counts_are_hidden_while_voting_is_open(resident_client, organizer_client, resident, voting_entry):
+    nomination = make_nomination(voting_entry)
+    cast_vote(nomination=nomination, resident=verified_membership(resident))
+    for client in (resident_client, organizer_client):
+        body = client.get(f"/rounds/{voting_entry.round_id}/").content.decode()
+        assert "results" not in body.lower() or "Online" not in body
+        assert f"/organize/rounds/{voting_entry.round_id}/results.csv" not in body
+    assert organizer_client.get(f"/organize/rounds/{voting_entry.round_id}/results.csv").status_code == 302
+
+
+def test_the_order_is_random_but_stable_for_each_voter(voting_entry):
+    nominations = [make_nomination(voting_entry) for _ in range(8)]
+    one, other = ResidentFactory(), ResidentFactory()
+    round = voting_entry.round
+    first = voter_order(nominations, round=round, resident=one)
+    assert first == voter_order(list(reversed(nominations)), round=round, resident=one)
+    assert first != voter_order(nominations, round=round, resident=other)
+
+
+def test_turnout_by_building_is_public_during_voting(client, resident, voting_entry):
+    from awards.stats import turnout_by_building
+
+    cast_vote(nomination=make_nomination(voting_entry), resident=verified_membership(resident))
+    rows = turnout_by_building(voting_entry.round)
+    building = verified_membership(resident).household.building
+    assert (building.name, 1, 1) in rows
+    body = client.get(f"/rounds/{voting_entry.round_id}/").content.decode()
+    assert building.name in body
+
+
+def test_no_page_shows_who_voted_for_whom(client, resident_client, organizer_client, resident, neighbour, db):
+    """The voter's name never appears next to a vote: not on any page, export or admin screen."""
+    round = make_round("voting")
+    entry = make_entry(round, TargetKind.PERSON, winners=1)
+    nomination = make_nomination(entry)
+    voter = verified_membership(neighbour)
+    voter.full_name = "投票人甲乙"
+    voter.save()
+    cast_vote(nomination=nomination, resident=voter)
+    pages = [f"/rounds/{round.pk}/", f"/nominations/{nomination.pk}/", f"/organize/rounds/{round.pk}/"]
+    for url in pages:
+        for c in (client, resident_client, organizer_client):
+            assert "投票人甲乙" not in c.get(url).content.decode()
+    round.voting_close_at = round.voting_open_at + (round.voting_close_at - round.voting_open_at) / 10
+    round.save()
+    for url in [*pages, f"/organize/rounds/{round.pk}/confirm/", f"/organize/rounds/{round.pk}/results.csv"]:
+        response = organizer_client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert "投票人甲乙" not in body.decode("utf-8-sig")
+    from django.contrib import admin
+
+    from awards.models import Vote as VoteModel
+
+    assert VoteModel not in admin.site._registry
