@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from decimal import Decimal
@@ -65,17 +66,32 @@ def test_colours_have_enough_contrast_on_white():
 # --- the page ----------------------------------------------------------------------
 
 
+def provide(monkeypatch, module_name: str, **functions) -> None:
+    """Give a statistics module these functions, whether or not the app has written it yet."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        module = types.ModuleType(module_name)
+        monkeypatch.setitem(sys.modules, module_name, module)
+    for name, function in functions.items():
+        monkeypatch.setattr(module, name, function, raising=False)
+
+
 @pytest.fixture
 def fake_stats(monkeypatch):
-    """Statistics as the apps provide them (the apps may not have them yet)."""
-    activities = types.ModuleType("activities.stats")
-    activities.hours_by_month = lambda months=12: MONTHS
-    activities.participation_by_grid = lambda: [("第一网格", 14), ("第二网格", 3)]
-    activities.points_by_month = lambda months=12: [("2026-01", 300, 120), ("2026-02", 80, 200)]
-    awards = types.ModuleType("awards.stats")
-    awards.turnout_by_building = lambda round: [("幸福里1号楼", 30, 40), ("幸福里2号楼", 0, 12), ("空楼", 0, 0)]
-    monkeypatch.setitem(sys.modules, "activities.stats", activities)
-    monkeypatch.setitem(sys.modules, "awards.stats", awards)
+    """Known numbers from the apps' statistics."""
+    provide(
+        monkeypatch,
+        "activities.stats",
+        hours_by_month=lambda months=12: MONTHS,
+        participation_by_grid=lambda: [("第一网格", 14), ("第二网格", 3)],
+        points_by_month=lambda months=12: [("2026-01", 300, 120), ("2026-02", 80, 200)],
+    )
+    provide(
+        monkeypatch,
+        "awards.stats",
+        turnout_by_building=lambda round: [("幸福里1号楼", 30, 40), ("幸福里2号楼", 0, 12), ("空楼", 0, 0)],
+    )
     monkeypatch.setattr(charts, "_latest_voting_round", lambda: "2026年度评选")
 
 
@@ -105,11 +121,13 @@ def test_dashboard_explains_charts_whose_numbers_do_not_exist_yet(organizer_clie
 
 @pytest.mark.django_db
 def test_dashboard_shows_an_empty_state_when_nothing_happened_yet(organizer_client, fake_stats, monkeypatch):
-    empty = types.ModuleType("activities.stats")
-    empty.hours_by_month = lambda months=12: [("2026-01", 0)]
-    empty.participation_by_grid = lambda: []
-    empty.points_by_month = lambda months=12: []
-    monkeypatch.setitem(sys.modules, "activities.stats", empty)
+    provide(
+        monkeypatch,
+        "activities.stats",
+        hours_by_month=lambda months=12: [("2026-01", 0)],
+        participation_by_grid=lambda: [],
+        points_by_month=lambda months=12: [],
+    )
     body = organizer_client.get("/organize/").content.decode()
     assert body.count('class="chart"') == 1  # only turnout has numbers
 
