@@ -87,3 +87,36 @@ def organizer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+_GRID_IDS_CACHE = "_organizer_grid_ids_cache"
+
+
+def organizer_grid_ids(user) -> frozenset[int] | None:
+    """The grids an organizer is scoped to, or None for the whole register.
+
+    A grid worker assigned to grids (``GridAssignment``) sees and edits only
+    those grids; an organizer without assignments, and a superuser, sees all.
+    Remembered on the user object for the request.
+    """
+    from .models import GridAssignment
+
+    if user is None or not user.is_authenticated or user.is_superuser:
+        return None
+    if not hasattr(user, _GRID_IDS_CACHE):
+        ids = frozenset(GridAssignment.objects.filter(user=user).values_list("grid_id", flat=True))
+        setattr(user, _GRID_IDS_CACHE, ids or None)
+    return getattr(user, _GRID_IDS_CACHE)
+
+
+def scope_to_organizer(queryset, user, *, grid_path: str):
+    """Narrow ``queryset`` to the organizer's grids; ``grid_path`` is the lookup to the grid id."""
+    grid_ids = organizer_grid_ids(user)
+    if grid_ids is None:
+        return queryset
+    return queryset.filter(**{f"{grid_path}__in": grid_ids})
+
+
+def organizer_may_edit_grid(user, grid_id: int) -> bool:
+    grid_ids = organizer_grid_ids(user)
+    return grid_ids is None or grid_id in grid_ids

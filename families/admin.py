@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import AuditEntry, Building, Grid, Household, Profile, Resident
+from .models import (
+    AuditEntry,
+    Building,
+    FamilyMotto,
+    Grid,
+    GridAssignment,
+    Household,
+    MottoRevision,
+    Profile,
+    RegisterImport,
+    Resident,
+)
 
 
 @admin.register(Grid)
@@ -54,4 +65,52 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GridAssignment)
+class GridAssignmentAdmin(admin.ModelAdmin):
+    """Scope a grid worker to their grids: with assignments they see only those grids' register."""
+
+    list_display = ["user", "grid", "created_at"]
+    list_filter = ["grid"]
+    raw_id_fields = ["user"]
+
+
+class MottoRevisionInline(admin.TabularInline):
+    model = MottoRevision
+    fields = ["created_at", "author_name", "text", "status", "reviewer_name", "reviewed_at", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FamilyMotto)
+class FamilyMottoAdmin(admin.ModelAdmin):
+    """Read-only here: mottos are written by households and reviewed in the organizer area."""
+
+    list_display = ["household", "show_on_wall", "approved_revision"]
+    list_filter = ["show_on_wall"]
+    search_fields = ["household__display_name", "household__building__name"]
+    list_select_related = ["household__building", "approved_revision"]
+    readonly_fields = ["household", "approved_revision", "show_on_wall", "show_on_wall_changed_at"]
+    inlines = [MottoRevisionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegisterImport)
+class RegisterImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "uploaded_by", "created_at", "row_count", "error_count", "status"]
+    exclude = ["content"]
+    readonly_fields = ["filename", "uploaded_by", "row_count", "error_count", "status", "summary", "imported_at"]
+
+    def has_add_permission(self, request):
         return False

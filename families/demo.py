@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Building, Grid, Household, Profile, Resident
+from .models import AuditEntry, Building, FamilyMotto, Grid, GridAssignment, Household, MottoRevision, Profile, Resident
 from .services import ensure_organizer_group
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by seed_demo on purpose
@@ -179,4 +179,100 @@ def seed(stdout=None, *, households: int = 300) -> dict:
             person.show_name_changed_at = now
             person.save(update_fields=["user", "show_name_publicly", "show_name_changed_at"])
             Profile.objects.get_or_create(user=user, defaults={"full_name": person.full_name})
+        grid_worker, created = User.objects.get_or_create(username="gridworker", defaults={"email": "grid@example.com"})
+        if created:
+            grid_worker.set_password(DEMO_PASSWORD)
+            grid_worker.save()
+        grid_worker.groups.add(group)
+        Profile.objects.get_or_create(user=grid_worker, defaults={"full_name": "陈网格"})
+        GridAssignment.objects.get_or_create(user=grid_worker, grid=grids[0])
+        for building, ethos in zip(buildings, ETHOS, strict=False):
+            if not building.ethos:
+                building.ethos = ethos
+                building.ethos_updated_at = now
+                building.save(update_fields=["ethos", "ethos_updated_at"])
+    _seed_mottos(organizer, households, now)
     return {"organizer": organizer, "password": DEMO_PASSWORD}
+
+
+ETHOS = [
+    "邻里守望，互帮互助；楼道整洁，文明有礼。",
+    "尊老爱幼，和睦相处；节约用水，垃圾分类。",
+    "有事好商量，有难大家帮。",
+    "楼内无小事，人人是主人。",
+    "远亲不如近邻，近邻不如对门。",
+    "勤俭持家，崇德向善，爱护家园。",
+    "一家有事百家帮，一楼和睦百楼学。",
+    "安全文明，整洁有序，守望相助。",
+]
+MOTTOS = [
+    "孝敬父母，勤俭持家。",
+    "诚实做人，踏实做事。",
+    "家和万事兴。",
+    "读书明理，耕读传家。",
+    "严以律己，宽以待人。",
+    "一粥一饭，当思来之不易。",
+    "与邻为善，以邻为伴。",
+    "尊老爱幼，邻里和睦。",
+    "勿以善小而不为，勿以恶小而为之。",
+    "知足常乐，自强不息。",
+    "忠厚传家久，诗书继世长。",
+    "俭以养德，勤以立身。",
+]
+
+
+def _seed_mottos(organizer, households: int, now) -> None:
+    """A mix of mottos: most approved and on the wall, some private, some waiting, one rejected then rewritten.
+
+    Only households that have no motto yet get one, so running the seed again changes nothing.
+    """
+    count = min(households, Household.objects.count()) * 2 // 5
+    chosen = list(Household.objects.filter(motto__isnull=True).order_by("pk")[:count])
+    if not chosen or FamilyMotto.objects.exists():
+        return
+    with transaction.atomic():
+        mottos = FamilyMotto.objects.bulk_create(
+            [
+                FamilyMotto(household=h, show_on_wall=i % 5 != 3, show_on_wall_changed_at=now)
+                for i, h in enumerate(chosen)
+            ]
+        )
+        revisions = []
+        for i, motto in enumerate(mottos):
+            text = MOTTOS[i % len(MOTTOS)]
+            if i % 7 == 5:
+                revisions.append(
+                    MottoRevision(
+                        motto=motto,
+                        text=text + "！！",
+                        author_name="居民",
+                        created_at=now,
+                        status=MottoRevision.Status.REJECTED,
+                        reviewer=organizer,
+                        reviewer_name=organizer.username,
+                        reviewed_at=now,
+                        reason="请去掉多余的标点，再提交一次。",
+                    )
+                )
+            status = MottoRevision.Status.PENDING if i % 6 == 4 else MottoRevision.Status.APPROVED
+            revisions.append(
+                MottoRevision(
+                    motto=motto,
+                    text=text,
+                    author_name="居民",
+                    created_at=now,
+                    status=status,
+                    reviewer=organizer if status == MottoRevision.Status.APPROVED else None,
+                    reviewer_name=organizer.username if status == MottoRevision.Status.APPROVED else "",
+                    reviewed_at=now if status == MottoRevision.Status.APPROVED else None,
+                )
+            )
+        MottoRevision.objects.bulk_create(revisions)
+        approved = {r.motto_id: r for r in revisions if r.status == MottoRevision.Status.APPROVED}
+        for motto in mottos:
+            motto.approved_revision = approved.get(motto.pk)
+        FamilyMotto.objects.bulk_update(mottos, ["approved_revision"])
+        # Two people a grid worker wrote down who still wait for an organizer to confirm them.
+        for household, name in zip(chosen[:2], ("赵新来", "钱租户"), strict=False):
+            Resident.objects.create(household=household, full_name=name, status=Resident.Status.PENDING)
+        AuditEntry.objects.log(actor=organizer, action="demo.mottos_seeded", details={"mottos": len(mottos)})

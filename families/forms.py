@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import JOIN_CODE_LENGTH, Profile
+from .models import JOIN_CODE_LENGTH, Building, Grid, Household, MottoRevision, Profile, Resident
+from .register_io import normalize_phone
+from .services import clean_motto_text
 
 
 class JoinForm(forms.Form):
@@ -34,4 +36,122 @@ class ConsentForm(forms.Form):
         label=_("Show our household's name in public"),
         required=False,
         help_text=_("The household's display name and building, never the door number. Any member can change this."),
+    )
+
+
+# --- Organizer forms ------------------------------------------------------------
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["building", "door_label", "display_name", "head_name"]
+
+    def __init__(self, *args, buildings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if buildings is not None:
+            self.fields["building"].queryset = buildings
+
+
+class ResidentForm(forms.ModelForm):
+    class Meta:
+        model = Resident
+        fields = ["full_name", "phone"]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter the full name."))
+        return name
+
+    def clean_phone(self):
+        raw = self.cleaned_data.get("phone", "").strip()
+        if not raw:
+            return ""
+        phone = normalize_phone(raw)
+        if phone is None:
+            raise forms.ValidationError(_("Enter an 11-digit mobile number, or a landline with its area code."))
+        return phone
+
+
+class GridForm(forms.ModelForm):
+    class Meta:
+        model = Grid
+        fields = ["name", "worker_name", "sort_order"]
+
+
+class BuildingForm(forms.ModelForm):
+    class Meta:
+        model = Building
+        fields = ["grid", "name", "address", "ethos", "sort_order"]
+        widgets = {"ethos": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
+        help_texts = {
+            "ethos": _("The building's shared ethos (楼风), shown on its public page. At most 500 characters.")
+        }
+
+    def __init__(self, *args, grids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if grids is not None:
+            self.fields["grid"].queryset = grids
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Register file"),
+        help_text=_("CSV (UTF-8 or GBK, as Excel saves it) or an Excel workbook (.xlsx), at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Do not approve"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown to the household)"),
+        max_length=300,
+        required=False,
+        help_text=_("Required when you do not approve."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "reject" and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Please give the household a reason."))
+        return cleaned
+
+
+# --- Residents: family mottos -----------------------------------------------------
+
+
+class MottoForm(forms.Form):
+    text = forms.CharField(
+        label=_("Our family motto"),
+        max_length=MottoRevision.MAX_LENGTH + 50,  # the exact limit is checked after cleaning invisible characters
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MottoRevision.MAX_LENGTH}),
+        help_text=_("Plain text, at most 200 characters. An organizer reads it before it can be shown."),
+    )
+
+    def clean_text(self):
+        text = clean_motto_text(self.cleaned_data["text"])
+        if len(text) < 2:
+            raise forms.ValidationError(_("Please write the motto (at least 2 characters)."))
+        if len(text) > MottoRevision.MAX_LENGTH:
+            raise forms.ValidationError(
+                _("A motto can be at most %(limit)d characters; this one has %(count)d.")
+                % {"limit": MottoRevision.MAX_LENGTH, "count": len(text)}
+            )
+        return text
+
+
+class MottoConsentForm(forms.Form):
+    show_on_wall = forms.BooleanField(
+        label=_("Show our approved motto on the motto wall"),
+        required=False,
+        help_text=_(
+            "With the building and, if the household agreed to be named, its display name. Never the door number."
+        ),
     )

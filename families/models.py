@@ -243,3 +243,175 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+class GridAssignment(models.Model):
+    """An organizer (a grid worker) assigned to a grid.
+
+    An organizer with assignments sees and edits only their grids' part of the
+    register; an organizer without any sees all of it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_assignments", verbose_name=_("organizer")
+    )
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("grid"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["grid__sort_order", "grid__name", "user__username"]
+        verbose_name = _("grid assignment")
+        verbose_name_plural = _("grid assignments")
+        constraints = [models.UniqueConstraint(fields=["user", "grid"], name="grid_assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.grid}"
+
+
+class FamilyMottoQuerySet(models.QuerySet):
+    def on_wall(self) -> FamilyMottoQuerySet:
+        """Mottos the public may see: an approved revision, and the household chose to show it."""
+        return (
+            self.filter(show_on_wall=True, approved_revision__isnull=False)
+            .select_related("approved_revision", "household__building__grid")
+            .order_by("-approved_revision__reviewed_at", "-id")
+        )
+
+
+class FamilyMotto(models.Model):
+    """A household's motto (家训): one per household, with its revisions as history.
+
+    ``approved_revision`` points at the newest approved revision (what the
+    public may see); it is kept in step by the moderation service so the wall
+    is one query.
+    """
+
+    household = models.OneToOneField(
+        Household, on_delete=models.CASCADE, related_name="motto", verbose_name=_("household")
+    )
+    approved_revision = models.ForeignKey(
+        "MottoRevision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved text"),
+    )
+    show_on_wall = models.BooleanField(
+        _("show our motto on the motto wall"),
+        default=False,
+        help_text=_("Only the approved text is shown. Opt-in, and can be withdrawn at any time."),
+    )
+    show_on_wall_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = FamilyMottoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("family motto")
+        verbose_name_plural = _("family mottos")
+
+    def __str__(self) -> str:
+        return str(self.household)
+
+    @property
+    def public_household_name(self) -> str:
+        household = self.household
+        return household.public_name if household.show_publicly else household.anonymous_name
+
+
+class MottoRevisionQuerySet(models.QuerySet):
+    def pending(self) -> MottoRevisionQuerySet:
+        return self.filter(status=MottoRevision.Status.PENDING)
+
+
+class MottoRevision(models.Model):
+    """One version of a motto, kept for good: the text is never changed, only reviewed once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not approved")
+        SUPERSEDED = "superseded", _("Replaced by a newer version")
+
+    MAX_LENGTH = 200
+    REVIEW_FIELDS = frozenset({"status", "reviewer", "reviewer_name", "reviewed_at", "reason"})
+
+    motto = models.ForeignKey(FamilyMotto, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("motto"))
+    text = models.TextField(_("motto"), max_length=MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    author_name = models.CharField(_("written by"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewer_name = models.CharField(_("reviewed by"), max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    objects = MottoRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("motto revision")
+        verbose_name_plural = _("motto revisions")
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reason=""), name="motto_rejection_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "superseded"]) | Q(reviewed_at__isnull=False),
+                name="motto_review_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    def save(self, *args, **kwargs):
+        # The history is append-only: after creation only the review fields may change.
+        if self.pk is not None:
+            fields = set(kwargs.get("update_fields") or ())
+            if not fields or not fields <= self.REVIEW_FIELDS:
+                raise TypeError("A motto revision's text is never changed: write a new revision.")
+        super().save(*args, **kwargs)
+
+
+class RegisterImport(models.Model):
+    """An uploaded register file between its preview and its import (kept for the record afterwards)."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Checked, not imported")
+        IMPORTED = "imported", _("Imported")
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    filename = models.CharField(_("file"), max_length=200)
+    content = models.BinaryField(_("content"))
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    error_count = models.PositiveIntegerField(_("problems"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,15 +1,31 @@
-"""Writes to the register that span several rows: joining a household, memberships, join codes."""
+"""Writes to the register that span several rows: joining a household, memberships, join codes,
+organizer edits, the register import and family mottos. Each organizer write logs an AuditEntry."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import re
+import unicodedata
+from collections.abc import Callable
+
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from project.publiccache import bump_public_version
 
 from .access import forget_membership
-from .models import AuditEntry, Household, Profile, Resident, new_join_code, normalize_join_code
+from .models import (
+    AuditEntry,
+    Building,
+    FamilyMotto,
+    Household,
+    MottoRevision,
+    Profile,
+    RegisterImport,
+    Resident,
+    new_join_code,
+    normalize_join_code,
+)
 
 
 class JoinError(Exception):
@@ -123,3 +139,236 @@ def set_public_consent(*, resident: Resident, name_public: bool, household_publi
                 target=household,
             )
         bump_public_version()
+
+
+class RegisterError(Exception):
+    """An organizer change that must be refused, with the message to show."""
+
+
+# Fields whose values are personal: the audit log records that they changed, not what to.
+PRIVATE_FIELDS = frozenset({"phone"})
+
+
+def _changes(obj: models.Model, before: dict, fields) -> dict:
+    changes = {}
+    for field in fields:
+        old, new = before.get(field), getattr(obj, field)
+        if hasattr(new, "pk"):
+            new = new.pk
+        if old != new:
+            changes[field] = "…" if field in PRIVATE_FIELDS else [str(old or ""), str(new or "")]
+    return changes
+
+
+def _snapshot(obj: models.Model, fields) -> dict:
+    return {f: (getattr(obj, f).pk if hasattr(getattr(obj, f), "pk") else getattr(obj, f)) for f in fields}
+
+
+def save_register_object(*, obj: models.Model, fields: list[str], actor, action: str) -> dict:
+    """Save an organizer's edit (or a new row) of a grid, building, household or resident, with an audit line.
+
+    ``obj`` carries the new values (e.g. from ``form.save(commit=False)``);
+    returns the changes written (field: [old, new]). Public pages are refreshed
+    because display names, buildings and ethos texts are public.
+    """
+    model = type(obj)
+    with transaction.atomic():
+        created = obj.pk is None
+        before = {}
+        if not created:
+            before = _snapshot(model.objects.select_for_update().get(pk=obj.pk), fields)
+        if isinstance(obj, Building) and "ethos" in fields and (created or before.get("ethos") != obj.ethos):
+            obj.ethos_updated_at = timezone.now()
+            fields = [*fields, "ethos_updated_at"]
+        changes = _changes(obj, before, fields)
+        if not created and not changes:
+            return {}
+        try:
+            with transaction.atomic():
+                if created:
+                    obj.save()
+                else:
+                    obj.save(update_fields=fields)
+        except IntegrityError as exc:
+            raise RegisterError(_("This would duplicate an existing entry (the same name or door).")) from exc
+        AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
+        bump_public_version()
+    return changes
+
+
+def approve_member(*, resident: Resident, actor) -> None:
+    """An organizer confirms a waiting member by hand."""
+    with transaction.atomic():
+        updated = Resident.objects.filter(pk=resident.pk, status=Resident.Status.PENDING).update(
+            status=Resident.Status.VERIFIED, verified_at=timezone.now()
+        )
+        if not updated:
+            raise RegisterError(_("This member is no longer waiting for approval."))
+        AuditEntry.objects.log(actor=actor, action="member.approved", target=resident)
+    if resident.user is not None:
+        forget_membership(resident.user)
+
+
+def remove_member(*, resident: Resident, actor) -> None:
+    """Take a person off the household: the row stays (history points at it) with status removed."""
+    with transaction.atomic():
+        updated = (
+            Resident.objects.filter(pk=resident.pk)
+            .exclude(status=Resident.Status.REMOVED)
+            .update(status=Resident.Status.REMOVED, show_name_publicly=False, show_name_changed_at=timezone.now())
+        )
+        if not updated:
+            raise RegisterError(_("This person has already been removed."))
+        AuditEntry.objects.log(
+            actor=actor, action="member.removed", target=resident, details={"had_account": resident.user_id is not None}
+        )
+        bump_public_version()
+    if resident.user is not None:
+        forget_membership(resident.user)
+
+
+def rotate_join_codes_of_building(*, building: Building, actor, households) -> int:
+    """Issue new join codes for several households at once (e.g. before printing a fresh sheet)."""
+    count = 0
+    with transaction.atomic():
+        for household in households:
+            rotate_join_code(household=household, actor=actor)
+            count += 1
+    return count
+
+
+# --- Family mottos -------------------------------------------------------------
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+
+def clean_motto_text(raw: str) -> str:
+    """Plain text as it will be shown: NFC, no control or zero-width characters, tidy lines."""
+    text = unicodedata.normalize("NFC", raw or "")
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    lines = [" ".join(line.split()) for line in text.replace("\r", "").split("\n")]
+    text = "\n".join(lines).strip()
+    return re.sub("\n{3,}", "\n\n", text)
+
+
+class MottoError(Exception):
+    """A motto write that must be refused, with the message to show."""
+
+
+def submit_motto(*, household: Household, author, text: str) -> MottoRevision:
+    """A verified member writes a new version of the household's motto; it waits for an organizer.
+
+    The history is append-only: a new revision is added, and an older one still
+    waiting is marked as replaced so the queue holds one per household.
+    """
+    text = clean_motto_text(text)
+    if len(text) < 2:
+        raise MottoError(_("Please write the motto (at least 2 characters)."))
+    if len(text) > MottoRevision.MAX_LENGTH:
+        raise MottoError(
+            _("A motto can be at most %(limit)d characters; this one has %(count)d.")
+            % {"limit": MottoRevision.MAX_LENGTH, "count": len(text)}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        motto, _created = FamilyMotto.objects.get_or_create(household=household)
+        # Lock the motto so two members saving at once leave exactly one revision waiting.
+        motto = FamilyMotto.objects.select_for_update().select_related("approved_revision").get(pk=motto.pk)
+        waiting = list(motto.revisions.pending())
+        if waiting and waiting[0].text == text:
+            raise MottoError(_("This text is already waiting for review."))
+        if not waiting and motto.approved_revision is not None and motto.approved_revision.text == text:
+            raise MottoError(_("This is already your approved motto."))
+        for revision in waiting:
+            revision.status = MottoRevision.Status.SUPERSEDED
+            revision.save(update_fields=["status"])
+        profile_name = getattr(getattr(author, "profile", None), "full_name", "") or author.get_username()
+        revision = MottoRevision.objects.create(
+            motto=motto, text=text, author=author, author_name=profile_name[:50], created_at=now
+        )
+    return revision
+
+
+def review_motto(*, revision: MottoRevision, reviewer, approve: bool, reason: str = "") -> MottoRevision:
+    """An organizer approves a waiting revision or rejects it with a reason the household sees."""
+    reason = " ".join((reason or "").split())[:300]
+    if not approve and not reason:
+        raise MottoError(_("Please give the household a reason."))
+    with transaction.atomic():
+        # Lock the motto: a review and a new revision must not cross.
+        motto = FamilyMotto.objects.select_for_update().get(pk=revision.motto_id)
+        revision = MottoRevision.objects.get(pk=revision.pk)
+        if revision.status != MottoRevision.Status.PENDING:
+            raise MottoError(_("This version has already been reviewed or replaced."))
+        revision.status = MottoRevision.Status.APPROVED if approve else MottoRevision.Status.REJECTED
+        revision.reviewer = reviewer
+        revision.reviewer_name = reviewer.get_username()
+        revision.reviewed_at = timezone.now()
+        revision.reason = reason
+        revision.save(update_fields=["status", "reviewer", "reviewer_name", "reviewed_at", "reason"])
+        if approve:
+            motto.approved_revision = revision
+            motto.save(update_fields=["approved_revision"])
+            bump_public_version()
+        AuditEntry.objects.log(
+            actor=reviewer,
+            action="motto.approved" if approve else "motto.rejected",
+            target=motto,
+            details={"revision": revision.pk, "reason": reason},
+        )
+    return revision
+
+
+def set_motto_consent(*, household: Household, show: bool, actor) -> FamilyMotto:
+    """The household chooses whether its approved motto is on the wall; withdrawal is immediate."""
+    with transaction.atomic():
+        motto, _created = FamilyMotto.objects.get_or_create(household=household)
+        motto = FamilyMotto.objects.select_for_update().get(pk=motto.pk)
+        if motto.show_on_wall != show:
+            motto.show_on_wall = show
+            motto.show_on_wall_changed_at = timezone.now()
+            motto.save(update_fields=["show_on_wall", "show_on_wall_changed_at"])
+            AuditEntry.objects.log(
+                actor=actor, action="consent.motto_shown" if show else "consent.motto_withdrawn", target=motto
+            )
+            bump_public_version()
+    return motto
+
+
+# --- The register import ---------------------------------------------------------
+
+
+def import_register(
+    *, plan, actor, record: RegisterImport | None = None, progress: Callable[[int, int], None] | None = None
+) -> dict:
+    """Write a checked import plan (``register_io.check_register``) in one transaction: all or nothing.
+
+    Upserts by building + door and by household + full name, so importing the
+    same file twice changes nothing the second time. Refuses a plan with problems.
+    """
+    from .register_io import apply_plan
+
+    if plan.errors:
+        raise RegisterError(_("The file has problems; nothing was imported."))
+    with transaction.atomic():
+        if record is not None:
+            # Compare-and-set: a double click or a second tab cannot import the same upload twice.
+            claimed = RegisterImport.objects.filter(pk=record.pk, status=RegisterImport.Status.PREVIEWED).update(
+                status=RegisterImport.Status.IMPORTED, imported_at=timezone.now()
+            )
+            if not claimed:
+                raise RegisterError(_("This file has already been imported."))
+        summary = apply_plan(plan, progress=progress)
+        if record is not None:
+            record.refresh_from_db(fields=["status", "imported_at"])
+            record.summary = summary
+            record.save(update_fields=["summary"])
+        AuditEntry.objects.log(
+            actor=actor,
+            action="register.imported",
+            target=record,
+            details={"file": plan.filename, "rows": plan.row_count, **summary},
+        )
+        bump_public_version()
+    return summary

@@ -1,19 +1,77 @@
-"""Resident-facing register pages: my page and joining a household."""
+"""Register pages: my page, joining a household, the household's motto, the public motto wall and
+building pages, and the organizer area for the register, the import, mottos and the audit log."""
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from project.exports import tabular_response
+from project.publiccache import cache_public_page
 from project.ratelimit import client_ip, is_limited, record_attempt
 
-from .access import verified_membership
-from .forms import ConsentForm, JoinForm, ProfileForm
-from .models import Profile
-from .services import JoinError, join_household, set_public_consent
+from .access import (
+    is_organizer,
+    organizer_grid_ids,
+    organizer_required,
+    scope_to_organizer,
+    verified_membership,
+    verified_resident_required,
+)
+from .filters import AuditFilter, HouseholdFilter, MottoWallFilter
+from .forms import (
+    BuildingForm,
+    ConsentForm,
+    GridForm,
+    HouseholdForm,
+    ImportForm,
+    JoinForm,
+    MottoConsentForm,
+    MottoForm,
+    ProfileForm,
+    ResidentForm,
+    ReviewForm,
+)
+from .models import (
+    AuditEntry,
+    Building,
+    FamilyMotto,
+    Grid,
+    Household,
+    MottoRevision,
+    Profile,
+    RegisterImport,
+    Resident,
+)
+from .register_io import COLUMNS, EXPORT_HEADERS, MAX_FILE_BYTES, apply_plan, check_register, export_rows
+from .services import (
+    JoinError,
+    MottoError,
+    RegisterError,
+    approve_member,
+    import_register,
+    join_household,
+    remove_member,
+    review_motto,
+    rotate_join_code,
+    save_register_object,
+    set_motto_consent,
+    set_public_consent,
+    submit_motto,
+)
 
 # Wrong join codes: a few tries per account and per address, then a pause.
 JOIN_LIMIT_PER_USER = 5
@@ -92,3 +150,515 @@ def join(request: HttpRequest) -> HttpResponse:
             )
             return redirect("families:me")
     return render(request, "families/join.html", {"form": form})
+
+
+# --- Family mottos: the household's own page ------------------------------------------
+
+
+def _get_household_for_member(request: HttpRequest, pk: int) -> Household:
+    """The household ``pk`` if the reader is a verified member of it; 404 for everyone else."""
+    membership = verified_membership(request.user)
+    if membership is None or membership.household_id != pk:
+        raise Http404
+    return membership.household
+
+
+@verified_resident_required
+def household_motto(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _get_household_for_member(request, pk)
+    motto = FamilyMotto.objects.filter(household=household).select_related("approved_revision").first()
+    form = MottoForm()
+    consent_form = MottoConsentForm(initial={"show_on_wall": motto.show_on_wall if motto else False})
+    if request.method == "POST" and request.POST.get("form") == "consent":
+        consent_form = MottoConsentForm(request.POST)
+        if consent_form.is_valid():
+            show = consent_form.cleaned_data["show_on_wall"]
+            set_motto_consent(household=household, show=show, actor=request.user)
+            if show:
+                messages.success(request, _("Your approved motto may now appear on the motto wall."))
+            else:
+                messages.success(request, _("Your motto has been taken off the motto wall."))
+            return redirect("families:household_motto", pk=household.pk)
+    elif request.method == "POST":
+        form = MottoForm(request.POST)
+        if form.is_valid():
+            try:
+                submit_motto(household=household, author=request.user, text=form.cleaned_data["text"])
+            except MottoError as error:
+                form.add_error("text", str(error))
+            else:
+                messages.success(request, _("Thank you. Your motto waits for an organizer to read it."))
+                return redirect("families:household_motto", pk=household.pk)
+    revisions = list(motto.revisions.all()) if motto else []
+    if motto is not None and request.method == "GET":
+        latest = revisions[0] if revisions else None
+        form = MottoForm(initial={"text": latest.text if latest else ""})
+    return render(
+        request,
+        "families/household_motto.html",
+        {
+            "household": household,
+            "motto": motto,
+            "revisions": revisions,
+            "form": form,
+            "consent_form": consent_form,
+            "limit": MottoRevision.MAX_LENGTH,
+        },
+    )
+
+
+@login_required
+def motto_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable A6 door card of a household's approved motto: for its members and its organizers."""
+    if is_organizer(request.user):
+        household = get_object_or_404(
+            scope_to_organizer(Household.objects.select_related("building"), request.user, grid_path="building__grid"),
+            pk=pk,
+        )
+    else:
+        household = _get_household_for_member(request, pk)
+    motto = FamilyMotto.objects.filter(household=household, approved_revision__isnull=False).select_related(
+        "approved_revision"
+    )
+    motto = motto.first()
+    if motto is None:
+        raise Http404
+    return render(request, "families/motto_card.html", {"household": household, "motto": motto})
+
+
+# --- Public pages: the motto wall and buildings ----------------------------------------
+
+WALL_PAGE_SIZE = 24
+
+
+@cache_public_page()
+def motto_wall(request: HttpRequest) -> HttpResponse:
+    filterset = MottoWallFilter(request.GET or None, queryset=FamilyMotto.objects.on_wall())
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else FamilyMotto.objects.on_wall()
+    page = Paginator(queryset, WALL_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "families/motto_wall.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@cache_public_page()
+def building_list(request: HttpRequest) -> HttpResponse:
+    grids = Grid.objects.prefetch_related("buildings")
+    return render(request, "families/building_list.html", {"grids": grids})
+
+
+@cache_public_page()
+def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from awards.models import Honour
+
+    building = get_object_or_404(Building.objects.select_related("grid"), pk=pk)
+    mottos = FamilyMotto.objects.on_wall().filter(household__building=building)[:60]
+    honours = Honour.objects.for_board().filter(building=building)[:50]
+    return render(
+        request, "families/building_detail.html", {"building": building, "mottos": mottos, "honours": honours}
+    )
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- Organizer area: the register --------------------------------------------------------
+
+REGISTER_PAGE_SIZE = 50
+
+
+def _households_for(request: HttpRequest):
+    return scope_to_organizer(
+        Household.objects.select_related("building__grid"), request.user, grid_path="building__grid"
+    )
+
+
+def _get_household_for_organizer(request: HttpRequest, pk: int) -> Household:
+    return get_object_or_404(_households_for(request), pk=pk)
+
+
+def _get_resident_for_organizer(request: HttpRequest, pk: int) -> Resident:
+    return get_object_or_404(
+        scope_to_organizer(
+            Resident.objects.select_related("household__building", "user"),
+            request.user,
+            grid_path="household__building__grid",
+        ),
+        pk=pk,
+    )
+
+
+def _buildings_for(request: HttpRequest):
+    return scope_to_organizer(Building.objects.select_related("grid"), request.user, grid_path="grid")
+
+
+def _grids_for(request: HttpRequest):
+    return scope_to_organizer(Grid.objects.all(), request.user, grid_path="id")
+
+
+@organizer_required
+def register(request: HttpRequest) -> HttpResponse:
+    households = _households_for(request).annotate(
+        verified_count=Count("residents", filter=Q(residents__status=Resident.Status.VERIFIED)),
+        pending_count=Count("residents", filter=Q(residents__status=Resident.Status.PENDING)),
+    )
+    filterset = HouseholdFilter(request.GET or None, queryset=households, request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else households
+    page = Paginator(queryset.order_by("building__name", "door_label"), REGISTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "families/organize/register.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@organizer_required
+def household_new(request: HttpRequest) -> HttpResponse:
+    form = HouseholdForm(request.POST or None, buildings=_buildings_for(request))
+    if request.method == "POST" and form.is_valid():
+        household = form.save(commit=False)
+        try:
+            save_register_object(
+                obj=household,
+                fields=["building", "door_label", "display_name", "head_name"],
+                actor=request.user,
+                action="household.created",
+            )
+        except RegisterError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The household was added."))
+            return redirect("families:organize_household", pk=household.pk)
+    return render(request, "families/organize/household_new.html", {"form": form})
+
+
+@organizer_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _get_household_for_organizer(request, pk)
+    form = HouseholdForm(instance=household, buildings=_buildings_for(request))
+    resident_form = ResidentForm(prefix="new")
+    if request.method == "POST" and request.POST.get("form") == "household":
+        form = HouseholdForm(request.POST, instance=household, buildings=_buildings_for(request))
+        if form.is_valid():
+            try:
+                changes = save_register_object(
+                    obj=form.save(commit=False),
+                    fields=["building", "door_label", "display_name", "head_name"],
+                    actor=request.user,
+                    action="household.changed",
+                )
+            except RegisterError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Saved.") if changes else _("Nothing was changed."))
+                return redirect("families:organize_household", pk=household.pk)
+    elif request.method == "POST" and request.POST.get("form") == "resident":
+        resident_form = ResidentForm(request.POST, prefix="new", instance=Resident(household=household))
+        if resident_form.is_valid():
+            person = resident_form.save(commit=False)
+            person.status = Resident.Status.VERIFIED
+            person.verified_at = timezone.now()
+            save_register_object(
+                obj=person, fields=["full_name", "phone"], actor=request.user, action="member.added_by_organizer"
+            )
+            messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
+            return redirect("families:organize_household", pk=household.pk)
+    elif request.method == "POST" and request.POST.get("form") == "rotate":
+        rotate_join_code(household=household, actor=request.user)
+        messages.success(request, _("A new join code was issued; the old one no longer works."))
+        return redirect("families:organize_household", pk=household.pk)
+    residents = household.residents.exclude(status=Resident.Status.REMOVED).select_related("user")
+    motto = FamilyMotto.objects.filter(household=household).select_related("approved_revision").first()
+    return render(
+        request,
+        "families/organize/household_detail.html",
+        {
+            "household": household,
+            "form": form,
+            "resident_form": resident_form,
+            "residents": residents,
+            "motto": motto,
+            "pending_revision": motto.revisions.pending().first() if motto else None,
+        },
+    )
+
+
+@organizer_required
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_resident_for_organizer(request, pk)
+    if person.status == Resident.Status.REMOVED:
+        raise Http404
+    form = ResidentForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        changes = save_register_object(
+            obj=form.save(commit=False), fields=["full_name", "phone"], actor=request.user, action="member.changed"
+        )
+        messages.success(request, _("Saved.") if changes else _("Nothing was changed."))
+        return redirect("families:organize_household", pk=person.household_id)
+    return render(request, "families/organize/resident_edit.html", {"form": form, "person": person})
+
+
+@require_POST
+@organizer_required
+def resident_action(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_resident_for_organizer(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            approve_member(resident=person, actor=request.user)
+            messages.success(request, _("%(name)s is now a verified member.") % {"name": person.full_name})
+        elif action == "remove":
+            remove_member(resident=person, actor=request.user)
+            messages.success(request, _("%(name)s was removed from the household.") % {"name": person.full_name})
+        else:
+            return HttpResponseBadRequest()
+    except RegisterError as error:
+        messages.error(request, str(error))
+    return redirect(request.POST.get("next") or reverse("families:organize_household", args=[person.household_id]))
+
+
+@organizer_required
+def members_waiting(request: HttpRequest) -> HttpResponse:
+    waiting = scope_to_organizer(
+        Resident.objects.pending().select_related("household__building", "user").order_by("created_at"),
+        request.user,
+        grid_path="household__building__grid",
+    )
+    page = Paginator(waiting, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "families/organize/members_waiting.html", {"page": page})
+
+
+@organizer_required
+def grid_list(request: HttpRequest) -> HttpResponse:
+    grids = _grids_for(request).annotate(building_count=Count("buildings")).prefetch_related("assignments__user")
+    return render(request, "families/organize/grid_list.html", {"grids": grids})
+
+
+@organizer_required
+def grid_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    grid = get_object_or_404(_grids_for(request), pk=pk) if pk else None
+    if grid is None and organizer_grid_ids(request.user) is not None:
+        raise PermissionDenied  # a grid worker keeps their own grids; new grids are for unscoped organizers
+    form = GridForm(request.POST or None, instance=grid)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_register_object(
+                obj=form.save(commit=False),
+                fields=["name", "worker_name", "sort_order"],
+                actor=request.user,
+                action="grid.created" if grid is None else "grid.changed",
+            )
+        except RegisterError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("families:organize_grids")
+    return render(request, "families/organize/grid_edit.html", {"form": form, "grid": grid})
+
+
+@organizer_required
+def building_admin_list(request: HttpRequest) -> HttpResponse:
+    buildings = _buildings_for(request).annotate(household_count=Count("households"))
+    return render(request, "families/organize/building_list.html", {"buildings": buildings})
+
+
+@organizer_required
+def building_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    building = get_object_or_404(_buildings_for(request), pk=pk) if pk else None
+    form = BuildingForm(request.POST or None, instance=building, grids=_grids_for(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_register_object(
+                obj=form.save(commit=False),
+                fields=["grid", "name", "address", "ethos", "sort_order"],
+                actor=request.user,
+                action="building.created" if building is None else "building.changed",
+            )
+        except RegisterError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("families:organize_buildings")
+    return render(request, "families/organize/building_edit.html", {"form": form, "building": building})
+
+
+@organizer_required
+def join_slips(request: HttpRequest, pk: int) -> HttpResponse:
+    """A4 sheets of join-code slips for one building, to cut and hand out."""
+    building = get_object_or_404(_buildings_for(request), pk=pk)
+    households = building.households.order_by("door_label")
+    return render(request, "families/organize/join_slips.html", {"building": building, "households": households})
+
+
+@organizer_required
+def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    households = _households_for(request).order_by("building__name", "door_label").prefetch_related("residents")
+    AuditEntry.objects.log(actor=request.user, action="register.exported", details={"format": fmt})
+    return tabular_response(
+        headers=EXPORT_HEADERS,
+        rows=export_rows(households.iterator(chunk_size=2000)),
+        filename=f"户籍台账-{timezone.localdate():%Y%m%d}",
+        fmt=fmt,
+        sheet_title="台账",
+    )
+
+
+# --- Organizer area: import -----------------------------------------------------------
+
+MAX_ERRORS_SHOWN = 1000
+
+
+def _progress_file(record_id: int) -> Path:
+    folder = Path(tempfile.gettempdir()) / "families-import"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{record_id}.json"
+
+
+@organizer_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            form.add_error(
+                "file",
+                _("The file is larger than %(size)d MB. Split it into several files.")
+                % {"size": MAX_FILE_BYTES // (1024 * 1024)},
+            )
+        else:
+            content = upload.read()
+            plan = check_register(content, upload.name, grid_ids=organizer_grid_ids(request.user))
+            record = RegisterImport.objects.create(
+                uploaded_by=request.user,
+                filename=upload.name[:200],
+                content=content,
+                row_count=plan.row_count,
+                error_count=len(plan.errors),
+            )
+            return redirect("families:organize_import_preview", pk=record.pk)
+    recent = RegisterImport.objects.defer("content").select_related("uploaded_by")[:10]
+    return render(request, "families/organize/import_upload.html", {"form": form, "recent": recent})
+
+
+def _get_import(request: HttpRequest, pk: int) -> RegisterImport:
+    imports = RegisterImport.objects.all()
+    if organizer_grid_ids(request.user) is not None:
+        imports = imports.filter(uploaded_by=request.user)
+    return get_object_or_404(imports, pk=pk)
+
+
+@organizer_required
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    record = _get_import(request, pk)
+    if record.status == RegisterImport.Status.IMPORTED:
+        return render(request, "families/organize/import_done.html", {"record": record})
+    plan = check_register(bytes(record.content), record.filename, grid_ids=organizer_grid_ids(request.user))
+    if request.method == "POST" and plan.ok:
+        progress_path = _progress_file(record.pk)
+
+        def progress(done: int, total: int) -> None:
+            progress_path.write_text(json.dumps({"done": done, "total": total}))
+
+        try:
+            import_register(plan=plan, actor=request.user, record=record, progress=progress)
+        except RegisterError as error:
+            messages.error(request, str(error))
+            return redirect("families:organize_import_preview", pk=record.pk)
+        finally:
+            progress_path.unlink(missing_ok=True)
+        messages.success(request, _("The register was imported."))
+        return redirect("families:organize_import_preview", pk=record.pk)
+    summary = None
+    if plan.ok:
+        summary = apply_plan(plan, dry_run=True)
+    return render(
+        request,
+        "families/organize/import_preview.html",
+        {
+            "record": record,
+            "plan": plan,
+            "errors": plan.errors[:MAX_ERRORS_SHOWN],
+            "more_errors": max(0, len(plan.errors) - MAX_ERRORS_SHOWN),
+            "summary": summary,
+            "labels": {name: aliases[0] for name, aliases in COLUMNS.items()},
+        },
+    )
+
+
+@organizer_required
+def import_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """How far an import has got (polled by families.js while the import request runs)."""
+    record = _get_import(request, pk)
+    if record.status == RegisterImport.Status.IMPORTED:
+        return JsonResponse({"done": 1, "total": 1, "finished": True})
+    try:
+        data = json.loads(_progress_file(record.pk).read_text())
+    except (OSError, ValueError):
+        data = {"done": 0, "total": 0}
+    return JsonResponse({**data, "finished": False})
+
+
+# --- Organizer area: mottos and audit log ---------------------------------------------------
+
+QUEUE_PAGE_SIZE = 20
+
+
+@organizer_required
+def motto_queue(request: HttpRequest) -> HttpResponse:
+    waiting = scope_to_organizer(
+        MottoRevision.objects.pending()
+        .select_related("motto__household__building", "motto__approved_revision")
+        .order_by("created_at", "id"),
+        request.user,
+        grid_path="motto__household__building__grid",
+    )
+    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "families/organize/motto_queue.html", {"page": page, "form": ReviewForm()})
+
+
+@require_POST
+@organizer_required
+def motto_review(request: HttpRequest, pk: int) -> HttpResponse:
+    revision = get_object_or_404(
+        scope_to_organizer(MottoRevision.objects.all(), request.user, grid_path="motto__household__building__grid"),
+        pk=pk,
+    )
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("families:organize_mottos")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        review_motto(revision=revision, reviewer=request.user, approve=approve, reason=form.cleaned_data["reason"])
+    except MottoError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The motto was approved.") if approve else _("The household will see your reason."))
+    return redirect("families:organize_mottos")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@organizer_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.all(), actions=list(actions))
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else AuditEntry.objects.all()
+    page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "families/organize/audit_log.html",
+        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+    )

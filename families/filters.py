@@ -1,0 +1,94 @@
+"""django-filter sets for the register (organizers), the motto wall (public) and the audit log."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .access import scope_to_organizer
+from .models import AuditEntry, Building, FamilyMotto, Grid, Household, Resident
+
+
+def _organizer_grids(request):
+    return scope_to_organizer(Grid.objects.all(), getattr(request, "user", None), grid_path="id")
+
+
+def _organizer_buildings(request):
+    return scope_to_organizer(Building.objects.all(), getattr(request, "user", None), grid_path="grid_id")
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    grid = django_filters.ModelChoiceFilter(
+        field_name="building__grid", queryset=_organizer_grids, label=_("Grid"), empty_label=_("All grids")
+    )
+    building = django_filters.ModelChoiceFilter(
+        queryset=_organizer_buildings, label=_("Building"), empty_label=_("All buildings")
+    )
+    q = django_filters.CharFilter(method="search", label=_("Search"), help_text=_("Name, door or head of household"))
+
+    class Meta:
+        model = Household
+        fields = ["grid", "building", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        matching_people = Resident.objects.filter(full_name__icontains=value).values("household_id")
+        return queryset.filter(
+            Q(display_name__icontains=value)
+            | Q(door_label__icontains=value)
+            | Q(head_name__icontains=value)
+            | Q(pk__in=matching_people)
+        )
+
+
+class MottoWallFilter(django_filters.FilterSet):
+    grid = django_filters.ModelChoiceFilter(
+        field_name="household__building__grid",
+        queryset=Grid.objects.all(),
+        label=_("Grid"),
+        empty_label=_("All grids"),
+    )
+    building = django_filters.ModelChoiceFilter(
+        field_name="household__building",
+        queryset=Building.objects.all(),
+        label=_("Building"),
+        empty_label=_("All buildings"),
+    )
+    q = django_filters.CharFilter(method="search", label=_("Search"), help_text=_("Words of a motto, or a family"))
+
+    class Meta:
+        model = FamilyMotto
+        fields = ["grid", "building", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # A household's name is only searchable if the household agreed to be named.
+        return queryset.filter(
+            Q(approved_revision__text__icontains=value)
+            | Q(household__building__name__icontains=value)
+            | Q(household__show_publicly=True, household__display_name__icontains=value)
+        )
+
+
+class AuditFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(label=_("Action"), empty_label=_("All actions"), choices=())
+    q = django_filters.CharFilter(method="search", label=_("Who or what"))
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "q"]
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["action"].extra["choices"] = [(a, a) for a in actions]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(actor_name__icontains=value) | Q(target_repr__icontains=value))

@@ -1,0 +1,519 @@
+"""Reading the register from the spreadsheets staff really keep, and checking it before anything is written.
+
+One module for the web import and ``manage.py import_households``:
+
+- ``read_table`` opens CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX
+  and yields numbered rows, the way Excel numbers them (the header is row 1);
+- ``check_register`` maps Chinese or English headers, validates every row and
+  returns a ``Plan`` listing every problem by row number, plus what an import
+  would create or change;
+- ``apply_plan`` writes a plan without problems (the caller holds the transaction).
+
+Nothing is evaluated: a cell that looks like a formula is kept as plain text
+(and exports neutralise it again).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Building, Grid, Household, Resident
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 100_000
+CHUNK = 1000
+
+# Each field, with the headers staff use for it (compared without case, spaces or "*").
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "grid": ("网格", "所属网格", "网格名称", "grid"),
+    "building": ("楼院", "楼栋", "楼号", "楼院名称", "小区楼栋", "楼院/楼栋", "building", "courtyard", "buildingname"),
+    "door": ("门牌", "门牌号", "房号", "户号", "单元门牌", "door", "doorlabel", "doornumber", "unit", "flat"),
+    "household": ("家庭名称", "户名", "家庭", "家庭名", "household", "householdname", "displayname"),
+    "head": ("户主", "户主姓名", "head", "headofhousehold", "householdhead"),
+    "name": ("姓名", "居民姓名", "成员姓名", "居民", "name", "fullname", "resident", "residentname"),
+    "phone": (
+        "电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系电话",
+        "电话号码",
+        "phone",
+        "mobile",
+        "telephone",
+        "phonenumber",
+    ),
+}
+REQUIRED = ("building", "door")
+MAX_LENGTHS = {"grid": 50, "building": 80, "door": 40, "household": 40, "head": 50, "name": 50}
+# What the export writes: the Chinese headers, so an export imports again unchanged.
+EXPORT_HEADERS = ("网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话")
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (format, encoding, size, headers)."""
+
+
+def _header_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    return re.sub(r"[\s_*:：()（）\-]", "", text)
+
+
+_ALIASES = {_header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
+
+
+def clean_cell(value) -> str:
+    """A cell as text: numbers without ".0", full-width forms folded, no invisible characters, tidy spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
+    return " ".join(text.split())
+
+
+def normalize_phone(raw: str) -> str | None:
+    """An 11-digit mobile or a landline with area code, as digits; None if it is not a phone number."""
+    digits = re.sub(r"[\s\-()（）.]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if _MOBILE.match(digits) or _LANDLINE.match(digits):
+        return digits
+    return None
+
+
+# --- Reading files -------------------------------------------------------------
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="strict")
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content.decode("utf-16")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312: what Excel on Chinese Windows saves.
+        return content.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            _("The file's text encoding could not be read. Save it from Excel as “CSV UTF-8” or as an .xlsx workbook.")
+        ) from exc
+
+
+def _csv_rows(content: bytes) -> Iterator[list]:
+    text = _decode(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ","
+    for candidate in ("\t", ";", "，"):
+        if first_line.count(candidate) > first_line.count(delimiter):
+            delimiter = candidate
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:
+        raise FileProblem(_("The CSV file could not be read: %(error)s") % {"error": exc}) from exc
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list]:
+    from openpyxl import load_workbook
+
+    try:
+        # data_only=False: a formula is read as its text and never evaluated.
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise FileProblem(_("The Excel file could not be opened. Save it again as .xlsx and retry.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def is_xlsx(content: bytes, filename: str) -> bool:
+    return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
+
+
+def read_table(content: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cleaned cells), the header row first (row 1); blank rows are skipped."""
+    if len(content) > MAX_FILE_BYTES:
+        raise FileProblem(
+            _("The file is larger than %(size)d MB. Split it into several files.")
+            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    if not content.strip():
+        raise FileProblem(_("The file is empty."))
+    lower = filename.lower()
+    if lower.endswith(".xls") or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise FileProblem(_("Old Excel files (.xls) cannot be read. In Excel choose “Save as” → .xlsx or CSV."))
+    if is_xlsx(content, filename):
+        if not zipfile.is_zipfile(io.BytesIO(content)):
+            raise FileProblem(_("The Excel file could not be opened. Save it again as .xlsx and retry."))
+        rows = _xlsx_rows(content)
+    else:
+        rows = _csv_rows(content)
+    for number, row in enumerate(rows, start=1):
+        cells = [clean_cell(value) for value in row]
+        if any(cells):
+            yield number, cells
+
+
+# --- Checking ------------------------------------------------------------------
+
+
+@dataclass
+class HouseholdRow:
+    grid: str
+    building: str
+    door: str
+    display_name: str
+    head: str
+    row: int
+
+
+@dataclass
+class ResidentRow:
+    key: tuple[str, str]
+    name: str
+    phone: str
+    row: int
+
+
+@dataclass
+class Plan:
+    """A checked file: its problems by row, and the households and residents it lists."""
+
+    filename: str
+    row_count: int = 0
+    columns: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    households: dict[tuple[str, str], HouseholdRow] = field(default_factory=dict)
+    residents: list[ResidentRow] = field(default_factory=list)
+    building_grids: dict[str, str] = field(default_factory=dict)
+
+    def error(self, row: int, message: str) -> None:
+        self.errors.append((row, message))
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _surname_home(name: str) -> str:
+    return f"{name[0]}家" if name else ""
+
+
+def check_register(
+    content: bytes, filename: str, *, grid_ids: frozenset[int] | None = None, max_rows: int = MAX_ROWS
+) -> Plan:
+    """Read and check a register file without writing anything; every problem is listed by row number."""
+    plan = Plan(filename=filename)
+    try:
+        rows = read_table(content, filename)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise FileProblem(_("The file is empty."))
+        _number, headers = header_row
+        for index, header in enumerate(headers):
+            name = _ALIASES.get(_header_key(header))
+            if name is None:
+                if header:
+                    plan.ignored_columns.append(header)
+            elif name in plan.columns:
+                plan.error(1, _("Two columns mean the same thing: “%(header)s”.") % {"header": header})
+            else:
+                plan.columns[name] = index
+        missing = [name for name in REQUIRED if name not in plan.columns]
+        if missing:
+            wanted = "、".join(f"{COLUMNS[name][0]} ({name})" for name in missing)
+            plan.error(1, _("Required columns are missing: %(columns)s.") % {"columns": wanted})
+            return plan
+        if "household" not in plan.columns and "head" not in plan.columns and "name" not in plan.columns:
+            plan.error(1, _("Add a column for the household name (家庭名称), the head (户主) or the resident (姓名)."))
+            return plan
+        _check_rows(plan, rows, grid_ids=grid_ids, max_rows=max_rows)
+    except FileProblem as problem:
+        plan.error(0, str(problem))
+    plan.errors.sort(key=lambda item: item[0])
+    return plan
+
+
+def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int) -> None:
+    known_buildings = {b.name: (b.grid_id, b.grid.name) for b in Building.objects.select_related("grid")}
+    known_grids = dict(Grid.objects.values_list("name", "id"))
+    persons: dict[tuple[str, str, str], int] = {}
+    columns = plan.columns
+    labels = {name: COLUMNS[name][0] for name in COLUMNS}
+
+    def cell(cells: list[str], name: str) -> str:
+        index = columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    for number, cells in rows:
+        plan.row_count += 1
+        if plan.row_count > max_rows:
+            raise FileProblem(
+                _("The file has more than %(limit)s rows. Split it into several files of at most %(limit)s rows.")
+                % {"limit": f"{max_rows:,}"}
+            )
+        values = {name: cell(cells, name) for name in COLUMNS}
+        problems = []
+        for name, limit in MAX_LENGTHS.items():
+            if len(values[name]) > limit:
+                problems.append(
+                    _("%(column)s is longer than %(limit)d characters.") % {"column": labels[name], "limit": limit}
+                )
+        if not values["building"]:
+            problems.append(_("The building (楼院) is missing."))
+        if not values["door"]:
+            problems.append(_("The door (门牌) is missing."))
+        phone = ""
+        if values["phone"]:
+            phone = normalize_phone(values["phone"])
+            if phone is None:
+                problems.append(
+                    _("“%(phone)s” is not a phone number (an 11-digit mobile, or a landline with its area code).")
+                    % {"phone": values["phone"]}
+                )
+                phone = ""
+        building, grid = values["building"], values["grid"]
+        if building:
+            if building in known_buildings:
+                grid_id, grid_name = known_buildings[building]
+                if grid and grid != grid_name:
+                    problems.append(
+                        _("%(building)s belongs to %(grid)s, not %(other)s.")
+                        % {"building": building, "grid": grid_name, "other": grid}
+                    )
+                grid = grid_name
+                if grid_ids is not None and grid_id not in grid_ids:
+                    problems.append(_("%(building)s is not in your grids.") % {"building": building})
+            elif not grid:
+                problems.append(
+                    _("%(building)s is a new building: give its grid (网格) so it can be added.")
+                    % {"building": building}
+                )
+            elif grid_ids is not None and known_grids.get(grid) not in grid_ids:
+                problems.append(_("%(grid)s is not one of your grids.") % {"grid": grid})
+            if grid and building not in known_buildings:
+                first = plan.building_grids.setdefault(building, grid)
+                if first != grid:
+                    problems.append(
+                        _("%(building)s is given two grids in this file (%(first)s and %(other)s).")
+                        % {"building": building, "first": first, "other": grid}
+                    )
+        if problems:
+            for problem in problems:
+                plan.error(number, problem)
+            continue
+        key = (building, values["door"])
+        household = plan.households.get(key)
+        if household is None:
+            plan.households[key] = HouseholdRow(
+                grid=grid,
+                building=building,
+                door=values["door"],
+                display_name=values["household"],
+                head=values["head"],
+                row=number,
+            )
+        else:
+            for name, attribute in (("household", "display_name"), ("head", "head")):
+                value, first = values[name], getattr(household, attribute)
+                if value and first and value != first:
+                    plan.error(
+                        number,
+                        _(
+                            "Door %(door)s of %(building)s is already on row %(row)d with %(column)s “%(first)s”: "
+                            "one door is one household."
+                        )
+                        % {
+                            "door": values["door"],
+                            "building": building,
+                            "row": household.row,
+                            "column": labels[name],
+                            "first": first,
+                        },
+                    )
+                elif value and not first:
+                    setattr(household, attribute, value)
+        if values["name"]:
+            person_key = (building, values["door"], values["name"])
+            if person_key in persons:
+                plan.error(
+                    number,
+                    _("%(name)s is listed twice for door %(door)s (also on row %(row)d).")
+                    % {"name": values["name"], "door": values["door"], "row": persons[person_key]},
+                )
+                continue
+            persons[person_key] = number
+            plan.residents.append(ResidentRow(key=key, name=values["name"], phone=phone, row=number))
+    if plan.row_count == 0:
+        raise FileProblem(_("The file has a header row but no households."))
+    existing = set(
+        Household.objects.filter(building__name__in={k[0] for k in plan.households}).values_list(
+            "building__name", "door_label"
+        )
+    )
+    first_names = {}
+    for resident in plan.residents:
+        first_names.setdefault(resident.key, resident.name)
+    for key, household in plan.households.items():
+        if not household.display_name and key not in existing:
+            household.display_name = _surname_home(household.head or first_names.get(key, ""))
+            if not household.display_name:
+                plan.error(household.row, _("The household name (家庭名称) is missing for this new door."))
+
+
+# --- Writing ---------------------------------------------------------------------
+
+
+def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None, dry_run: bool = False) -> dict:
+    """Upsert the plan: grids and buildings by name, households by building + door, residents by household + name.
+
+    Returns counts of what was (or, with ``dry_run``, would be) created and
+    updated; values that are already right are left alone, so a second import
+    of the same file changes nothing. The caller wraps it in a transaction.
+    """
+    summary = dict.fromkeys(
+        (
+            "grids_created",
+            "buildings_created",
+            "households_created",
+            "households_updated",
+            "residents_created",
+            "residents_updated",
+        ),
+        0,
+    )
+    total = len(plan.households) + len(plan.residents)
+    done = 0
+
+    grids = {g.name: g for g in Grid.objects.filter(name__in=set(plan.building_grids.values()))}
+    for name in sorted(set(plan.building_grids.values()) - set(grids)):
+        summary["grids_created"] += 1
+        if not dry_run:
+            grids[name] = Grid.objects.create(name=name)
+    building_names = {h.building for h in plan.households.values()}
+    buildings = {b.name: b for b in Building.objects.filter(name__in=building_names)}
+    for name in sorted(building_names - set(buildings)):
+        summary["buildings_created"] += 1
+        if not dry_run:
+            buildings[name] = Building.objects.create(name=name, grid=grids[plan.building_grids[name]])
+
+    existing = {
+        (h.building.name, h.door_label): h
+        for h in Household.objects.filter(building__name__in=building_names).select_related("building")
+    }
+    to_create, to_update = [], []
+    for key, row in plan.households.items():
+        household = existing.get(key)
+        if household is None:
+            summary["households_created"] += 1
+            if not dry_run:
+                to_create.append(
+                    Household(
+                        building=buildings[row.building],
+                        door_label=row.door,
+                        display_name=row.display_name,
+                        head_name=row.head,
+                    )
+                )
+        else:
+            changed = False
+            if row.display_name and household.display_name != row.display_name:
+                household.display_name, changed = row.display_name, True
+            if row.head and household.head_name != row.head:
+                household.head_name, changed = row.head, True
+            if changed:
+                summary["households_updated"] += 1
+                to_update.append(household)
+    for start in range(0, max(len(to_create), len(to_update)), CHUNK):
+        if not dry_run:
+            Household.objects.bulk_create(to_create[start : start + CHUNK])
+            Household.objects.bulk_update(to_update[start : start + CHUNK], ["display_name", "head_name"])
+        done = min(len(plan.households), done + CHUNK)
+        if progress:
+            progress(done, total)
+    done = len(plan.households)
+    if not dry_run:
+        for household in to_create:
+            existing[(household.building.name, household.door_label)] = household
+
+    people = {}
+    household_ids = [h.pk for h in existing.values() if h.pk]
+    for start in range(0, len(household_ids), 5000):
+        for person in Resident.objects.filter(household_id__in=household_ids[start : start + 5000]).exclude(
+            status=Resident.Status.REMOVED
+        ):
+            people.setdefault((person.household_id, person.full_name), person)
+    now = timezone.now()
+    new_people, changed_people = [], []
+    for row in plan.residents:
+        household = existing.get(row.key)
+        person = people.get((household.pk, row.name)) if household is not None and household.pk else None
+        if person is None:
+            summary["residents_created"] += 1
+            if not dry_run:
+                new_people.append(
+                    Resident(
+                        household=household,
+                        full_name=row.name,
+                        phone=row.phone,
+                        status=Resident.Status.VERIFIED,
+                        verified_at=now,
+                    )
+                )
+        elif row.phone and person.phone != row.phone:
+            person.phone = row.phone
+            summary["residents_updated"] += 1
+            changed_people.append(person)
+    for start in range(0, max(len(new_people), len(changed_people)), CHUNK):
+        if not dry_run:
+            Resident.objects.bulk_create(new_people[start : start + CHUNK])
+            Resident.objects.bulk_update(changed_people[start : start + CHUNK], ["phone"])
+        done = min(total, done + CHUNK)
+        if progress:
+            progress(done, total)
+    if progress:
+        progress(total, total)
+    return summary
+
+
+def export_rows(households) -> Iterator[list]:
+    """The register as rows under ``EXPORT_HEADERS``: one row per person, or one per household without people."""
+    for household in households:
+        people = [p for p in household.residents.all() if p.status != Resident.Status.REMOVED]
+        base = [
+            household.building.grid.name,
+            household.building.name,
+            household.door_label,
+            household.display_name,
+            household.head_name,
+        ]
+        if not people:
+            yield [*base, "", ""]
+        for person in people:
+            yield [*base, person.full_name, person.phone]

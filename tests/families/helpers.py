@@ -1,0 +1,37 @@
+"""Small builders for the register tests: spreadsheets in the encodings staff really use."""
+
+from __future__ import annotations
+
+import io
+
+HEADERS_ZH = ["网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话"]
+HEADERS_EN = ["Grid", "Building", "Door", "Household", "Head", "Name", "Phone"]
+
+
+def csv_bytes(rows: list[list[str]], *, headers=HEADERS_ZH, encoding: str = "utf-8") -> bytes:
+    lines = [",".join(headers)] + [",".join(row) for row in rows]
+    text = "\r\n".join(lines) + "\r\n"
+    if encoding == "utf-8-sig":
+        return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return text.encode(encoding)
+
+
+def xlsx_bytes(rows: list[list], *, headers=HEADERS_ZH) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD_ROWS = [
+    ["第一网格", "幸福里1号楼", "1单元101", "王家", "王建国", "王建国", "13812345678"],
+    ["第一网格", "幸福里1号楼", "1单元101", "王家", "王建国", "李秀英", "138 1234 5679"],
+    ["第一网格", "幸福里1号楼", "1单元102", "张家", "张伟", "张伟", ""],
+    ["第二网格", "和平苑A座", "2单元301", "", "刘芳", "刘芳", "+86 139 0000 1111"],
+]

@@ -1,0 +1,236 @@
+"""Importing the register from CSV and XLSX: every problem by row number, all or nothing, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from families.models import AuditEntry, Building, Grid, Household, RegisterImport, Resident
+from families.register_io import check_register
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
+
+from .helpers import GOOD_ROWS, HEADERS_EN, csv_bytes, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (Grid.objects.count(), Building.objects.count(), Household.objects.count(), Resident.objects.count())
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
+def test_csv_in_every_encoding_excel_saves_is_read(encoding):
+    plan = check_register(csv_bytes(GOOD_ROWS, encoding=encoding), "台账.csv")
+    assert plan.errors == []
+    assert ("幸福里1号楼", "1单元101") in plan.households
+    assert {r.name for r in plan.residents} == {"王建国", "李秀英", "张伟", "刘芳"}
+
+
+def test_xlsx_with_english_headers_and_numeric_phones_is_read():
+    rows = [[*row[:6], int(row[6].replace(" ", "").replace("+86", "")) if row[6] else None] for row in GOOD_ROWS]
+    plan = check_register(xlsx_bytes(rows, headers=HEADERS_EN), "register.xlsx")
+    assert plan.errors == []
+    assert [r.phone for r in plan.residents][0] == "13812345678"
+
+
+def test_a_new_household_without_a_name_is_named_after_its_head():
+    plan = check_register(csv_bytes(GOOD_ROWS), "a.csv")
+    assert plan.households[("和平苑A座", "2单元301")].display_name == "刘家"
+
+
+def test_every_problem_is_listed_by_row_number_and_nothing_is_written(organizer_client):
+    rows = [
+        *GOOD_ROWS,
+        ["第一网格", "", "1单元103", "赵家", "", "赵六", ""],  # row 6: no building
+        ["第一网格", "幸福里1号楼", "1单元101", "陈家", "", "陈七", ""],  # row 7: door already another household
+        ["第一网格", "幸福里1号楼", "1单元102", "", "", "张伟", ""],  # row 8: same person twice
+        ["第一网格", "幸福里1号楼", "1单元104", "孙家", "", "孙八", "12345"],  # row 9: bad phone
+        ["", "无名楼", "1单元1", "周家", "", "周九", ""],  # row 10: new building without a grid
+    ]
+    plan = check_register(csv_bytes(rows, encoding="gbk"), "bad.csv")
+    assert [row for row, _message in plan.errors] == [6, 7, 8, 9, 10]
+    before = _counts()
+    upload = SimpleUploadedFile("bad.csv", csv_bytes(rows, encoding="gbk"), content_type="text/csv")
+    response = organizer_client.post("/organize/register/import/", {"file": upload}, follow=True)
+    page = response.content.decode()
+    assert "第 9 行" in page and "12345" in page and "第 7 行" in page
+    assert "立即导入" not in page
+    # Confirming anyway writes nothing.
+    record = RegisterImport.objects.get()
+    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    assert _counts() == before
+
+
+def test_missing_required_columns_are_named():
+    plan = check_register("姓名,电话\n王伟,13800000000\n".encode(), "a.csv")
+    assert plan.errors and plan.errors[0][0] == 1
+    assert "楼院" in plan.errors[0][1] and "门牌" in plan.errors[0][1]
+
+
+def test_formula_looking_cells_are_kept_as_plain_text(organizer):
+    from families.services import import_register
+
+    rows = [["第一网格", "幸福里1号楼", "1单元101", '=HYPERLINK("x")', "", "=1+1", ""]]
+    plan = check_register(csv_bytes(rows), "a.csv")
+    import_register(plan=plan, actor=organizer)
+    assert Household.objects.get().display_name == '=HYPERLINK("x")'
+    assert Resident.objects.get().full_name == "=1+1"
+
+
+def test_confirmed_import_writes_everything_and_reimport_changes_nothing(organizer_client):
+    content = csv_bytes(GOOD_ROWS, encoding="gbk")
+    for attempt in range(2):
+        upload = SimpleUploadedFile("台账.csv", content, content_type="text/csv")
+        response = organizer_client.post("/organize/register/import/", {"file": upload})
+        record = RegisterImport.objects.latest("pk")
+        assert response["Location"] == f"/organize/register/import/{record.pk}/"
+        response = organizer_client.post(f"/organize/register/import/{record.pk}/", follow=True)
+        assert response.status_code == 200
+        record.refresh_from_db()
+        assert record.status == RegisterImport.Status.IMPORTED
+        if attempt == 0:
+            snapshot = (_counts(), list(Household.objects.values_list("display_name", "head_name", "join_code")))
+            assert snapshot[0] == (2, 2, 3, 4)
+            assert record.summary["residents_created"] == 4
+        else:
+            assert (
+                _counts(),
+                list(Household.objects.values_list("display_name", "head_name", "join_code")),
+            ) == snapshot
+            assert set(record.summary.values()) == {0}
+    assert Resident.objects.get(full_name="李秀英").phone == "13812345679"
+    assert AuditEntry.objects.filter(action="register.imported").count() == 2
+
+
+def test_the_same_upload_cannot_be_imported_twice(organizer_client, organizer):
+    record = RegisterImport.objects.create(uploaded_by=organizer, filename="a.csv", content=csv_bytes(GOOD_ROWS))
+    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    assert AuditEntry.objects.filter(action="register.imported").count() == 1
+
+
+def test_import_updates_existing_households_by_building_and_door(organizer):
+    from families.services import import_register
+
+    building = BuildingFactory(name="幸福里1号楼", grid=GridFactory(name="第一网格"))
+    existing = HouseholdFactory(building=building, door_label="1单元101", display_name="旧名", head_name="")
+    code = existing.join_code
+    import_register(plan=check_register(csv_bytes(GOOD_ROWS), "a.csv"), actor=organizer)
+    existing.refresh_from_db()
+    assert existing.display_name == "王家" and existing.head_name == "王建国" and existing.join_code == code
+
+
+def test_a_building_in_another_grid_is_a_problem():
+    BuildingFactory(name="幸福里1号楼", grid=GridFactory(name="第九网格"))
+    plan = check_register(csv_bytes(GOOD_ROWS[:1]), "a.csv")
+    assert plan.errors and plan.errors[0][0] == 2 and "第九网格" in plan.errors[0][1]
+
+
+def test_too_many_rows_are_refused_with_a_clear_message():
+    rows = [["第一网格", "幸福里1号楼", f"1单元{i}", "王家", "", f"王{i}", ""] for i in range(12)]
+    plan = check_register(csv_bytes(rows), "a.csv", max_rows=10)
+    assert plan.errors and "10" in plan.errors[-1][1]
+
+
+def test_unreadable_files_get_a_clear_message(organizer_client):
+    for name, content in [("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"), ("b.xlsx", b"PK\x03\x04broken")]:
+        plan = check_register(content, name)
+        assert plan.errors and plan.errors[0][0] == 0
+
+
+def test_an_oversized_upload_is_refused_before_reading(organizer_client, monkeypatch):
+    monkeypatch.setattr("families.views.MAX_FILE_BYTES", 10)
+    upload = SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
+    response = organizer_client.post("/organize/register/import/", {"file": upload})
+    assert response.status_code == 200 and "MB" in response.content.decode()
+    assert not RegisterImport.objects.exists()
+
+
+def test_scoped_grid_worker_cannot_import_into_other_grids(organizer):
+    from families.models import GridAssignment
+
+    mine = GridFactory(name="第一网格")
+    GridFactory(name="第二网格")
+    GridAssignment.objects.create(user=organizer, grid=mine)
+    from families.access import organizer_grid_ids
+
+    plan = check_register(csv_bytes(GOOD_ROWS), "a.csv", grid_ids=organizer_grid_ids(organizer))
+    assert [row for row, _m in plan.errors] == [5]
+
+
+def test_import_progress_is_reported(organizer):
+    from families.services import import_register
+
+    seen = []
+    import_register(
+        plan=check_register(csv_bytes(GOOD_ROWS), "a.csv"), actor=organizer, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[-1] == (7, 7)
+
+
+def test_command_imports_and_reimport_changes_nothing(tmp_path, capsys):
+    path = tmp_path / "台账.csv"
+    path.write_bytes(csv_bytes(GOOD_ROWS, encoding="gbk"))
+    call_command("import_households", str(path))
+    first = _counts()
+    call_command("import_households", str(path))
+    assert _counts() == first == (2, 2, 3, 4)
+
+
+def test_command_dry_run_writes_nothing(tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(xlsx_bytes(GOOD_ROWS))
+    call_command("import_households", str(path), "--dry-run")
+    assert _counts() == (0, 0, 0, 0)
+
+
+def test_command_fails_with_row_numbers_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_bytes([*GOOD_ROWS, ["第一网格", "幸福里1号楼", "1单元109", "X家", "", "X", "999"]]))
+    with pytest.raises(CommandError):
+        call_command("import_households", str(path))
+    assert "Row 6" in capsys.readouterr().err
+    assert _counts() == (0, 0, 0, 0)
+
+
+def test_command_exit_code_is_not_zero(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"name\nx\n")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_households", str(path), "--dry-run"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+    )
+    assert result.returncode != 0
+    assert "Row 1" in result.stderr
+
+
+def test_export_reimports_unchanged(organizer_client, organizer):
+    from families.services import import_register
+
+    import_register(plan=check_register(csv_bytes(GOOD_ROWS), "a.csv"), actor=organizer)
+    response = organizer_client.get("/organize/register/export.csv")
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf") and "13812345678" in body.decode("utf-8")
+    plan = check_register(body, "export.csv")
+    assert plan.errors == []
+    from families.register_io import apply_plan
+
+    assert set(apply_plan(plan, dry_run=True).values()) == {0}
+
+
+def test_xlsx_export_neutralises_formulas(organizer_client):
+    import io
+
+    from openpyxl import load_workbook
+
+    HouseholdFactory(display_name="=cmd|' /C calc'!A0")
+    response = organizer_client.get("/organize/register/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "'=cmd|' /C calc'!A0" in values
