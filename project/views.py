@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from families.access import organizer_required
 
@@ -20,6 +20,7 @@ from .publiccache import cache_public_page
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
+@require_safe
 @cache_public_page(timeout=60)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"panels": home_panels(request)})

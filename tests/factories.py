@@ -44,7 +44,7 @@ class BuildingFactory(factory.django.DjangoModelFactory):
         model = Building
 
     grid = factory.SubFactory(GridFactory)
-    name = factory.Sequence(lambda n: f"幸福里{n}号楼")
+    name = factory.Sequence(lambda n: f"测试楼{n}号")
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
