@@ -25,7 +25,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from families.access import is_organizer, verified_membership
 from families.models import Grid
@@ -96,7 +96,7 @@ def _filter_groups(request: HttpRequest, filterset: HonourFilter) -> list[dict]:
     return groups
 
 
-@require_GET
+@require_safe
 @cache_public_page()
 def honour_list(request: HttpRequest) -> HttpResponse:
     filterset = HonourFilter(request.GET, queryset=Honour.objects.for_board())
@@ -117,7 +117,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cache_public_page()
 def honour_detail(request: HttpRequest, pk: int) -> HttpResponse:
     honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
@@ -164,7 +164,7 @@ def _slides_version(slides: list[dict]) -> str:
     return hashlib.sha256(json.dumps(slides, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-@require_GET
+@require_safe
 @cache_public_page()
 def tv(request: HttpRequest) -> HttpResponse:
     slides = tv_slides()
@@ -180,7 +180,7 @@ def tv(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cache_public_page(timeout=60)
 def tv_slides_json(request: HttpRequest) -> JsonResponse:
     slides = tv_slides()
@@ -233,7 +233,7 @@ def conditional(view):
     return wrapper
 
 
-@require_GET
+@require_safe
 @conditional
 @cache_public_page()
 def feed(request: HttpRequest) -> JsonResponse:
@@ -288,7 +288,7 @@ def qr_svg(data: str) -> str:
     return svg.replace("<svg ", '<svg class="qr" role="img" aria-hidden="true" focusable="false" ', 1)
 
 
-@require_GET
+@require_safe
 @cache_public_page()
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
@@ -306,7 +306,7 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cache_public_page()
 def verify(request: HttpRequest, number: str) -> HttpResponse:
     """Say whether a certificate number belongs to a published honour (200), a withdrawn one (410) or none (404)."""

@@ -15,6 +15,8 @@ urlpatterns = [
     path("prefs/", views.set_preferences, name="set_preferences"),
     path("accounts/", include("allauth.urls")),
     path("organize/", views.organize, name="organize"),
+    path("me/data/", views.my_data, name="my_data"),
+    path("me/delete/", views.delete_my_account, name="delete_account"),
     path("admin/", admin.site.urls),
     path("", include("families.urls")),
     path("", include("awards.urls")),

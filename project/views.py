@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
@@ -14,7 +20,9 @@ from families.access import organizer_required
 
 from .charts import dashboard_charts
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
+from .forms import DeleteAccountForm
 from .panels import home_panels, organizer_panels
+from .privacy import delete_account, personal_data
 from .publiccache import cache_public_page
 
 ONE_YEAR = 60 * 60 * 24 * 365
@@ -86,3 +94,27 @@ def server_error(request):
     from django.template.loader import get_template
 
     return HttpResponse(get_template("500.html").render({}), status=500)
+
+
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download everything the site keeps about me, as JSON."""
+    body = json.dumps(personal_data(request.user), ensure_ascii=False, indent=1, default=str)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def delete_my_account(request: HttpRequest) -> HttpResponse:
+    """Delete my account after I confirm with my password; records that must stay are anonymised."""
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        delete_account(user=user)
+        messages.success(request, _("Your account was deleted. Thank you for taking part."))
+        return redirect("home")
+    return render(request, "account_delete.html", {"form": form})

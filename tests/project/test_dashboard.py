@@ -27,7 +27,7 @@ def test_bar_chart_is_an_accessible_picture_with_every_value_written_out():
 
 def test_the_longest_bar_fills_the_chart_and_others_are_in_proportion():
     svg = bar_chart(title="t", description="d", rows=[("a", 10), ("b", 5)])
-    assert 'width="380.0"' in svg and 'width="190.0"' in svg
+    assert 'width="200.0"' in svg and 'width="100.0"' in svg
 
 
 def test_labels_are_escaped_and_long_labels_shortened():

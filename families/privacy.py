@@ -1,0 +1,59 @@
+"""The register's part of a resident's own data, and how it is anonymised when an account is deleted."""
+
+from __future__ import annotations
+
+from project.publiccache import bump_public_version
+
+from .models import MottoRevision, Profile, Resident
+
+
+def personal_data(user) -> dict:
+    profile = Profile.objects.filter(user=user).first()
+    memberships = Resident.objects.filter(user=user).select_related("household__building__grid")
+    return {
+        "profile": {
+            "full_name": profile.full_name if profile else "",
+            "mobile": profile.phone if profile else None,
+            "mobile_verified": profile.phone_verified if profile else False,
+        },
+        "memberships": [
+            {
+                "grid": person.household.building.grid.name,
+                "building": person.household.building.name,
+                "door": person.household.door_label,
+                "household": person.household.display_name,
+                "name": person.full_name,
+                "phone": person.phone,
+                "status": person.status,
+                "verified_at": person.verified_at.isoformat() if person.verified_at else None,
+                "show_name_publicly": person.show_name_publicly,
+                "show_name_changed_at": person.show_name_changed_at.isoformat()
+                if person.show_name_changed_at
+                else None,
+            }
+            for person in memberships
+        ],
+        "mottos_written": [
+            {"text": revision.text, "written_at": revision.created_at.isoformat(), "status": revision.status}
+            for revision in MottoRevision.objects.filter(author=user).order_by("created_at")
+        ],
+    }
+
+
+def anonymise(user) -> None:
+    """Keep the person's row (ledger entries and results point at it) without anything that names them."""
+    from django.utils import timezone
+
+    from project.privacy import ANONYMOUS_NAME
+
+    Resident.objects.filter(user=user).update(
+        full_name=ANONYMOUS_NAME,
+        phone="",
+        show_name_publicly=False,
+        show_name_changed_at=timezone.now(),
+        status=Resident.Status.REMOVED,
+        user=None,
+    )
+    # Motto revisions keep their text (it is the household's motto) but not the author's name.
+    MottoRevision.objects.filter(author=user).update(author_name="", author=None)
+    bump_public_version()

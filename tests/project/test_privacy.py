@@ -1,0 +1,44 @@
+"""A resident downloads their data and deletes their account; the community's records still add up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from families.models import AuditEntry, Resident
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_resident_downloads_their_own_data(resident_client, resident):
+    response = resident_client.get("/me/data/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.content)
+    assert data["account"]["username"] == "resident"
+    assert data["families"]["memberships"][0]["household"] == Resident.objects.get(user=resident).household.display_name
+
+
+def test_visitors_cannot_download_anyones_data(client):
+    assert client.get("/me/data/").status_code == 302
+
+
+def test_deleting_needs_the_password_and_changes_nothing_without_it(resident_client, resident):
+    response = resident_client.post("/me/delete/", {"password": "wrong"})
+    assert response.status_code == 200
+    assert get_user_model().objects.filter(pk=resident.pk).exists()
+
+
+def test_deleting_an_account_anonymises_the_person_and_keeps_the_row(resident_client, resident):
+    person = Resident.objects.get(user=resident)
+    response = resident_client.post("/me/delete/", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(pk=resident.pk).exists()
+    person.refresh_from_db()
+    assert person.user is None and person.phone == "" and person.full_name != "resident"
+    assert not person.show_name_publicly
+    assert AuditEntry.objects.filter(action="account.deleted").exists()
+    assert resident_client.get("/me/").status_code == 302  # logged out
