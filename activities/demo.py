@@ -1,5 +1,173 @@
-"""Demo data for this app (filled in as the app's features land)."""
+"""Demo volunteering: past and upcoming activities, confirmed hours, points, star volunteers and the store.
+
+Points are written only through the services (confirmations, redemptions), so
+``verify_ledger`` passes on demo data. Idempotent: if the demo activities are
+already there, nothing is written. Deterministic (a fixed random seed).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from families.models import Resident
+
+from . import services
+from .models import Activity, ActivityType, CorrectionRequest, Signup, StoreItem
+
+MARKER = "【示例】"
+PAST_ACTIVITIES = 80
+# Stars come from cumulative hours (100/300/600 by default): full-day (8-hour) activities attended.
+STAR_VOLUNTEERS = {3: 76, 2: 38, 1: 13}
+TITLES = {
+    "环境整治": ["楼道杂物清理", "小区绿地捡拾垃圾", "共享单车整理", "垃圾分类宣传值守"],
+    "助老": ["探望独居老人", "为老人理发", "陪老人读报聊天", "助老送餐"],
+    "文明劝导": ["路口文明交通劝导", "文明养犬宣传", "公园文明游园劝导"],
+    "便民服务": ["义务磨刀修伞", "家电义务维修", "手机使用小课堂", "义诊量血压"],
+}
+PLACES = ["社区服务中心", "幸福里小广场", "和平苑南门", "翠柳院活动室", "长青里路口", "春晖小区凉亭"]
+STORE_ITEMS = [
+    ("洗衣液 2kg", "家用洗衣液一桶。", 120, 20),
+    ("食用油 1.8L", "非转基因压榨花生油。", 200, 10),
+    ("抽纸 6包", "三层抽纸，一提六包。", 60, 40),
+    ("理发服务一次", "社区服务中心周三上午义务理发。", 30, 15),
+    ("环保购物袋", "可折叠帆布袋。", 20, 50),
+    ("家政保洁两小时", "合作家政公司上门保洁。", 400, 3),
+]
+
+
+def _at(day, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
 def seed(stdout=None, *, households: int = 300) -> dict:
+    if Activity.objects.filter(title__startswith=MARKER).exists():
+        return {}
+    rng = random.Random(5)
+    organizer = get_user_model().objects.filter(username="organizer").first()
+    people = list(Resident.objects.verified().select_related("user").order_by("pk")[:80])
+    if len(people) < 30 or organizer is None:
+        return {}
+    with_accounts = [person for person in people if person.user_id]
+    stars = {}
+    # resident2, resident3 and resident5 become 3-, 2- and 1-star volunteers.
+    for stars_wanted, person in zip(STAR_VOLUNTEERS, [with_accounts[i] for i in (1, 2, 4)], strict=False):
+        stars[person.pk] = STAR_VOLUNTEERS[stars_wanted]
+    others = [person for person in people if person.pk not in stars]
+    types = {activity_type.name: activity_type for activity_type in ActivityType.objects.all()}
+    type_names = [name for name in TITLES if name in types]
+    today = timezone.localdate()
+    with transaction.atomic():
+        # History: one full-day activity every fourth day.
+        for index in range(PAST_ACTIVITIES):
+            day = today - timedelta(days=3 + 4 * index)
+            type_name = type_names[index % len(type_names)]
+            activity = Activity.objects.create(
+                type=types[type_name],
+                title=f"{MARKER}{rng.choice(TITLES[type_name])}",
+                description="社区学雷锋志愿服务。",
+                place=rng.choice(PLACES),
+                starts_at=_at(day, 8),
+                ends_at=_at(day, 16),
+                signup_deadline=_at(day - timedelta(days=1), 20),
+                capacity=20,
+                points_per_hour=10,
+                created_by=organizer,
+            )
+            volunteers = [pk for pk, attended in stars.items() if index < attended]
+            volunteers += [person.pk for person in rng.sample(others, 1 + index % 2)]
+            for resident_id in volunteers:
+                signup = Signup.objects.create(
+                    activity=activity,
+                    resident_id=resident_id,
+                    created_at=activity.signup_deadline - timedelta(days=2),
+                    attendance=Signup.Attendance.PRESENT,
+                    checked_in_at=activity.starts_at - timedelta(minutes=rng.randint(0, 20)),
+                    checked_out_at=activity.ends_at + timedelta(minutes=rng.randint(0, 20)),
+                )
+                services.confirm_hours(signup=signup, actor=organizer, at=activity.ends_at + timedelta(hours=2))
+        # Yesterday: attendance recorded, hours waiting for the organizer, one no-show, one correction.
+        yesterday = today - timedelta(days=1)
+        recent = Activity.objects.create(
+            type=types["助老"],
+            title=f"{MARKER}重阳节探望高龄老人",
+            description="每组两人，带上慰问品，陪老人聊聊天。",
+            place="社区服务中心集合",
+            starts_at=_at(yesterday, 9),
+            ends_at=_at(yesterday, 12),
+            signup_deadline=_at(yesterday, 8),
+            capacity=10,
+            points_per_hour=15,
+            created_by=organizer,
+        )
+        for number, person in enumerate(with_accounts[:6]):
+            signup = Signup.objects.create(
+                activity=recent, resident=person, created_at=recent.signup_deadline - timedelta(days=3)
+            )
+            if number == 5:
+                signup.attendance = Signup.Attendance.NO_SHOW
+            else:
+                signup.attendance = Signup.Attendance.PRESENT
+                signup.checked_in_at = recent.starts_at + timedelta(minutes=5 * number)
+                signup.checked_out_at = recent.ends_at - timedelta(minutes=10 * number)
+            signup.save()
+            if number == 0:
+                CorrectionRequest.objects.create(
+                    signup=signup, requested_half_hours=6, reason="我八点五十就到了，签到时手机没信号。"
+                )
+        # Today, under way: volunteers check in with the code or the QR code.
+        now = timezone.now()
+        live = Activity.objects.create(
+            type=types["环境整治"],
+            title=f"{MARKER}小区大扫除",
+            description="清理楼道杂物和绿地垃圾。手套、垃圾袋由社区提供。",
+            place="幸福里小广场",
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=3),
+            signup_deadline=now - timedelta(hours=2),
+            capacity=15,
+            points_per_hour=10,
+            created_by=organizer,
+        )
+        for person in with_accounts[:5]:
+            Signup.objects.create(activity=live, resident=person, created_at=now - timedelta(days=1))
+        # Upcoming: some with places, one full with a waiting list.
+        upcoming = []
+        for index in range(8):
+            day = today + timedelta(days=2 + 2 * index)
+            type_name = type_names[index % len(type_names)]
+            capacity = 3 if index == 1 else rng.choice([8, 10, 12, 20])
+            upcoming.append(
+                Activity.objects.create(
+                    type=types[type_name],
+                    title=f"{MARKER}{rng.choice(TITLES[type_name])}",
+                    description="欢迎居民报名参加，老少皆宜。",
+                    place=rng.choice(PLACES),
+                    starts_at=_at(day, 9 if index % 2 else 14),
+                    ends_at=_at(day, 11 if index % 2 else 17),
+                    signup_deadline=_at(day - timedelta(days=1), 20),
+                    capacity=capacity,
+                    points_per_hour=rng.choice([10, 10, 15, 20]),
+                    created_by=organizer,
+                )
+            )
+        for person in with_accounts[:5]:
+            services.sign_up(activity=upcoming[1], resident=person)  # 3 places: two go on the waiting list
+        for person in with_accounts[5:12]:
+            services.sign_up(activity=upcoming[0], resident=person)
+        # The store, and a redemption waiting to be collected and one handed over.
+        items = [
+            StoreItem.objects.create(name=name, description=description, price=price, stock=stock, sort_order=order)
+            for order, (name, description, price, stock) in enumerate(STORE_ITEMS)
+        ]
+        star_people = [person for person in with_accounts if person.pk in stars]
+        services.redeem(resident=star_people[0], item=items[0])
+        handed = services.redeem(resident=star_people[1], item=items[2])
+        services.hand_over(redemption=handed, actor=organizer)
+    if stdout is not None:
+        stdout.write(f"  activities: {Activity.objects.count()}, ledger lines: {services.LedgerEntry.objects.count()}")
     return {}

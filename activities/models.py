@@ -1,0 +1,555 @@
+"""Volunteer activities, sign-ups and attendance; the append-only points ledger and its cached balances; the store.
+
+Hours are kept as whole *half hours* (an integer) everywhere: credit is counted
+in half hours, so integers keep every sum exact on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from families.models import Building, Grid, Household, Resident
+from project.images import PHOTO_FIELD_KWARGS
+
+from . import conf
+
+# Short codes read aloud at the venue and pickup codes: no look-alikes (0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_checkin_code() -> str:
+    return "".join(secrets.choice("23456789") for _ in range(6))
+
+
+def new_pickup_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def hours_text(half_hours: int | None) -> str:
+    """Half hours as hours for people: 7 → "3.5", 8 → "4"."""
+    half_hours = half_hours or 0
+    return f"{half_hours // 2}.5" if half_hours % 2 else str(half_hours // 2)
+
+
+class ActivityType(models.Model):
+    """A kind of activity: 环境整治, 助老, 文明劝导, 便民服务, and others organizers add."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=60, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+
+    def __str__(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class ActivityQuerySet(models.QuerySet):
+    def with_counts(self) -> ActivityQuerySet:
+        """Annotate ``confirmed_count`` and ``waitlist_count`` (one query for any number of activities)."""
+        return self.annotate(
+            confirmed_count=Count("signups", filter=Q(signups__status="confirmed"), distinct=True),
+            waitlist_count=Count("signups", filter=Q(signups__status="waitlisted"), distinct=True),
+        )
+
+    def for_list(self) -> ActivityQuerySet:
+        return self.filter(cancelled_at__isnull=True).select_related("type").with_counts()
+
+    def upcoming(self, at=None) -> ActivityQuerySet:
+        return self.filter(ends_at__gte=at or timezone.now())
+
+    def with_open_places(self) -> ActivityQuerySet:
+        """Activities that still take sign-ups: before the deadline and not full (needs ``with_counts``)."""
+        return self.filter(signup_deadline__gt=timezone.now(), capacity__gt=F("confirmed_count"))
+
+
+class Activity(models.Model):
+    type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("type"))
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    place = models.CharField(_("place"), max_length=120)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("places"), help_text=_("How many volunteers are needed."))
+    signup_deadline = models.DateTimeField(_("sign-up deadline"), help_text=_("Before the start."))
+    points_per_hour = models.PositiveIntegerField(_("points per confirmed hour"), default=10)
+    checkin_code = models.CharField(
+        _("check-in code"),
+        max_length=6,
+        default=new_checkin_code,
+        help_text=_("Read out at the venue; volunteers type it to check in and out."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("organizer")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("called off"), null=True, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["starts_at"]), models.Index(fields=["ends_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_capacity_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(signup_deadline__lte=F("starts_at")), name="activity_deadline_before_start"
+            ),
+            models.CheckConstraint(condition=Q(points_per_hour__lte=1000), name="activity_points_per_hour_sane"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.title}"
+
+    @property
+    def length_half_hours(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 1800)
+
+    @property
+    def length_text(self) -> str:
+        return hours_text(self.length_half_hours)
+
+    def checkin_window(self) -> tuple:
+        grace = timedelta(minutes=conf.checkin_grace_minutes())
+        return self.starts_at - grace, self.ends_at + grace
+
+    def checkin_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        opens, closes = self.checkin_window()
+        return opens <= at <= closes and self.cancelled_at is None
+
+    def signup_open(self, at=None) -> bool:
+        return (at or timezone.now()) < self.signup_deadline and self.cancelled_at is None
+
+    def cancel_closes_at(self):
+        return self.starts_at - timedelta(hours=conf.cancel_closes_hours())
+
+    def is_past(self, at=None) -> bool:
+        return self.ends_at < (at or timezone.now())
+
+    def places_left(self) -> int:
+        confirmed = getattr(self, "confirmed_count", None)
+        if confirmed is None:
+            confirmed = self.signups.filter(status=Signup.Status.CONFIRMED).count()
+        return max(0, self.capacity - confirmed)
+
+
+class SignupQuerySet(models.QuerySet):
+    def live(self) -> SignupQuerySet:
+        return self.exclude(status=Signup.Status.CANCELLED)
+
+    def confirmed(self) -> SignupQuerySet:
+        return self.filter(status=Signup.Status.CONFIRMED)
+
+    def hours_to_confirm(self) -> SignupQuerySet:
+        """Confirmed sign-ups of finished activities whose hours the organizer has not confirmed yet."""
+        return self.filter(
+            status=Signup.Status.CONFIRMED,
+            hours_confirmed_at__isnull=True,
+            activity__ends_at__lt=timezone.now(),
+            activity__cancelled_at__isnull=True,
+        ).exclude(attendance__in=[Signup.Attendance.ABSENT, Signup.Attendance.NO_SHOW])
+
+
+class Signup(models.Model):
+    """A resident's place on an activity (or on its waiting list), their attendance and their hours."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Signed up")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "unknown", _("Not yet recorded")
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent (excused)")
+        NO_SHOW = "no_show", _("No-show")
+
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="signups", verbose_name=_("activity"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="signups", verbose_name=_("volunteer")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED)
+    created_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.UNKNOWN
+    )
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    manual_half_hours = models.PositiveIntegerField(_("hours added by hand (half hours)"), null=True, blank=True)
+    manual_reason = models.CharField(_("reason for adding hours by hand"), max_length=200, blank=True)
+    confirmed_half_hours = models.PositiveIntegerField(_("confirmed hours (half hours)"), null=True, blank=True)
+    hours_confirmed_at = models.DateTimeField(_("hours confirmed"), null=True, blank=True)
+    hours_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    credit_version = models.PositiveIntegerField(
+        _("credit version"), default=0, help_text=_("Goes up each time a correction re-credits these hours.")
+    )
+
+    objects = SignupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        constraints = [
+            # One live sign-up per person and activity; cancelled ones stay as history.
+            models.UniqueConstraint(
+                fields=["activity", "resident"],
+                condition=~Q(status="cancelled"),
+                name="signup_one_live_per_resident",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["activity", "status"]),
+            models.Index(fields=["resident", "attendance"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.activity}"
+
+    def computed_half_hours(self) -> int:
+        """Hours from check-in and check-out, clipped to the activity window, in whole half hours.
+
+        A volunteer the organizer marked present without times is credited the whole activity.
+        """
+        activity = self.activity
+        if self.attendance in (self.Attendance.ABSENT, self.Attendance.NO_SHOW):
+            return 0
+        if self.checked_in_at and self.checked_out_at:
+            start = max(self.checked_in_at, activity.starts_at)
+            end = min(self.checked_out_at, activity.ends_at)
+            return max(0, int((end - start).total_seconds() // 1800))
+        if self.attendance == self.Attendance.PRESENT:
+            start = max(self.checked_in_at or activity.starts_at, activity.starts_at)
+            end = min(self.checked_out_at or activity.ends_at, activity.ends_at)
+            return max(0, int((end - start).total_seconds() // 1800))
+        return 0
+
+    def proposed_half_hours(self) -> int:
+        """What the organizer is asked to confirm: hours added by hand win over check-in times."""
+        if self.manual_half_hours is not None:
+            return self.manual_half_hours
+        return self.computed_half_hours()
+
+    @property
+    def proposed_hours_text(self) -> str:
+        return hours_text(self.proposed_half_hours())
+
+    @property
+    def confirmed_hours_text(self) -> str:
+        return hours_text(self.confirmed_half_hours)
+
+    def can_cancel(self, at=None) -> bool:
+        return self.status != self.Status.CANCELLED and (at or timezone.now()) < self.activity.cancel_closes_at()
+
+
+class CorrectionRequest(models.Model):
+    """A volunteer asks the organizer to correct the hours of one sign-up; the answer is kept on the record."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the organizer")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    signup = models.ForeignKey(Signup, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("sign-up"))
+    requested_half_hours = models.PositiveIntegerField(_("hours asked for (half hours)"))
+    reason = models.TextField(_("reason"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("decided by")
+    )
+    decision_note = models.CharField(_("answer"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signup"], condition=Q(status="pending"), name="correction_one_pending_per_signup"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signup} → {hours_text(self.requested_half_hours)}"
+
+    @property
+    def requested_hours_text(self) -> str:
+        return hours_text(self.requested_half_hours)
+
+
+# --- The points ledger ----------------------------------------------------------
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The points ledger is append-only: write a reversal entry instead.")
+
+    def delete(self):
+        raise TypeError("The points ledger is append-only: write a reversal entry instead.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise TypeError("The points ledger is append-only: write a reversal entry instead.")
+
+    # bulk_create would skip the balances and leaderboard rows.
+    def bulk_create(self, *args, **kwargs):
+        raise TypeError("Ledger entries are written one by one through activities.services.record_entry.")
+
+
+class LedgerEntry(models.Model):
+    """One line of the points ledger (积分明细). Never changed, never deleted; corrected by reversals.
+
+    Written only by ``activities.services.record_entry``, which updates the
+    cached balances and leaderboard aggregates in the same transaction.
+    ``building`` and ``grid`` are the household's at the time of the entry, so
+    every aggregate can be recomputed from the ledger alone.
+    """
+
+    class Kind(models.TextChoices):
+        EARNED = "earned", _("Earned")
+        AWARDED = "awarded", _("Awarded")
+        REDEEMED = "redeemed", _("Redeemed")
+        REVERSED = "reversed", _("Reversed")
+        ADJUSTED = "adjusted", _("Adjusted")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.IntegerField(_("points"), help_text=_("Positive adds points, negative takes them away."))
+    half_hours = models.IntegerField(_("confirmed hours (half hours)"), default=0)
+    counts_for_ranking = models.BooleanField(
+        _("counts on leaderboards"),
+        default=True,
+        help_text=_("Points earned or awarded (and their reversals) count; spending in the store does not."),
+    )
+    source = models.CharField(_("source"), max_length=200)
+    source_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("source type")
+    )
+    source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
+    source_object = GenericForeignKey("source_type", "source_id")
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=_("resident")
+    )
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("household"))
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+", verbose_name=_("building"))
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    occurred_on = models.DateField(_("date"), help_text=_("The day of the activity, or of the entry."))
+    idempotency_key = models.CharField(_("unique key"), max_length=120, unique=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("written by")
+    )
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("points ledger")
+        indexes = [
+            models.Index(fields=["resident", "-created_at"]),
+            models.Index(fields=["occurred_on"]),
+            models.Index(fields=["source_type", "source_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on} {self.get_kind_display()} {self.amount:+d} {self.source}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise TypeError("The points ledger is append-only: write a reversal entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The points ledger is append-only: write a reversal entry instead.")
+
+    @property
+    def hours_text(self) -> str:
+        sign = "-" if self.half_hours < 0 else ""
+        return sign + hours_text(abs(self.half_hours))
+
+
+class PointsBalance(models.Model):
+    """A resident's cached balance, lifetime points and confirmed hours; recomputable from the ledger."""
+
+    resident = models.OneToOneField(
+        Resident, on_delete=models.PROTECT, primary_key=True, related_name="points", verbose_name=_("resident")
+    )
+    balance = models.IntegerField(_("balance"), default=0)
+    lifetime_earned = models.IntegerField(_("points earned in all"), default=0)
+    half_hours = models.IntegerField(_("confirmed hours (half hours)"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("points balance")
+        verbose_name_plural = _("points balances")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="points_balance_never_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident}: {self.balance}"
+
+    @property
+    def hours_text(self) -> str:
+        return hours_text(self.half_hours)
+
+    @property
+    def stars(self) -> int:
+        return conf.star_rank(self.half_hours)
+
+
+class PointsAggregate(models.Model):
+    """Points and hours of one person, household, building or grid in one month, quarter, year or all time.
+
+    Maintained by ``record_entry`` in the same transaction as each ledger
+    entry, so leaderboards read a few rows instead of summing the ledger.
+    """
+
+    class Scope(models.TextChoices):
+        PERSON = "person", _("People")
+        HOUSEHOLD = "household", _("Households")
+        BUILDING = "building", _("Buildings")
+        GRID = "grid", _("Grids")
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+        YEAR = "year", _("Year")
+        ALL = "all", _("All time")
+
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    scope_id = models.PositiveBigIntegerField(_("id"))
+    period_kind = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    period_key = models.CharField(_("period key"), max_length=8, help_text=_("2026-11, 2026-Q4, 2026 or all."))
+    points = models.IntegerField(_("points"), default=0)
+    half_hours = models.IntegerField(_("confirmed hours (half hours)"), default=0)
+
+    class Meta:
+        verbose_name = _("leaderboard row")
+        verbose_name_plural = _("leaderboard rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_id", "period_kind", "period_key"], name="points_aggregate_unique_row"
+            ),
+        ]
+        indexes = [models.Index(fields=["scope", "period_kind", "period_key", "-points"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.scope_id} {self.period_key} {self.points}"
+
+    @property
+    def hours_text(self) -> str:
+        return hours_text(self.half_hours)
+
+
+def period_keys(day) -> list[tuple[str, str]]:
+    """The (period_kind, period_key) rows a day counts towards."""
+    return [
+        ("month", f"{day.year}-{day.month:02d}"),
+        ("quarter", f"{day.year}-Q{(day.month - 1) // 3 + 1}"),
+        ("year", str(day.year)),
+        ("all", "all"),
+    ]
+
+
+# --- The points store ---------------------------------------------------------
+
+
+class StoreItem(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
+    photo = models.CharField(_("photo"), **PHOTO_FIELD_KWARGS)
+    price = models.PositiveIntegerField(_("price in points"))
+    stock = models.IntegerField(_("in stock"), default=0)
+    is_active = models.BooleanField(_("on offer"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["sort_order", "price", "pk"]
+        verbose_name = _("store item")
+        verbose_name_plural = _("store items")
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="store_item_stock_never_negative"),
+            models.CheckConstraint(condition=Q(price__gte=1), name="store_item_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Redemption(models.Model):
+    """A resident exchanged points for an item; they collect it with the pickup code."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Ready to collect")
+        HANDED_OVER = "handed_over", _("Handed over")
+        CANCELLED = "cancelled", _("Cancelled, points returned")
+
+    item = models.ForeignKey(StoreItem, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("item"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("resident")
+    )
+    price = models.PositiveIntegerField(_("points spent"))
+    pickup_code = models.CharField(_("pickup code"), max_length=8, unique=True, default=new_pickup_code)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(_("redeemed"), default=timezone.now)
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.pickup_code} {self.item}"

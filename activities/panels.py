@@ -1,4 +1,26 @@
 """Panels this app adds to the home page and the organizer area (see project/panels.py)."""
 
-HOME_PANELS = ()
-ORGANIZER_PANELS = ()
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .models import Activity, CorrectionRequest, Redemption, Signup
+
+
+def upcoming_activities(request: HttpRequest) -> dict:
+    """Up to five activities that still take sign-ups (the template explains an empty list)."""
+    activities = list(Activity.objects.for_list().upcoming().with_open_places().order_by("starts_at", "pk")[:5])
+    return {"template": "activities/panel_upcoming.html", "activities": activities}
+
+
+def waiting_for_organizers(request: HttpRequest) -> dict:
+    return {
+        "template": "activities/panel_organizer.html",
+        "hours_to_confirm": Signup.objects.hours_to_confirm().count(),
+        "corrections": CorrectionRequest.objects.filter(status=CorrectionRequest.Status.PENDING).count(),
+        "redemptions": Redemption.objects.filter(status=Redemption.Status.WAITING).count(),
+    }
+
+
+HOME_PANELS = (upcoming_activities,)
+ORGANIZER_PANELS = (waiting_for_organizers,)

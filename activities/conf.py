@@ -1,0 +1,92 @@
+"""Every threshold of the volunteering rules, read from ``django.conf.settings`` with the community's defaults.
+
+Read at call time (not import time), so tests and deployments can override any
+of them with ``settings.ACTIVITIES_...``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Residents may cancel a sign-up until this many hours before the start.
+    "ACTIVITIES_CANCEL_CLOSES_HOURS": 2,
+    # Check-in codes and QR codes work from this many minutes before the start until this many after the end.
+    "ACTIVITIES_CHECKIN_GRACE_MINUTES": 30,
+    # A QR code shown at the venue expires after this many seconds (the organizer's page refreshes it).
+    "ACTIVITIES_QR_MAX_AGE_SECONDS": 15 * 60,
+    # Wrong check-in codes allowed per account in the window below.
+    "ACTIVITIES_CODE_ATTEMPTS": 5,
+    "ACTIVITIES_CODE_WINDOW_SECONDS": 10 * 60,
+    # Credited hours per person per day.
+    "ACTIVITIES_DAILY_HOURS_CAP": 8,
+    # Repeated no-shows: this many in this many days block new sign-ups for BLOCK_DAYS after the last one.
+    "ACTIVITIES_NO_SHOW_LIMIT": 2,
+    "ACTIVITIES_NO_SHOW_WINDOW_DAYS": 90,
+    "ACTIVITIES_NO_SHOW_BLOCK_DAYS": 30,
+    # Cumulative confirmed hours for one to five stars (community volunteer registration rules).
+    "ACTIVITIES_STAR_THRESHOLDS": (100, 300, 600, 1000, 1500),
+    # Largest points per hour an organizer may set, and largest capacity.
+    "ACTIVITIES_MAX_POINTS_PER_HOUR": 100,
+    "ACTIVITIES_MAX_CAPACITY": 1000,
+    # Who issues the volunteer service record (志愿服务记录证明); empty means "<COMMUNITY_NAME>居民委员会".
+    "ACTIVITIES_RECORD_ISSUER": "",
+}
+
+
+def get(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def cancel_closes_hours() -> int:
+    return int(get("ACTIVITIES_CANCEL_CLOSES_HOURS"))
+
+
+def checkin_grace_minutes() -> int:
+    return int(get("ACTIVITIES_CHECKIN_GRACE_MINUTES"))
+
+
+def qr_max_age_seconds() -> int:
+    return int(get("ACTIVITIES_QR_MAX_AGE_SECONDS"))
+
+
+def daily_hours_cap() -> int:
+    return int(get("ACTIVITIES_DAILY_HOURS_CAP"))
+
+
+def no_show_limit() -> int:
+    return int(get("ACTIVITIES_NO_SHOW_LIMIT"))
+
+
+def no_show_window_days() -> int:
+    return int(get("ACTIVITIES_NO_SHOW_WINDOW_DAYS"))
+
+
+def no_show_block_days() -> int:
+    return int(get("ACTIVITIES_NO_SHOW_BLOCK_DAYS"))
+
+
+def star_thresholds() -> tuple[int, ...]:
+    return tuple(int(h) for h in get("ACTIVITIES_STAR_THRESHOLDS"))
+
+
+def max_points_per_hour() -> int:
+    return int(get("ACTIVITIES_MAX_POINTS_PER_HOUR"))
+
+
+def max_capacity() -> int:
+    return int(get("ACTIVITIES_MAX_CAPACITY"))
+
+
+def record_issuer() -> str:
+    issuer = get("ACTIVITIES_RECORD_ISSUER")
+    if issuer:
+        return issuer
+    community = getattr(settings, "COMMUNITY_NAME", "") or ""
+    return f"{community}居民委员会" if community else "社区居民委员会"
+
+
+def star_rank(half_hours: int) -> int:
+    """Stars (0–5) for cumulative confirmed hours, given in half hours."""
+    hours = half_hours / 2
+    return sum(1 for threshold in star_thresholds() if hours >= threshold)

@@ -1,0 +1,764 @@
+"""Every write that matters in volunteering: sign-ups, attendance, hours, the points ledger and the store.
+
+Views, admin actions, management commands and the demo call these functions;
+nothing else writes sign-ups' hours, ledger entries, balances, aggregates or
+redemptions. Each runs in ``transaction.atomic``; the row that serialises a
+race is locked with ``select_for_update()`` (a no-op on SQLite, whose writers
+take the database lock at BEGIN IMMEDIATE), and a database constraint stands
+behind it as the last line of defence.
+
+Lock order, everywhere, so two transactions never wait on each other in a
+circle: activity → sign-up → correction → redemption → points balance → store item
+→ leaderboard rows (upserted in sorted order).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from families.models import AuditEntry, Household, Resident
+from project.publiccache import bump_public_version
+from project.ratelimit import is_limited, record_attempt
+
+from . import conf
+from .models import (
+    Activity,
+    CorrectionRequest,
+    LedgerEntry,
+    PointsAggregate,
+    PointsBalance,
+    Redemption,
+    Signup,
+    StoreItem,
+    hours_text,
+    period_keys,
+)
+
+QR_SALT = "activities.checkin"
+
+
+class ServiceError(Exception):
+    """A refused action, with the message to show the person who asked."""
+
+
+class AlreadyRecorded(ServiceError):
+    """The ledger already holds an entry with this idempotency key."""
+
+
+# --- The ledger: the one entry point -------------------------------------------------
+
+
+def _lock_balance(resident_id: int) -> PointsBalance:
+    # Create the row if it is missing without racing (ON CONFLICT DO NOTHING), then lock it:
+    # every write to one resident's points serialises on this row.
+    PointsBalance.objects.bulk_create([PointsBalance(resident_id=resident_id)], ignore_conflicts=True)
+    return PointsBalance.objects.select_for_update().get(resident_id=resident_id)
+
+
+def _upsert_aggregates(rows: list[tuple[str, int, str, str, int, int]]) -> None:
+    """Add points and hours to leaderboard rows in one statement (INSERT … ON CONFLICT DO UPDATE).
+
+    Rows are sorted so that concurrent transactions lock them in the same order.
+    """
+    if not rows:
+        return
+    rows = sorted(rows)
+    table = connection.ops.quote_name(PointsAggregate._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    params = [value for row in rows for value in row]
+    sql = (
+        f"INSERT INTO {table} (scope, scope_id, period_kind, period_key, points, half_hours) VALUES {values} "  # noqa: S608 - table name from our model, values are parameters
+        "ON CONFLICT (scope, scope_id, period_kind, period_key) DO UPDATE SET "
+        f"points = {table}.points + excluded.points, half_hours = {table}.half_hours + excluded.half_hours"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def aggregate_rows_for(entry: LedgerEntry) -> list[tuple[str, int, str, str, int, int]]:
+    """The leaderboard rows one entry adds to: 4 scopes × 4 periods."""
+    points = entry.amount if entry.counts_for_ranking else 0
+    if not points and not entry.half_hours:
+        return []
+    scopes = [
+        ("person", entry.resident_id),
+        ("household", entry.household_id),
+        ("building", entry.building_id),
+        ("grid", entry.grid_id),
+    ]
+    return [
+        (scope, scope_id, kind, key, points, entry.half_hours)
+        for scope, scope_id in scopes
+        for kind, key in period_keys(entry.occurred_on)
+    ]
+
+
+def record_entry(
+    *,
+    resident: Resident,
+    kind: str,
+    amount: int,
+    source: str,
+    idempotency_key: str,
+    half_hours: int = 0,
+    source_object: models.Model | None = None,
+    occurred_on: date | None = None,
+    created_by=None,
+    reverses: LedgerEntry | None = None,
+    counts_for_ranking: bool = True,
+) -> LedgerEntry:
+    """Append one ledger entry and, in the same transaction, update the balance and leaderboard rows.
+
+    Refuses an entry that would take the balance below zero, and a second entry
+    with the same ``idempotency_key`` (raises ``AlreadyRecorded``), so the same
+    confirmation can never credit twice. A reversal keeps the household,
+    building, grid and date of the entry it reverses.
+    """
+    with transaction.atomic():
+        balance = _lock_balance(resident.pk)
+        if balance.balance + amount < 0:
+            raise ServiceError(_("Not enough points: the balance would go below zero."))
+        if reverses is not None:
+            household_id, building_id, grid_id = reverses.household_id, reverses.building_id, reverses.grid_id
+            occurred_on = reverses.occurred_on
+        else:
+            household = Household.objects.select_related("building").get(pk=resident.household_id)
+            household_id, building_id, grid_id = household.pk, household.building_id, household.building.grid_id
+        entry = LedgerEntry(
+            kind=kind,
+            amount=amount,
+            half_hours=half_hours,
+            counts_for_ranking=counts_for_ranking,
+            source=source[:200],
+            source_type=ContentType.objects.get_for_model(source_object) if source_object is not None else None,
+            source_id=source_object.pk if source_object is not None else None,
+            reverses=reverses,
+            resident=resident,
+            household_id=household_id,
+            building_id=building_id,
+            grid_id=grid_id,
+            occurred_on=occurred_on or timezone.localdate(),
+            idempotency_key=idempotency_key,
+            created_by=created_by if created_by is not None and created_by.is_authenticated else None,
+        )
+        try:
+            with transaction.atomic():
+                entry.save()
+        except IntegrityError as exc:
+            raise AlreadyRecorded(_("This has already been recorded in the points ledger.")) from exc
+        balance.balance += amount
+        if counts_for_ranking:
+            balance.lifetime_earned += amount
+        balance.half_hours += half_hours
+        balance.save(update_fields=["balance", "lifetime_earned", "half_hours", "updated_at"])
+        _upsert_aggregates(aggregate_rows_for(entry))
+    return entry
+
+
+record_entry.alters_data = True
+
+
+def reverse_entry(*, entry: LedgerEntry, source: str, idempotency_key: str, created_by=None) -> LedgerEntry:
+    """Undo an entry by appending its opposite (the entry itself is never touched)."""
+    return record_entry(
+        resident=entry.resident,
+        kind=LedgerEntry.Kind.REVERSED,
+        amount=-entry.amount,
+        half_hours=-entry.half_hours,
+        source=source,
+        source_object=entry.source_object,
+        idempotency_key=idempotency_key,
+        created_by=created_by,
+        reverses=entry,
+        counts_for_ranking=entry.counts_for_ranking,
+    )
+
+
+def award_points(*, resident: Resident, amount: int, reason: str, actor, kind: str = "awarded") -> LedgerEntry:
+    """An organizer awards (positive) or adjusts (either sign) points, with a reason, on the record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Please give a reason."))
+    if kind not in (LedgerEntry.Kind.AWARDED, LedgerEntry.Kind.ADJUSTED) or amount == 0:
+        raise ServiceError(_("Enter a number of points other than zero."))
+    if kind == LedgerEntry.Kind.AWARDED and amount < 0:
+        raise ServiceError(_("Awarded points must be positive; use an adjustment to take points away."))
+    with transaction.atomic():
+        entry = record_entry(
+            resident=resident,
+            kind=kind,
+            amount=amount,
+            source=reason,
+            idempotency_key=f"{kind}:{secrets.token_hex(12)}",
+            created_by=actor,
+        )
+        AuditEntry.objects.log(actor=actor, action=f"points.{kind}", target=entry, details={"amount": amount})
+        bump_public_version()
+    return entry
+
+
+# --- Sign-ups ---------------------------------------------------------------------
+
+
+def no_show_block_until(resident: Resident, at: datetime | None = None) -> datetime | None:
+    """When a resident with repeated no-shows may sign up again, or None if they may now."""
+    at = at or timezone.now()
+    limit = conf.no_show_limit()
+    recent = list(
+        Signup.objects.filter(
+            resident=resident,
+            attendance=Signup.Attendance.NO_SHOW,
+            activity__starts_at__gte=at - timedelta(days=conf.no_show_window_days()),
+            activity__starts_at__lte=at,
+        )
+        .order_by("-activity__starts_at")
+        .values_list("activity__starts_at", flat=True)[:limit]
+    )
+    if limit < 1 or len(recent) < limit:
+        return None
+    until = recent[0] + timedelta(days=conf.no_show_block_days())
+    return until if until > at else None
+
+
+def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = None) -> Signup:
+    """Put a resident on an activity, or on its waiting list when it is full."""
+    at = at or timezone.now()
+    blocked_until = no_show_block_until(resident, at)
+    if blocked_until is not None:
+        raise ServiceError(
+            _("After repeated no-shows you can sign up again from %(date)s.")
+            % {"date": timezone.localtime(blocked_until).strftime("%Y-%m-%d")}
+        )
+    with transaction.atomic():
+        # Lock the activity row: sign-ups and cancellations of one activity take turns, so
+        # counting the confirmed places and inserting the new one is a single step.
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.cancelled_at is not None:
+            raise ServiceError(_("This activity has been called off."))
+        if not activity.signup_open(at):
+            raise ServiceError(_("Sign-up for this activity has closed."))
+        if Signup.objects.live().filter(activity=activity, resident=resident).exists():
+            raise ServiceError(_("You have already signed up for this activity."))
+        confirmed = Signup.objects.confirmed().filter(activity=activity).count()
+        status = Signup.Status.CONFIRMED if confirmed < activity.capacity else Signup.Status.WAITLISTED
+        try:
+            with transaction.atomic():
+                signup = Signup.objects.create(activity=activity, resident=resident, status=status, created_at=at)
+        except IntegrityError as exc:
+            raise ServiceError(_("You have already signed up for this activity.")) from exc
+        bump_public_version()
+    return signup
+
+
+def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: datetime | None = None) -> Signup | None:
+    """Cancel a sign-up; the first on the waiting list takes the freed place. Returns who moved up."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=signup.activity_id)  # same lock as sign_up
+        signup = Signup.objects.select_for_update().get(pk=signup.pk)
+        if signup.status == Signup.Status.CANCELLED:
+            raise ServiceError(_("This sign-up is already cancelled."))
+        if signup.checked_in_at is not None or signup.hours_confirmed_at is not None:
+            raise ServiceError(_("You have already checked in; ask the organizer instead."))
+        if not by_organizer and at >= activity.cancel_closes_at():
+            raise ServiceError(
+                _("Cancelling closed %(hours)s hours before the start. Please tell the organizer.")
+                % {"hours": conf.cancel_closes_hours()}
+            )
+        freed_place = signup.status == Signup.Status.CONFIRMED
+        signup.status = Signup.Status.CANCELLED
+        signup.cancelled_at = at
+        signup.save(update_fields=["status", "cancelled_at"])
+        promoted = None
+        if freed_place:
+            promoted = (
+                Signup.objects.select_for_update()
+                .filter(activity=activity, status=Signup.Status.WAITLISTED)
+                .order_by("created_at", "pk")
+                .first()
+            )
+            if promoted is not None:
+                promoted.status = Signup.Status.CONFIRMED
+                promoted.save(update_fields=["status"])
+        if by_organizer:
+            AuditEntry.objects.log(actor=actor, action="activities.signup_cancelled", target=signup)
+        bump_public_version()
+    return promoted
+
+
+# --- Attendance ---------------------------------------------------------------------
+
+
+def make_qr_token(activity: Activity) -> str:
+    """A signed, timestamped token for the venue's QR code; it also dies when the check-in code changes."""
+    return signing.dumps({"a": activity.pk, "c": activity.checkin_code}, salt=QR_SALT)
+
+
+def qr_token_valid(activity: Activity, token: str) -> bool:
+    try:
+        data = signing.loads(token or "", salt=QR_SALT, max_age=conf.qr_max_age_seconds())
+    except signing.BadSignature:  # also SignatureExpired
+        return False
+    return data.get("a") == activity.pk and data.get("c") == activity.checkin_code
+
+
+def check_code(*, activity: Activity, user, code: str = "", token: str = "") -> None:
+    """Accept a QR token or the short code read out at the venue; wrong codes are rate-limited per account."""
+    if token:
+        if not qr_token_valid(activity, token):
+            raise ServiceError(_("This QR code has expired. Scan the code shown at the venue now."))
+        return
+    key = f"{user.pk}"
+    window = int(conf.get("ACTIVITIES_CODE_WINDOW_SECONDS"))
+    if is_limited("activity-code", key, limit=int(conf.get("ACTIVITIES_CODE_ATTEMPTS")), window_seconds=window):
+        raise ServiceError(_("Too many wrong codes. Please wait a few minutes and try again."))
+    typed = "".join(ch for ch in (code or "") if ch.isalnum())
+    if not secrets.compare_digest(typed.encode(), activity.checkin_code.encode()):
+        record_attempt("activity-code", key, window_seconds=window)
+        raise ServiceError(_("That code is not right. Ask the organizer to read it out again."))
+
+
+def check_in_or_out(*, activity: Activity, resident: Resident, at: datetime | None = None) -> str:
+    """The first scan checks in, the second checks out. Returns "in" or "out"."""
+    at = at or timezone.now()
+    if not activity.checkin_open(at):
+        raise ServiceError(_("Checking in and out is only possible during the activity."))
+    with transaction.atomic():
+        signup = (
+            Signup.objects.select_for_update()
+            .filter(activity=activity, resident=resident, status=Signup.Status.CONFIRMED)
+            .first()
+        )
+        if signup is None:
+            raise ServiceError(_("You do not have a place on this activity."))
+        if signup.hours_confirmed_at is not None:
+            raise ServiceError(_("Your hours for this activity are already confirmed."))
+        if signup.checked_in_at is None:
+            signup.checked_in_at = at
+            signup.attendance = Signup.Attendance.PRESENT
+            signup.save(update_fields=["checked_in_at", "attendance"])
+            return "in"
+        if signup.checked_out_at is None:
+            signup.checked_out_at = at
+            signup.save(update_fields=["checked_out_at"])
+            return "out"
+        raise ServiceError(_("You have already checked out."))
+
+
+def record_attendance(
+    *,
+    signup: Signup,
+    actor,
+    attendance: str,
+    checked_in_at: datetime | None = None,
+    checked_out_at: datetime | None = None,
+) -> Signup:
+    """The organizer marks a volunteer present, absent or no-show (and the times) on the attendance sheet."""
+    if attendance not in Signup.Attendance.values:
+        raise ServiceError(_("Choose present, absent or no-show."))
+    if checked_in_at and checked_out_at and checked_out_at <= checked_in_at:
+        raise ServiceError(_("Check-out must be after check-in."))
+    with transaction.atomic():
+        signup = Signup.objects.select_for_update().select_related("activity").get(pk=signup.pk)
+        if signup.status != Signup.Status.CONFIRMED:
+            raise ServiceError(_("Only volunteers with a place can be marked."))
+        if signup.hours_confirmed_at is not None:
+            raise ServiceError(_("These hours are already confirmed; change them through a correction."))
+        if attendance != Signup.Attendance.UNKNOWN and timezone.now() < signup.activity.checkin_window()[0]:
+            raise ServiceError(_("Attendance can be recorded once the activity begins."))
+        signup.attendance = attendance
+        if attendance == Signup.Attendance.PRESENT:
+            signup.checked_in_at = checked_in_at or signup.checked_in_at
+            signup.checked_out_at = checked_out_at or signup.checked_out_at
+            if signup.checked_in_at and signup.checked_out_at and signup.checked_out_at <= signup.checked_in_at:
+                raise ServiceError(_("Check-out must be after check-in."))
+        else:
+            signup.checked_in_at = signup.checked_out_at = None
+        signup.save(update_fields=["attendance", "checked_in_at", "checked_out_at"])
+        AuditEntry.objects.log(
+            actor=actor, action="activities.attendance_recorded", target=signup, details={"attendance": attendance}
+        )
+    return signup
+
+
+def add_hours_by_hand(*, signup: Signup, actor, half_hours: int, reason: str) -> Signup:
+    """补录: the organizer sets a volunteer's hours by hand, with a reason, never beyond the activity's length."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Hours added by hand need a reason."))
+    with transaction.atomic():
+        signup = Signup.objects.select_for_update().select_related("activity").get(pk=signup.pk)
+        if signup.status != Signup.Status.CONFIRMED:
+            raise ServiceError(_("Only volunteers with a place can be credited."))
+        if signup.hours_confirmed_at is not None:
+            raise ServiceError(_("These hours are already confirmed; change them through a correction."))
+        if half_hours < 1 or half_hours > signup.activity.length_half_hours:
+            raise ServiceError(
+                _("Hours added by hand must be between 0.5 and the activity's length (%(hours)s hours).")
+                % {"hours": signup.activity.length_text}
+            )
+        signup.manual_half_hours = half_hours
+        signup.manual_reason = reason[:200]
+        if signup.attendance in (Signup.Attendance.UNKNOWN, Signup.Attendance.NO_SHOW):
+            signup.attendance = Signup.Attendance.PRESENT
+        signup.save(update_fields=["manual_half_hours", "manual_reason", "attendance"])
+        AuditEntry.objects.log(
+            actor=actor,
+            action="activities.hours_added_by_hand",
+            target=signup,
+            details={"hours": hours_text(half_hours), "reason": reason},
+        )
+    return signup
+
+
+def add_walk_in(*, activity: Activity, resident: Resident, actor) -> Signup:
+    """The organizer puts a volunteer who came without signing up on the sheet (beyond the capacity if need be)."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if Signup.objects.live().filter(activity=activity, resident=resident).exists():
+            raise ServiceError(_("This person is already on the sheet."))
+        try:
+            with transaction.atomic():
+                signup = Signup.objects.create(activity=activity, resident=resident, status=Signup.Status.CONFIRMED)
+        except IntegrityError as exc:
+            raise ServiceError(_("This person is already on the sheet.")) from exc
+        AuditEntry.objects.log(actor=actor, action="activities.walk_in_added", target=signup)
+    return signup
+
+
+# --- Hours ----------------------------------------------------------------------------
+
+
+def _hours_key(signup: Signup, version: int) -> str:
+    return f"hours:signup:{signup.pk}:v{version}"
+
+
+def _daily_room(signup: Signup) -> int:
+    """Half hours still allowed on the activity's day, after the volunteer's other confirmed hours."""
+    day = timezone.localtime(signup.activity.starts_at).date()
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    others = (
+        Signup.objects.filter(
+            resident_id=signup.resident_id,
+            hours_confirmed_at__isnull=False,
+            activity__starts_at__gte=start,
+            activity__starts_at__lt=start + timedelta(days=1),
+        )
+        .exclude(pk=signup.pk)
+        .aggregate(total=Sum("confirmed_half_hours"))["total"]
+        or 0
+    )
+    return max(0, conf.daily_hours_cap() * 2 - others)
+
+
+def _credit(signup: Signup, half_hours: int, actor, version: int) -> LedgerEntry:
+    activity = signup.activity
+    return record_entry(
+        resident=signup.resident,
+        kind=LedgerEntry.Kind.EARNED,
+        amount=half_hours * activity.points_per_hour // 2,
+        half_hours=half_hours,
+        source=_("%(hours)s h · %(activity)s") % {"hours": hours_text(half_hours), "activity": activity.title},
+        source_object=signup,
+        idempotency_key=_hours_key(signup, version),
+        occurred_on=timezone.localtime(activity.starts_at).date(),
+        created_by=actor,
+    )
+
+
+def confirm_hours(*, signup: Signup, actor, at: datetime | None = None) -> LedgerEntry:
+    """The organizer confirms a volunteer's hours; they become points by the activity's rule.
+
+    Hours beyond the daily cap are not credited. Confirming twice is refused
+    here, and the ledger's unique key refuses it again if two organizers race.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        # Lock the sign-up: two organizers confirming at once take turns, the second sees it confirmed.
+        signup = Signup.objects.select_for_update().select_related("activity", "resident").get(pk=signup.pk)
+        if signup.hours_confirmed_at is not None:
+            raise AlreadyRecorded(_("These hours are already confirmed."))
+        if signup.status != Signup.Status.CONFIRMED:
+            raise ServiceError(_("Only volunteers with a place can be credited."))
+        if at < signup.activity.starts_at:
+            raise ServiceError(_("Hours can be confirmed once the activity has begun."))
+        proposed = signup.proposed_half_hours()
+        if proposed < 1:
+            raise ServiceError(_("No hours to confirm: record attendance or add hours by hand first."))
+        _lock_balance(signup.resident_id)  # serialise this volunteer's hours, so the daily cap holds
+        credited = min(proposed, _daily_room(signup))
+        if credited < 1:
+            raise ServiceError(
+                _("This volunteer already has %(cap)s confirmed hours on that day (the daily limit).")
+                % {"cap": conf.daily_hours_cap()}
+            )
+        entry = _credit(signup, credited, actor, signup.credit_version)
+        signup.confirmed_half_hours = credited
+        signup.hours_confirmed_at = at
+        signup.hours_confirmed_by = actor if actor is not None and actor.is_authenticated else None
+        signup.save(update_fields=["confirmed_half_hours", "hours_confirmed_at", "hours_confirmed_by"])
+        AuditEntry.objects.log(
+            actor=actor,
+            action="activities.hours_confirmed",
+            target=signup,
+            details={"hours": hours_text(credited), "points": entry.amount},
+        )
+        bump_public_version()
+    return entry
+
+
+def confirm_all_hours(*, activity: Activity, actor) -> tuple[int, list[str]]:
+    """Confirm every sign-up of an activity that has hours waiting; returns (how many, messages of the others)."""
+    confirmed, problems = 0, []
+    pending = list(
+        Signup.objects.filter(activity=activity, status=Signup.Status.CONFIRMED, hours_confirmed_at__isnull=True)
+        .exclude(attendance__in=[Signup.Attendance.ABSENT, Signup.Attendance.NO_SHOW])
+        .select_related("resident", "activity")
+    )
+    for signup in pending:
+        if signup.proposed_half_hours() < 1:
+            continue
+        try:
+            confirm_hours(signup=signup, actor=actor)
+            confirmed += 1
+        except ServiceError as exc:
+            problems.append(f"{signup.resident.full_name}: {exc}")
+    return confirmed, problems
+
+
+def request_correction(*, signup: Signup, resident: Resident, half_hours: int, reason: str) -> CorrectionRequest:
+    """A volunteer asks for their hours to be corrected; one open request per sign-up."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Please say what should be corrected and why."))
+    if signup.resident_id != resident.pk:
+        raise ServiceError(_("You can only ask about your own hours."))
+    if signup.status != Signup.Status.CONFIRMED or not signup.activity.starts_at <= timezone.now():
+        raise ServiceError(_("Corrections can be asked once the activity has begun."))
+    if half_hours < 0 or half_hours > signup.activity.length_half_hours:
+        raise ServiceError(
+            _("Ask for at most the activity's length (%(hours)s hours).") % {"hours": signup.activity.length_text}
+        )
+    try:
+        with transaction.atomic():
+            return CorrectionRequest.objects.create(signup=signup, requested_half_hours=half_hours, reason=reason)
+    except IntegrityError as exc:
+        raise ServiceError(_("You have already asked for a correction; the organizer will answer it.")) from exc
+
+
+def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, note: str = "") -> CorrectionRequest:
+    """The organizer accepts or refuses a correction, on the record.
+
+    Accepting a correction of confirmed hours reverses the earlier credit and
+    credits the corrected hours, both in the ledger, in one transaction.
+    """
+    note = (note or "").strip()
+    if not accept and not note:
+        raise ServiceError(_("Please tell the volunteer why the correction is refused."))
+    now = timezone.now()
+    with transaction.atomic():
+        signup = Signup.objects.select_for_update().select_related("activity", "resident").get(pk=correction.signup_id)
+        correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+        if correction.status != CorrectionRequest.Status.PENDING:
+            raise ServiceError(_("This correction has already been answered."))
+        if accept:
+            wanted = correction.requested_half_hours
+            if signup.hours_confirmed_at is None:
+                signup.manual_half_hours = wanted
+                signup.manual_reason = (_("Correction: %(reason)s") % {"reason": correction.reason})[:200]
+                signup.attendance = Signup.Attendance.PRESENT if wanted else signup.attendance
+                signup.save(update_fields=["manual_half_hours", "manual_reason", "attendance"])
+            else:
+                old = LedgerEntry.objects.get(idempotency_key=_hours_key(signup, signup.credit_version))
+                _lock_balance(signup.resident_id)
+                credited = min(wanted, _daily_room(signup))
+                version = signup.credit_version + 1
+                # Credit first, then reverse: the balance is checked after each entry and must stay >= 0.
+                if credited:
+                    _credit(signup, credited, actor, version)
+                reverse_entry(
+                    entry=old,
+                    source=_("Correction of %(source)s") % {"source": old.source},
+                    idempotency_key=f"{old.idempotency_key}:reversed",
+                    created_by=actor,
+                )
+                signup.credit_version = version
+                signup.confirmed_half_hours = credited
+                signup.manual_half_hours = wanted
+                signup.manual_reason = (_("Correction: %(reason)s") % {"reason": correction.reason})[:200]
+                signup.hours_confirmed_at = now
+                signup.hours_confirmed_by = actor
+                signup.save(
+                    update_fields=[
+                        "credit_version",
+                        "confirmed_half_hours",
+                        "manual_half_hours",
+                        "manual_reason",
+                        "hours_confirmed_at",
+                        "hours_confirmed_by",
+                    ]
+                )
+                bump_public_version()
+        correction.status = CorrectionRequest.Status.ACCEPTED if accept else CorrectionRequest.Status.REFUSED
+        correction.decided_at = now
+        correction.decided_by = actor
+        correction.decision_note = note[:300]
+        correction.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+        AuditEntry.objects.log(
+            actor=actor,
+            action="activities.correction_accepted" if accept else "activities.correction_refused",
+            target=correction,
+            details={"hours": correction.requested_hours_text, "note": note},
+        )
+    return correction
+
+
+# --- The points store -----------------------------------------------------------------
+
+
+def redeem(*, resident: Resident, item: StoreItem) -> Redemption:
+    """Exchange points for one item: the balance and the stock both go down, or nothing happens."""
+    with transaction.atomic():
+        # Balance row first, then the item row (the same order everywhere): two redemptions by one
+        # person cannot overspend, and two people taking the last item cannot oversell it.
+        balance = _lock_balance(resident.pk)
+        item = StoreItem.objects.select_for_update().get(pk=item.pk)
+        if not item.is_active:
+            raise ServiceError(_("This item is no longer on offer."))
+        if item.stock < 1:
+            raise ServiceError(_("Sorry, this item is out of stock."))
+        if balance.balance < item.price:
+            raise ServiceError(
+                _("You need %(price)s points for this item and have %(balance)s.")
+                % {"price": item.price, "balance": balance.balance}
+            )
+        item.stock -= 1
+        item.save(update_fields=["stock"])
+        redemption = Redemption.objects.create(item=item, resident=resident, price=item.price)
+        record_entry(
+            resident=resident,
+            kind=LedgerEntry.Kind.REDEEMED,
+            amount=-item.price,
+            source=_("Points store: %(item)s") % {"item": item.name},
+            source_object=redemption,
+            idempotency_key=f"store:redemption:{redemption.pk}",
+            counts_for_ranking=False,
+        )
+    return redemption
+
+
+def hand_over(*, redemption: Redemption, actor) -> Redemption:
+    """The organizer hands the item over; who and when are kept."""
+    with transaction.atomic():
+        redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
+        if redemption.status != Redemption.Status.WAITING:
+            raise ServiceError(_("This redemption is not waiting to be collected."))
+        redemption.status = Redemption.Status.HANDED_OVER
+        redemption.handed_over_at = timezone.now()
+        redemption.handed_over_by = actor
+        redemption.save(update_fields=["status", "handed_over_at", "handed_over_by"])
+        AuditEntry.objects.log(actor=actor, action="store.handed_over", target=redemption)
+    return redemption
+
+
+def cancel_redemption(*, redemption: Redemption, actor, by_organizer: bool = False) -> Redemption:
+    """Cancel a redemption not yet handed over: the points come back by a reversal, the item back to stock."""
+    with transaction.atomic():
+        redemption = Redemption.objects.select_for_update().select_related("resident").get(pk=redemption.pk)
+        if redemption.status != Redemption.Status.WAITING:
+            raise ServiceError(_("Only redemptions not yet handed over can be cancelled."))
+        spent = LedgerEntry.objects.get(idempotency_key=f"store:redemption:{redemption.pk}")
+        reverse_entry(
+            entry=spent,
+            source=_("Cancelled: %(source)s") % {"source": spent.source},
+            idempotency_key=f"store:redemption:{redemption.pk}:reversed",
+            created_by=actor,
+        )
+        item = StoreItem.objects.select_for_update().get(pk=redemption.item_id)
+        item.stock += 1
+        item.save(update_fields=["stock"])
+        redemption.status = Redemption.Status.CANCELLED
+        redemption.cancelled_at = timezone.now()
+        redemption.cancelled_by = actor
+        redemption.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+        if by_organizer:
+            AuditEntry.objects.log(actor=actor, action="store.redemption_cancelled", target=redemption)
+    return redemption
+
+
+# --- Checking the caches against the ledger ---------------------------------------------
+
+
+def ledger_differences() -> list[str]:
+    """Recompute every balance and leaderboard row from the ledger; describe each difference (empty = all good)."""
+    from collections import defaultdict
+
+    expected_balance: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    expected_rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    fields = (
+        "resident_id",
+        "household_id",
+        "building_id",
+        "grid_id",
+        "amount",
+        "half_hours",
+        "counts_for_ranking",
+        "occurred_on",
+    )
+    for resident_id, household_id, building_id, grid_id, amount, half_hours, ranking, day in (
+        LedgerEntry.objects.order_by().values_list(*fields).iterator(chunk_size=5000)
+    ):
+        totals = expected_balance[resident_id]
+        totals[0] += amount
+        totals[1] += amount if ranking else 0
+        totals[2] += half_hours
+        points = amount if ranking else 0
+        if not points and not half_hours:
+            continue
+        for scope, scope_id in (
+            ("person", resident_id),
+            ("household", household_id),
+            ("building", building_id),
+            ("grid", grid_id),
+        ):
+            for kind, key in period_keys(day):
+                row = expected_rows[(scope, scope_id, kind, key)]
+                row[0] += points
+                row[1] += half_hours
+    problems = []
+    seen = set()
+    for resident_id, balance, lifetime, half_hours in PointsBalance.objects.values_list(
+        "resident_id", "balance", "lifetime_earned", "half_hours"
+    ).iterator(chunk_size=5000):
+        seen.add(resident_id)
+        want = expected_balance.get(resident_id, [0, 0, 0])
+        if [balance, lifetime, half_hours] != want:
+            problems.append(
+                f"balance of resident {resident_id}: cached {[balance, lifetime, half_hours]}, ledger {want}"
+            )
+    for resident_id, want in expected_balance.items():
+        if resident_id not in seen and any(want):
+            problems.append(f"balance of resident {resident_id}: missing, ledger {want}")
+    seen_rows = set()
+    for scope, scope_id, kind, key, points, half_hours in PointsAggregate.objects.values_list(
+        "scope", "scope_id", "period_kind", "period_key", "points", "half_hours"
+    ).iterator(chunk_size=5000):
+        seen_rows.add((scope, scope_id, kind, key))
+        want = expected_rows.get((scope, scope_id, kind, key), [0, 0])
+        if [points, half_hours] != want:
+            problems.append(f"leaderboard {scope} {scope_id} {key}: cached {[points, half_hours]}, ledger {want}")
+    for row_key, want in expected_rows.items():
+        if row_key not in seen_rows and any(want):
+            problems.append(f"leaderboard {' '.join(map(str, row_key))}: missing, ledger {want}")
+    negative = PointsBalance.objects.filter(balance__lt=0).count()
+    if negative:
+        problems.append(f"{negative} balances below zero")
+    return problems

@@ -1,0 +1,973 @@
+"""Pages for volunteers, the public and organizers: activities, attendance, hours, points and the store."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from families.access import organizer_required, verified_membership, verified_resident_required
+from families.models import AuditEntry, Building, Grid, Household, Resident
+from project.exports import tabular_response
+from project.images import store_photo
+from project.publiccache import bump_public_version, cache_public_page
+
+from . import conf, exports, services
+from .filters import ActivityFilter
+from .forms import (
+    ActivityForm,
+    ActivityTypeForm,
+    AttendanceForm,
+    AwardForm,
+    CodeForm,
+    CorrectionForm,
+    DecisionForm,
+    ManualHoursForm,
+    MonthForm,
+    PeriodForm,
+    PickupCodeForm,
+    StoreItemForm,
+)
+from .models import (
+    Activity,
+    ActivityType,
+    CorrectionRequest,
+    LedgerEntry,
+    PointsAggregate,
+    PointsBalance,
+    Redemption,
+    Signup,
+    StoreItem,
+    hours_text,
+    period_keys,
+)
+
+PAGE_SIZE = 20
+
+
+def _refused(request: HttpRequest, exc: Exception) -> None:
+    messages.error(request, str(exc))
+
+
+# --- Activities: public list and detail ---------------------------------------------
+
+
+@cache_public_page()
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
+    activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
+    page = Paginator(activity_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    mine = {}
+    membership = verified_membership(request.user)
+    if membership is not None:
+        ids = [activity.pk for activity in page]
+        mine = dict(
+            Signup.objects.live().filter(resident=membership, activity_id__in=ids).values_list("activity_id", "status")
+        )
+    for activity in page:
+        activity.my_status = mine.get(activity.pk)
+    today = timezone.localdate()
+    data = activity_filter.form.cleaned_data if activity_filter.form.is_valid() else {}
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "page": page,
+            "types": ActivityType.objects.filter(is_active=True),
+            "current": data,
+            "days": [today + timedelta(days=n) for n in range(14)],
+            "query": _query_without(request, "page"),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _activity_or_404(pk: int) -> Activity:
+    return get_object_or_404(Activity.objects.select_related("type").with_counts(), pk=pk)
+
+
+@cache_public_page()
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_or_404(pk)
+    membership = verified_membership(request.user)
+    my_signup = None
+    blocked_until = None
+    if membership is not None:
+        my_signup = Signup.objects.live().filter(activity=activity, resident=membership).first()
+        if my_signup is None and activity.signup_open():
+            blocked_until = services.no_show_block_until(membership)
+    waitlist_position = None
+    if my_signup is not None and my_signup.status == Signup.Status.WAITLISTED:
+        waitlist_position = Signup.objects.filter(
+            activity=activity, status=Signup.Status.WAITLISTED, created_at__lte=my_signup.created_at
+        ).count()
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "membership": membership,
+            "my_signup": my_signup,
+            "blocked_until": blocked_until,
+            "waitlist_position": waitlist_position,
+            "now": timezone.now(),
+            "cancel_hours": conf.cancel_closes_hours(),
+        },
+    )
+
+
+@require_POST
+@verified_resident_required
+def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity, pk=pk)
+    try:
+        signup = services.sign_up(activity=activity, resident=request.membership)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        if signup.status == Signup.Status.CONFIRMED:
+            messages.success(request, _("You are signed up. See you there!"))
+        else:
+            messages.info(request, _("The activity is full: you are on the waiting list and move up if a place frees."))
+    return redirect("activities:detail", pk=pk)
+
+
+@require_POST
+@verified_resident_required
+def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = get_object_or_404(Signup.objects.live(), activity_id=pk, resident=request.membership)
+    try:
+        services.cancel_signup(signup=signup, actor=request.user)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Your sign-up is cancelled."))
+    return redirect("activities:detail", pk=pk)
+
+
+@verified_resident_required
+def attend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check in or out: opened by scanning the QR code at the venue (token) or by typing the read-out code."""
+    activity = get_object_or_404(Activity.objects.select_related("type"), pk=pk)
+    token = request.POST.get("t") or request.GET.get("t") or ""
+    signup = Signup.objects.live().filter(activity=activity, resident=request.membership).first()
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if token:
+                services.check_code(activity=activity, user=request.user, token=token)
+            else:
+                if not form.is_valid():
+                    raise services.ServiceError(_("Please type the code the organizer reads out."))
+                services.check_code(activity=activity, user=request.user, code=form.cleaned_data["code"])
+            direction = services.check_in_or_out(activity=activity, resident=request.membership)
+        except services.ServiceError as exc:
+            _refused(request, exc)
+            url = reverse("activities:attend", args=[pk])
+            return redirect(url + (f"?t={token}" if token and services.qr_token_valid(activity, token) else ""))
+        if direction == "in":
+            messages.success(request, _("You are checked in. Check out the same way when you leave."))
+        else:
+            messages.success(request, _("You are checked out. Thank you! The organizer will confirm your hours."))
+        return redirect("activities:detail", pk=pk)
+    return render(
+        request,
+        "activities/attend.html",
+        {
+            "activity": activity,
+            "signup": signup,
+            "form": form,
+            "token": token if token and services.qr_token_valid(activity, token) else "",
+            "token_expired": bool(token) and not services.qr_token_valid(activity, token),
+            "open": activity.checkin_open(),
+        },
+    )
+
+
+# --- A volunteer's own pages ----------------------------------------------------------
+
+
+@verified_resident_required
+def my_signups(request: HttpRequest) -> HttpResponse:
+    signups = list(
+        Signup.objects.filter(resident=request.membership)
+        .select_related("activity__type")
+        .prefetch_related("corrections")
+        .order_by("-activity__starts_at")[:100]
+    )
+    return render(request, "activities/my_signups.html", {"signups": signups, "now": timezone.now()})
+
+
+@verified_resident_required
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    """An .ics file of one's own live sign-ups (RFC 5545), to import into a phone's calendar."""
+    from .ics import calendar
+
+    signups = (
+        Signup.objects.live()
+        .filter(resident=request.membership, activity__cancelled_at__isnull=True)
+        .select_related("activity")
+        .order_by("activity__starts_at")
+    )
+    events = []
+    for signup in signups:
+        activity = signup.activity
+        summary = activity.title
+        if signup.status == Signup.Status.WAITLISTED:
+            summary = _("(waiting list) %(title)s") % {"title": activity.title}
+        events.append(
+            {
+                "uid": f"activity-{activity.pk}-signup-{signup.pk}",
+                "start": activity.starts_at,
+                "end": activity.ends_at,
+                "summary": summary,
+                "location": activity.place,
+                "description": activity.description,
+                "url": request.build_absolute_uri(reverse("activities:detail", args=[activity.pk])),
+            }
+        )
+    text = calendar(events, name=_("My volunteer activities"), host=request.get_host().split(":")[0])
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="volunteer-activities.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@verified_resident_required
+def request_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = get_object_or_404(
+        Signup.objects.select_related("activity"), pk=pk, resident=request.membership
+    )  # someone else's sign-up is a 404
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_correction(
+                signup=signup,
+                resident=request.membership,
+                half_hours=form.cleaned_data["hours"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your request is sent. The organizer will answer it on the record."))
+            return redirect("activities:mine")
+    return render(request, "activities/correction_form.html", {"signup": signup, "form": form})
+
+
+@verified_resident_required
+def my_points(request: HttpRequest) -> HttpResponse:
+    """The volunteer's page: balance, hours, star rank and every ledger entry with its source."""
+    membership = request.membership
+    balance = PointsBalance.objects.filter(resident=membership).first() or PointsBalance(resident=membership)
+    entries = Paginator(
+        LedgerEntry.objects.filter(resident=membership).order_by("-created_at", "-pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "activities/my_points.html", _volunteer_context(balance) | {"entries": entries})
+
+
+def _volunteer_context(balance: PointsBalance) -> dict:
+    thresholds = conf.star_thresholds()
+    stars = balance.stars
+    next_threshold = thresholds[stars] if stars < len(thresholds) else None
+    return {
+        "balance": balance,
+        "stars": stars,
+        "star_range": range(stars),
+        "next_threshold": next_threshold,
+        "hours_to_next": (
+            hours_text(max(0, next_threshold * 2 - balance.half_hours)) if next_threshold is not None else None
+        ),
+    }
+
+
+@cache_public_page()
+def volunteer_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A volunteer's public page: only for people who agreed to be named in public."""
+    resident = get_object_or_404(
+        Resident.objects.verified().select_related("household__building"), pk=pk, show_name_publicly=True
+    )
+    balance = PointsBalance.objects.filter(resident=resident).first() or PointsBalance(resident=resident)
+    activities = (
+        Signup.objects.filter(resident=resident, hours_confirmed_at__isnull=False, confirmed_half_hours__gt=0)
+        .select_related("activity__type")
+        .order_by("-activity__starts_at")[:10]
+    )
+    return render(
+        request,
+        "activities/volunteer.html",
+        _volunteer_context(balance) | {"resident": resident, "signups": activities},
+    )
+
+
+def record_number(resident: Resident, start: date, end: date, issued: date) -> str:
+    """A record number that anyone holding the site's key can re-derive, so a forged one shows."""
+    message = f"{resident.pk}:{start.isoformat()}:{end.isoformat()}:{issued.isoformat()}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:6].upper()
+    return f"ZY{issued:%Y%m%d}-{resident.pk:06d}-{digest}"
+
+
+def _service_record(request: HttpRequest, resident: Resident) -> HttpResponse:
+    today = timezone.localdate()
+    initial = {"start": date(today.year, 1, 1), "end": today}
+    form = PeriodForm(request.GET or None, initial=initial)
+    start, end = initial["start"], initial["end"]
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    elif request.GET:
+        return render(request, "activities/service_record.html", {"form": form, "resident": resident}, status=400)
+    range_start = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    range_end = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    signups = list(
+        Signup.objects.filter(
+            resident=resident,
+            hours_confirmed_at__isnull=False,
+            confirmed_half_hours__gt=0,
+            activity__starts_at__gte=range_start,
+            activity__starts_at__lt=range_end,
+        )
+        .select_related("activity__type", "activity__created_by__profile")
+        .order_by("activity__starts_at")
+    )
+    total = sum(signup.confirmed_half_hours for signup in signups)
+    all_time = PointsBalance.objects.filter(resident=resident).values_list("half_hours", flat=True).first() or 0
+    return render(
+        request,
+        "activities/service_record.html",
+        {
+            "form": form,
+            "resident": resident,
+            "signups": signups,
+            "start": start,
+            "end": end,
+            "total": hours_text(total),
+            "all_time": hours_text(all_time),
+            "stars": conf.star_rank(all_time),
+            "issuer": conf.record_issuer(),
+            "issued": today,
+            "number": record_number(resident, start, end, today),
+        },
+    )
+
+
+@verified_resident_required
+def my_service_record(request: HttpRequest) -> HttpResponse:
+    return _service_record(request, request.membership)
+
+
+@organizer_required
+def organizer_service_record(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(Resident.objects.select_related("household__building"), pk=pk)
+    return _service_record(request, resident)
+
+
+# --- Leaderboards ----------------------------------------------------------------
+
+
+def _period_key_for(kind: str, day: date) -> str:
+    return dict(period_keys(day))[kind]
+
+
+def _shift_key(kind: str, key: str, step: int) -> str | None:
+    if kind == "all":
+        return None
+    if kind == "year":
+        return str(int(key) + step)
+    if kind == "quarter":
+        year, quarter = int(key[:4]), int(key[-1])
+        index = year * 4 + quarter - 1 + step
+        return f"{index // 4}-Q{index % 4 + 1}"
+    year, month = int(key[:4]), int(key[5:7])
+    index = year * 12 + month - 1 + step
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def _valid_key(kind: str, key: str) -> bool:
+    import re
+
+    patterns = {"month": r"^\d{4}-(0[1-9]|1[0-2])$", "quarter": r"^\d{4}-Q[1-4]$", "year": r"^\d{4}$", "all": r"^all$"}
+    return bool(re.match(patterns[kind], key or ""))
+
+
+@cache_public_page()
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history."""
+    scope = request.GET.get("scope", "person")
+    if scope not in PointsAggregate.Scope.values:
+        scope = "person"
+    kind = request.GET.get("period", "month")
+    if kind not in PointsAggregate.Period.values:
+        kind = "month"
+    key = request.GET.get("key") or _period_key_for(kind, timezone.localdate())
+    if not _valid_key(kind, key):
+        key = _period_key_for(kind, timezone.localdate())
+    rows_qs = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key=key, points__gt=0)
+    rows = list(rows_qs.order_by("-points", "-half_hours", "scope_id")[:50])
+    summary = rows_qs.aggregate(count=Count("pk"), points=Sum("points"), half_hours=Sum("half_hours"))
+    ids = [row.scope_id for row in rows]
+    named = _names_for(scope, ids)
+    stars = {}
+    if scope == "person":
+        stars = dict(PointsBalance.objects.filter(resident_id__in=ids).values_list("resident_id", "half_hours"))
+    entries = []
+    for rank, row in enumerate(rows, start=1):
+        name, link, public = named.get(row.scope_id, (_("Unknown"), None, False))
+        entries.append(
+            {
+                "rank": rank,
+                "name": name,
+                "link": link,
+                "public": public,
+                "points": row.points,
+                "hours": row.hours_text,
+                "stars": range(conf.star_rank(stars.get(row.scope_id, 0))) if scope == "person" else range(0),
+            }
+        )
+    return render(
+        request,
+        "activities/leaderboard.html",
+        {
+            "entries": entries,
+            "scope": scope,
+            "kind": kind,
+            "key": key,
+            "scopes": PointsAggregate.Scope.choices,
+            "periods": PointsAggregate.Period.choices,
+            "previous_key": _shift_key(kind, key, -1),
+            "next_key": _shift_key(kind, key, 1),
+            "total_count": summary["count"] or 0,
+            "total_points": summary["points"] or 0,
+            "total_hours": hours_text(summary["half_hours"] or 0),
+            "unnamed": sum(1 for entry in entries if not entry["public"]),
+        },
+    )
+
+
+def _names_for(scope: str, ids: list[int]) -> dict[int, tuple[str, str | None, bool]]:
+    """Names people agreed to show; the others are described without a name. One query."""
+    if scope == "person":
+        people = Resident.objects.filter(pk__in=ids).select_related("household__building")
+        return {
+            person.pk: (
+                person.public_name,
+                reverse("activities:volunteer", args=[person.pk]) if person.show_name_publicly else None,
+                person.show_name_publicly,
+            )
+            for person in people
+        }
+    if scope == "household":
+        households = Household.objects.filter(pk__in=ids).select_related("building")
+        return {
+            household.pk: (
+                household.public_name if household.show_publicly else household.anonymous_name,
+                None,
+                household.show_publicly,
+            )
+            for household in households
+        }
+    if scope == "building":
+        return {building.pk: (building.name, None, True) for building in Building.objects.filter(pk__in=ids)}
+    return {grid.pk: (grid.name, None, True) for grid in Grid.objects.filter(pk__in=ids)}
+
+
+# --- The points store ------------------------------------------------------------
+
+
+@cache_public_page()
+def store(request: HttpRequest) -> HttpResponse:
+    items = StoreItem.objects.filter(is_active=True)
+    membership = verified_membership(request.user)
+    balance = None
+    if membership is not None:
+        balance = PointsBalance.objects.filter(resident=membership).values_list("balance", flat=True).first() or 0
+    return render(request, "activities/store.html", {"items": items, "balance": balance, "membership": membership})
+
+
+@cache_public_page()
+def store_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(StoreItem, pk=pk, is_active=True)
+    membership = verified_membership(request.user)
+    balance = None
+    if membership is not None:
+        balance = PointsBalance.objects.filter(resident=membership).values_list("balance", flat=True).first() or 0
+    return render(request, "activities/store_item.html", {"item": item, "balance": balance, "membership": membership})
+
+
+@require_POST
+@verified_resident_required
+def store_redeem(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(StoreItem, pk=pk)
+    try:
+        redemption = services.redeem(resident=request.membership, item=item)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+        return redirect("activities:store_item", pk=pk)
+    messages.success(
+        request,
+        _("Redeemed. Show the pickup code %(code)s at the community centre to collect it.")
+        % {"code": redemption.pickup_code},
+    )
+    return redirect("activities:my_redemptions")
+
+
+@verified_resident_required
+def my_redemptions(request: HttpRequest) -> HttpResponse:
+    redemptions = Redemption.objects.filter(resident=request.membership).select_related("item")[:100]
+    return render(request, "activities/my_redemptions.html", {"redemptions": redemptions})
+
+
+@require_POST
+@verified_resident_required
+def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    redemption = get_object_or_404(Redemption, pk=pk, resident=request.membership)
+    try:
+        services.cancel_redemption(redemption=redemption, actor=request.user)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Cancelled. Your points are back."))
+    return redirect("activities:my_redemptions")
+
+
+# --- Organizer area: activities ------------------------------------------------------
+
+
+@organizer_required
+def organize_activities(request: HttpRequest) -> HttpResponse:
+    activities = Activity.objects.select_related("type").with_counts().order_by("-starts_at", "-pk")
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "activities/organize/activities.html", {"page": page, "now": timezone.now()})
+
+
+@organizer_required
+def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    activity = get_object_or_404(Activity, pk=pk) if pk else None
+    form = ActivityForm(request.POST or None, instance=activity)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if activity is None:
+                form.instance.created_by = request.user
+            saved = form.save()
+            AuditEntry.objects.log(
+                actor=request.user,
+                action="activities.activity_created" if activity is None else "activities.activity_changed",
+                target=saved,
+                details={"fields": sorted(form.changed_data)},
+            )
+            bump_public_version()
+        messages.success(request, _("The activity is saved."))
+        return redirect("activities:organize_sheet", pk=saved.pk)
+    return render(request, "activities/organize/activity_form.html", {"form": form, "activity": activity})
+
+
+@organizer_required
+def organize_types(request: HttpRequest) -> HttpResponse:
+    form = ActivityTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            activity_type = form.save()
+            AuditEntry.objects.log(actor=request.user, action="activities.type_added", target=activity_type)
+        messages.success(request, _("The activity type is added."))
+        return redirect("activities:organize_types")
+    return render(request, "activities/organize/types.html", {"form": form, "types": ActivityType.objects.all()})
+
+
+@organizer_required
+def organize_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendance sheet: attendance, times, hours by hand, confirmation; and the venue's codes."""
+    activity = _activity_or_404(pk)
+    signups = list(
+        Signup.objects.live()
+        .filter(activity=activity)
+        .select_related("resident__household__building", "activity", "hours_confirmed_by")
+        .order_by("status", "created_at", "pk")
+    )
+    for signup in signups:
+        signup.attendance_form = AttendanceForm(
+            initial={
+                "attendance": signup.attendance,
+                "checked_in_at": _local_input(signup.checked_in_at),
+                "checked_out_at": _local_input(signup.checked_out_at),
+            },
+            prefix=f"s{signup.pk}",
+        )
+        signup.hours_form = ManualHoursForm(prefix=f"h{signup.pk}")
+    return render(
+        request,
+        "activities/organize/sheet.html",
+        {
+            "activity": activity,
+            "signups": signups,
+            "now": timezone.now(),
+            "open": activity.checkin_open(),
+            "to_confirm": sum(
+                1
+                for s in signups
+                if s.status == Signup.Status.CONFIRMED and s.hours_confirmed_at is None and s.proposed_half_hours()
+            ),
+        },
+    )
+
+
+def _local_input(value):
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else None
+
+
+def _qr_svg(url: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    # Size comes from the stylesheet; name the image for screen readers.
+    svg = svg.replace("<svg ", '<svg class="qr" role="img" aria-label="QR" ', 1)
+    import re
+
+    return re.sub(r' (width|height)="[^"]*"', "", svg, count=2)
+
+
+@organizer_required
+def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The code to show at the venue: a QR code (refreshed every few minutes) and the short code to read out."""
+    activity = _activity_or_404(pk)
+    open_now = activity.checkin_open()
+    svg = ""
+    if open_now:
+        token = services.make_qr_token(activity)
+        url = request.build_absolute_uri(reverse("activities:attend", args=[activity.pk])) + f"?t={token}"
+        svg = _qr_svg(url)
+    refresh = max(30, conf.qr_max_age_seconds() // 3)
+    return render(
+        request,
+        "activities/organize/qr.html",
+        {"activity": activity, "svg": svg, "open": open_now, "refresh": refresh},
+    )
+
+
+@require_POST
+@organizer_required
+def organize_new_code(request: HttpRequest, pk: int) -> HttpResponse:
+    from .models import new_checkin_code
+
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=pk)
+        activity.checkin_code = new_checkin_code()
+        activity.save(update_fields=["checkin_code"])
+        AuditEntry.objects.log(actor=request.user, action="activities.checkin_code_changed", target=activity)
+    messages.success(request, _("A new code is issued; the old code and QR codes no longer work."))
+    return redirect("activities:organize_sheet", pk=pk)
+
+
+def _organizer_signup(pk: int) -> Signup:
+    return get_object_or_404(Signup.objects.select_related("activity", "resident"), pk=pk)
+
+
+@require_POST
+@organizer_required
+def organize_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = _organizer_signup(pk)
+    form = AttendanceForm(request.POST, prefix=f"s{signup.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Please check the attendance and the times."))
+    else:
+        try:
+            services.record_attendance(
+                signup=signup,
+                actor=request.user,
+                attendance=form.cleaned_data["attendance"],
+                checked_in_at=form.cleaned_data["checked_in_at"],
+                checked_out_at=form.cleaned_data["checked_out_at"],
+            )
+        except services.ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Attendance of %(name)s is saved.") % {"name": signup.resident.full_name})
+    return redirect(reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}")
+
+
+@require_POST
+@organizer_required
+def organize_manual_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = _organizer_signup(pk)
+    form = ManualHoursForm(request.POST, prefix=f"h{signup.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Hours added by hand need a number of hours and a reason."))
+    else:
+        try:
+            services.add_hours_by_hand(
+                signup=signup,
+                actor=request.user,
+                half_hours=form.cleaned_data["hours"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Hours of %(name)s are set; confirm them to credit points.") % {"name": signup.resident.full_name},
+            )
+    return redirect(reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}")
+
+
+@require_POST
+@organizer_required
+def organize_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = _organizer_signup(pk)
+    try:
+        entry = services.confirm_hours(signup=signup, actor=request.user)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Confirmed %(hours)s hours for %(name)s: %(points)s points.")
+            % {"hours": entry.hours_text, "name": signup.resident.full_name, "points": entry.amount},
+        )
+    return redirect(reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}")
+
+
+@require_POST
+@organizer_required
+def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity, pk=pk)
+    count, problems = services.confirm_all_hours(activity=activity, actor=request.user)
+    messages.success(request, _("Confirmed the hours of %(count)s volunteers.") % {"count": count})
+    for problem in problems:
+        messages.warning(request, problem)
+    return redirect("activities:organize_sheet", pk=pk)
+
+
+@require_POST
+@organizer_required
+def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
+    signup = _organizer_signup(pk)
+    try:
+        promoted = services.cancel_signup(signup=signup, actor=request.user, by_organizer=True)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The sign-up is cancelled."))
+        if promoted is not None:
+            messages.info(
+                request, _("%(name)s moved up from the waiting list.") % {"name": promoted.resident.full_name}
+            )
+    return redirect("activities:organize_sheet", pk=signup.activity_id)
+
+
+@require_POST
+@organizer_required
+def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a volunteer who came without signing up, found by their phone number in the register."""
+    activity = get_object_or_404(Activity, pk=pk)
+    phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
+    matches = list(Resident.objects.verified().filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
+    if len(matches) != 1:
+        messages.error(request, _("No single verified resident has this phone number in the register."))
+    else:
+        try:
+            services.add_walk_in(activity=activity, resident=matches[0], actor=request.user)
+        except services.ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("%(name)s is added to the sheet.") % {"name": matches[0].full_name})
+    return redirect("activities:organize_sheet", pk=pk)
+
+
+@organizer_required
+def organize_corrections(request: HttpRequest) -> HttpResponse:
+    pending = list(
+        CorrectionRequest.objects.filter(status=CorrectionRequest.Status.PENDING)
+        .select_related("signup__activity", "signup__resident__household__building")
+        .order_by("created_at")[:100]
+    )
+    for correction in pending:
+        correction.form = DecisionForm(prefix=f"c{correction.pk}")
+    decided = (
+        CorrectionRequest.objects.exclude(status=CorrectionRequest.Status.PENDING)
+        .select_related("signup__activity", "signup__resident", "decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return render(request, "activities/organize/corrections.html", {"pending": pending, "decided": decided})
+
+
+@require_POST
+@organizer_required
+def organize_decide_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    correction = get_object_or_404(CorrectionRequest, pk=pk)
+    form = DecisionForm(request.POST, prefix=f"c{correction.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose to accept or refuse."))
+    else:
+        try:
+            services.decide_correction(
+                correction=correction,
+                actor=request.user,
+                accept=form.cleaned_data["decision"] == "accept",
+                note=form.cleaned_data["note"],
+            )
+        except services.ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The answer is recorded."))
+    return redirect("activities:organize_corrections")
+
+
+@organizer_required
+def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
+    """One volunteer's points for organizers: the ledger, and a form to award or adjust points."""
+    resident = get_object_or_404(Resident.objects.select_related("household__building"), pk=pk)
+    form = AwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.award_points(
+                resident=resident,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                kind=form.cleaned_data["kind"],
+                actor=request.user,
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The points are recorded in the ledger."))
+            return redirect("activities:organize_volunteer", pk=pk)
+    balance = PointsBalance.objects.filter(resident=resident).first() or PointsBalance(resident=resident)
+    entries = (
+        LedgerEntry.objects.filter(resident=resident).select_related("created_by").order_by("-created_at", "-pk")[:50]
+    )
+    return render(
+        request,
+        "activities/organize/volunteer.html",
+        _volunteer_context(balance) | {"resident": resident, "form": form, "entries": entries},
+    )
+
+
+# --- Organizer area: the store -------------------------------------------------------
+
+
+@organizer_required
+def organize_store(request: HttpRequest) -> HttpResponse:
+    code_form = PickupCodeForm(request.GET or None)
+    found = None
+    if request.GET.get("code") and code_form.is_valid():
+        code = "".join(ch for ch in code_form.cleaned_data["code"].upper() if ch.isalnum())
+        found = (
+            Redemption.objects.select_related("item", "resident__household__building").filter(pickup_code=code).first()
+        )
+        if found is None:
+            messages.error(request, _("No redemption has this pickup code."))
+    waiting = (
+        Redemption.objects.filter(status=Redemption.Status.WAITING)
+        .select_related("item", "resident__household__building")
+        .order_by("created_at")[:100]
+    )
+    return render(
+        request,
+        "activities/organize/store.html",
+        {"items": StoreItem.objects.all(), "waiting": waiting, "code_form": code_form, "found": found},
+    )
+
+
+@organizer_required
+def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    item = get_object_or_404(StoreItem, pk=pk) if pk else None
+    form = StoreItemForm(request.POST or None, request.FILES or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save(commit=False)
+            if form.cleaned_data.get("photo_upload"):
+                saved.photo = store_photo(form.cleaned_data["photo_upload"], folder="activities/store")
+            saved.save()
+            AuditEntry.objects.log(
+                actor=request.user,
+                action="store.item_created" if item is None else "store.item_changed",
+                target=saved,
+                details={"fields": sorted(form.changed_data)},
+            )
+            bump_public_version()
+        messages.success(request, _("The item is saved."))
+        return redirect("activities:organize_store")
+    return render(request, "activities/organize/store_item_form.html", {"form": form, "item": item})
+
+
+@require_POST
+@organizer_required
+def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    redemption = get_object_or_404(Redemption.objects.select_related("item"), pk=pk)
+    try:
+        services.hand_over(redemption=redemption, actor=request.user)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(item)s is handed over.") % {"item": redemption.item.name})
+    return redirect("activities:organize_store")
+
+
+@require_POST
+@organizer_required
+def organize_cancel_redemption(request: HttpRequest, pk: int) -> HttpResponse:
+    redemption = get_object_or_404(Redemption, pk=pk)
+    try:
+        services.cancel_redemption(redemption=redemption, actor=request.user, by_organizer=True)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request, _("The redemption is cancelled; the points are returned and the item is back in stock.")
+        )
+    return redirect("activities:organize_store")
+
+
+# --- Organizer area: exports (台账) ------------------------------------------------------
+
+
+@organizer_required
+def organize_exports(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = MonthForm(request.GET or None, initial={"month": f"{today:%Y-%m}"})
+    month = f"{today:%Y-%m}"
+    if request.GET and form.is_valid():
+        month = form.cleaned_data["month"]
+    return render(
+        request,
+        "activities/organize/exports.html",
+        {"form": form, "month": month, "kinds": exports.KINDS},
+    )
+
+
+@organizer_required
+def organize_export_download(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    if kind not in exports.KINDS or fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = MonthForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Enter a month as 2026-11."))
+        return redirect("activities:organize_exports")
+    month_start = form.month_start()
+    headers, rows, title = exports.table(kind, month_start)
+    AuditEntry.objects.log(
+        actor=request.user, action="activities.exported", details={"kind": kind, "month": form.cleaned_data["month"]}
+    )
+    return tabular_response(
+        headers=headers, rows=rows, filename=f"{title}-{month_start:%Y-%m}", fmt=fmt, sheet_title=title
+    )
