@@ -136,3 +136,23 @@ def test_dashboard_shows_an_empty_state_when_nothing_happened_yet(organizer_clie
 def test_only_organizers_see_the_dashboard(client, resident_client):
     assert client.get("/organize/").status_code == 302
     assert resident_client.get("/organize/").status_code in (403, 404)
+
+
+@pytest.mark.django_db
+def test_dashboard_charts_the_real_numbers_of_the_apps(organizer, organizer_client, resident):
+    """Hours confirmed through the activities service and a round in voting show up in the charts."""
+    from activities import services
+    from tests.activities.factories import finished_activity, present
+    from tests.awards.factories import make_round
+
+    member = resident.residencies.get()
+    services.confirm_hours(signup=present(finished_activity(hours=3), member), actor=organizer)
+    make_round("voting", title="2026年度评选")
+
+    organizer_client.cookies["django_language"] = "en"
+    body = organizer_client.get("/organize/").content.decode()
+    assert body.count('class="chart"') == 4
+    assert "<td>3</td>" in body  # three confirmed hours this month (or last, on the 1st)
+    assert f'<th scope="row">{member.household.building.grid.name}</th><td>1</td>' in body  # one volunteer
+    assert f'<th scope="row">{member.household.building.name}</th><td>0</td><td>1</td><td>0%</td>' in body
+    assert "who voted in 2026年度评选" in body
