@@ -239,7 +239,7 @@ def _seed_mottos(organizer, households: int, now) -> None:
         )
         revisions = []
         for i, motto in enumerate(mottos):
-            text = MOTTOS[i % len(MOTTOS)]
+            text = MOTTOS[(i + i // len(BUILDINGS)) % len(MOTTOS)]
             if i % 7 == 5:
                 revisions.append(
                     MottoRevision(
