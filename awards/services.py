@@ -639,8 +639,10 @@ def file_objection(*, round: AwardRound, resident: Resident, nomination: Nominat
     text = (text or "").strip()
     if not round.accepts_objections():
         raise AwardError(_("Objections can be filed only during the publicity period."))
-    if nomination is not None and (nomination.round_id != round.pk or not nomination.is_winner):
-        raise AwardError(_("Objections are about the proposed winners of this round."))
+    if nomination is not None:
+        nomination = Nomination.objects.filter(pk=nomination.pk, round=round, is_winner=True).first()
+        if nomination is None:
+            raise AwardError(_("Objections are about the proposed winners of this round."))
     if not 10 <= len(text) <= 2000:
         raise AwardError(_("Please describe your objection in 10 to 2000 characters."))
     return Objection.objects.create(round=round, resident=me, nomination=nomination, text=text)

@@ -349,7 +349,7 @@ def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
-    preference, _created = NoticePreference.objects.get_or_create(user=request.user)
+    preference = NoticePreference.objects.filter(user=request.user).first() or NoticePreference(user=request.user)
     form = NoticePreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
         form.save()

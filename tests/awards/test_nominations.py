@@ -1,0 +1,226 @@
+"""Nominating, seconding (附议), withdrawing, declining and reviewing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from awards.models import CitationRevision, Nomination, NominationStatus, Notice, Second, TargetKind
+from awards.services import AwardError, decline_nomination, edit_citation, nominate, review_nomination
+from families.access import verified_membership
+from families.models import AuditEntry
+from tests.factories import HouseholdFactory, ResidentFactory, verified_user
+
+from .factories import CITATION, make_entry, make_nomination, make_round
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person_entry(db):
+    return make_entry(make_round("nominating"), TargetKind.PERSON)
+
+
+def _post_person(client, entry, person, citation=CITATION):
+    household = person.household
+    return client.post(
+        f"/rounds/{entry.round_id}/nominate/",
+        {
+            "step": "submit",
+            "entry": entry.pk,
+            "building": household.building_id,
+            "household": household.pk,
+            "person_name": person.full_name,
+            "citation": citation,
+        },
+    )
+
+
+def test_a_resident_nominates_a_person_and_the_nominee_is_told(
+    resident_client, resident, person_entry, django_capture_on_commit_callbacks
+):
+    nominee_user = verified_user(HouseholdFactory(), username="nominee")
+    nominee = verified_membership(nominee_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_person(resident_client, person_entry, nominee)
+    nomination = Nomination.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/nominations/{nomination.pk}/"
+    assert nomination.resident == nominee and nomination.nominator.user == resident
+    assert Notice.objects.filter(user=nominee_user, kind="nominated").count() == 1
+    assert [m.to for m in mail.outbox] == [[nominee_user.email]]
+
+
+def test_nominating_the_same_target_again_seconds_it(resident_client, neighbour_client, person_entry):
+    target = ResidentFactory()
+    _post_person(resident_client, person_entry, target)
+    response = _post_person(neighbour_client, person_entry, target, citation="")
+    assert response.status_code == 302
+    assert Nomination.objects.count() == 1
+    assert Second.objects.get().resident.user.username == "neighbour"
+    assert "1" in neighbour_client.get(response["Location"]).content.decode()
+
+
+def test_the_household_choice_never_shows_door_numbers(resident_client, person_entry):
+    household = HouseholdFactory(door_label="9单元909", display_name="赵家")
+    body = resident_client.get(
+        f"/rounds/{person_entry.round_id}/nominate/?entry={person_entry.pk}&building={household.building_id}"
+    ).content.decode()
+    assert "赵家" in body and "9单元909" not in body
+    assert household.residents.count() == 0 or all(r.phone not in body for r in household.residents.all())
+
+
+def test_the_person_must_be_in_that_households_register(resident_client, person_entry):
+    target = ResidentFactory()
+    response = resident_client.post(
+        f"/rounds/{person_entry.round_id}/nominate/",
+        {
+            "step": "submit",
+            "entry": person_entry.pk,
+            "building": target.household.building_id,
+            "household": target.household_id,
+            "person_name": "不存在的人",
+            "citation": CITATION,
+        },
+    )
+    assert response.status_code == 200 and not Nomination.objects.exists()
+
+
+def test_a_too_short_citation_is_refused(resident_client, person_entry):
+    response = _post_person(resident_client, person_entry, ResidentFactory(), citation="很好")
+    assert response.status_code == 200 and not Nomination.objects.exists()
+
+
+def test_nominating_outside_the_window_is_refused(resident, db):
+    for phase in ("upcoming", "reviewing", "voting"):
+        entry = make_entry(make_round(phase), TargetKind.PERSON)
+        target = ResidentFactory()
+        with pytest.raises(AwardError, match="not open"):
+            nominate(
+                entry=entry,
+                nominator=verified_membership(resident),
+                building=target.household.building,
+                household=target.household,
+                resident=target,
+                citation=CITATION,
+            )
+    assert not Nomination.objects.exists()
+
+
+def test_self_nomination_is_refused_unless_allowed(resident, db):
+    me = verified_membership(resident)
+    entry = make_entry(make_round("nominating"), TargetKind.PERSON, self_nomination_allowed=False)
+    with pytest.raises(AwardError, match="yourself"):
+        nominate(
+            entry=entry,
+            nominator=me,
+            building=me.household.building,
+            household=me.household,
+            resident=me,
+            citation=CITATION,
+        )
+    allowed = make_entry(make_round("nominating"), TargetKind.BUILDING, self_nomination_allowed=True)
+    nomination, created = nominate(entry=allowed, nominator=me, building=me.household.building, citation=CITATION)
+    assert created and nomination.building == me.household.building
+
+
+def test_unverified_accounts_and_visitors_cannot_nominate(newcomer_client, client, person_entry):
+    assert newcomer_client.get(f"/rounds/{person_entry.round_id}/nominate/")["Location"] == "/join/"
+    assert "/accounts/login/" in client.get(f"/rounds/{person_entry.round_id}/nominate/")["Location"]
+    _post_person(newcomer_client, person_entry, ResidentFactory())
+    assert not Nomination.objects.exists()
+
+
+def test_the_nominator_cannot_second_their_own_nomination(resident_client, resident, person_entry):
+    nomination = make_nomination(person_entry, nominator=verified_membership(resident))
+    resident_client.post(f"/nominations/{nomination.pk}/second/")
+    assert not Second.objects.exists()
+
+
+def test_seconding_twice_is_refused(neighbour_client, person_entry):
+    nomination = make_nomination(person_entry, status=NominationStatus.SUBMITTED)
+    neighbour_client.post(f"/nominations/{nomination.pk}/second/")
+    neighbour_client.post(f"/nominations/{nomination.pk}/second/")
+    assert Second.objects.count() == 1
+
+
+def test_the_nominator_withdraws_until_review_ends(resident_client, resident, db):
+    me = verified_membership(resident)
+    open_entry = make_entry(make_round("reviewing"), TargetKind.PERSON)
+    nomination = make_nomination(open_entry, nominator=me, status=NominationStatus.SUBMITTED)
+    resident_client.post(f"/nominations/{nomination.pk}/withdraw/")
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.WITHDRAWN
+    late = make_nomination(make_entry(make_round("waiting")), nominator=me)
+    resident_client.post(f"/nominations/{late.pk}/withdraw/")
+    late.refresh_from_db()
+    assert late.status == NominationStatus.SHORTLISTED
+
+
+def test_only_the_nominator_can_withdraw(neighbour_client, person_entry):
+    nomination = make_nomination(person_entry)
+    neighbour_client.post(f"/nominations/{nomination.pk}/withdraw/")
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.SHORTLISTED
+
+
+def test_the_nominee_declines_before_anything_is_public(resident_client, resident, neighbour, db):
+    me = verified_membership(resident)
+    nomination = make_nomination(make_entry(make_round("voting")), target=me)
+    resident_client.post(f"/nominations/{nomination.pk}/decline/")
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.DECLINED
+    public = make_nomination(make_entry(make_round("publicity")), target=me, is_winner=True)
+    with pytest.raises(AwardError, match="public"):
+        decline_nomination(nomination=public, resident=me)
+    other = make_nomination(make_entry(make_round("voting")))
+    with pytest.raises(AwardError, match="nominee"):
+        decline_nomination(nomination=other, resident=verified_membership(neighbour))
+
+
+def test_a_rejection_needs_a_reason_the_nominator_sees(
+    organizer_client, organizer, resident_client, resident, person_entry
+):
+    nomination = make_nomination(
+        person_entry, nominator=verified_membership(resident), status=NominationStatus.SUBMITTED
+    )
+    prefix = f"n{nomination.pk}"
+    organizer_client.post(f"/organize/nominations/{nomination.pk}/review/", {f"{prefix}-decision": "reject"})
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.SUBMITTED
+    organizer_client.post(
+        f"/organize/nominations/{nomination.pk}/review/",
+        {f"{prefix}-decision": "reject", f"{prefix}-reason": "事迹与本类别不符"},
+    )
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.REJECTED
+    assert "事迹与本类别不符" in resident_client.get(f"/nominations/{nomination.pk}/").content.decode()
+    assert Notice.objects.filter(user=resident, kind="rejected").exists()
+    assert AuditEntry.objects.filter(action="awards.nomination_rejected").count() == 1
+
+
+def test_residents_cannot_review(resident_client, person_entry):
+    nomination = make_nomination(person_entry, status=NominationStatus.SUBMITTED)
+    response = resident_client.post(
+        f"/organize/nominations/{nomination.pk}/review/", {f"n{nomination.pk}-decision": "shortlist"}
+    )
+    assert response.status_code == 403
+
+
+def test_reviewing_after_voting_opened_is_refused(organizer, db):
+    nomination = make_nomination(make_entry(make_round("voting")), status=NominationStatus.SUBMITTED)
+    with pytest.raises(AwardError):
+        review_nomination(nomination=nomination, actor=organizer, shortlist=True)
+
+
+def test_citation_edits_are_recorded(organizer, person_entry):
+    nomination = make_nomination(person_entry)
+    edit_citation(nomination=nomination, actor=organizer, citation=CITATION + "（已核实）", reason="补充核实情况")
+    revision = CitationRevision.objects.get()
+    assert revision.old_citation == CITATION and revision.new_citation.endswith("（已核实）")
+    assert AuditEntry.objects.filter(action="awards.citation_edited").exists()
+
+
+def test_a_rejected_nomination_is_hidden_from_other_residents(neighbour_client, client, person_entry):
+    nomination = make_nomination(person_entry, status=NominationStatus.REJECTED)
+    assert neighbour_client.get(f"/nominations/{nomination.pk}/").status_code == 404
+    assert client.get(f"/nominations/{make_nomination(person_entry).pk}/").status_code == 404

@@ -1,0 +1,97 @@
+"""Round pages: the number of queries does not grow with the data; home, organizer and /me/ panels render."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from awards.models import AwardRound, NominationStatus, TargetKind
+from awards.services import cast_vote, confirm_winners, send_voting_open_notices
+from families.access import verified_membership
+from tests.factories import ResidentFactory
+
+from .factories import make_entry, make_nomination, make_round
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(size: int) -> AwardRound:
+    """Rounds with ``size`` nominations per category and some votes; returns the voting round."""
+    for phase in ("nominating", "published"):
+        other = make_round(phase)
+        for kind in (TargetKind.BUILDING, TargetKind.PERSON):
+            entry = make_entry(other, kind)
+            for _ in range(size):
+                make_nomination(entry, status=NominationStatus.SUBMITTED if phase == "nominating" else "shortlisted")
+    round = make_round("voting")
+    for kind in (TargetKind.BUILDING, TargetKind.HOUSEHOLD, TargetKind.PERSON):
+        entry = make_entry(round, kind, votes_per_voter=3)
+        nominations = [make_nomination(entry) for _ in range(size)]
+        for nomination in nominations[:3]:
+            cast_vote(nomination=nomination, resident=ResidentFactory())
+    send_voting_open_notices(round=round)
+    return AwardRound.objects.get(pk=round.pk)
+
+
+def _count(client, url) -> int:
+    cache.clear()  # measure the view, not the public page cache
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "who,path",
+    [
+        ("anonymous", "/rounds/"),
+        ("anonymous", "/rounds/{pk}/"),
+        ("resident", "/rounds/{pk}/"),
+        ("resident", "/rounds/{pk}/nominations/"),
+        ("organizer", "/organize/rounds/"),
+        ("organizer", "/organize/rounds/{pk}/"),
+        ("organizer", "/organize/rounds/{pk}/nominations/"),
+        ("organizer", "/organize/awards/categories/"),
+        ("resident", "/notices/"),
+    ],
+)
+def test_query_count_does_not_grow_with_the_data(who, path, client, resident_client, organizer_client, db):
+    clients = {"anonymous": client, "resident": resident_client, "organizer": organizer_client}
+    small = _grow(2)
+    first = _count(clients[who], path.format(pk=small.pk))
+    big = _grow(12)
+    second = _count(clients[who], path.format(pk=big.pk))
+    assert first == second
+
+
+def test_results_page_query_count_does_not_grow(organizer_client, organizer, db):
+    counts = []
+    for size in (2, 10):
+        round = make_round("counting")
+        entry = make_entry(round, TargetKind.PERSON, winners=1)
+        nominations = [make_nomination(entry) for _ in range(size)]
+        AwardRound.objects.filter(pk=round.pk).update(voting_close_at=round.voting_close_at)
+        counts.append(_count(organizer_client, f"/organize/rounds/{round.pk}/confirm/"))
+        confirm_winners(round=round, actor=organizer, winners={entry.pk: {nominations[0].pk}}, reason="并列，抽签")
+        counts.append(_count(organizer_client, f"/rounds/{round.pk}/"))
+    assert counts[0] == counts[2] and counts[1] == counts[3]
+
+
+def test_home_and_organizer_pages_show_award_panels(client, organizer_client, resident_client, db):
+    make_round("voting", title="本年度评选")
+    assert "本年度评选" in client.get("/").content.decode()
+    body = client.get("/").content.decode()
+    assert "/honours/" in body or "No honours" in body or "暂无" in body or "还没有" in body
+    assert organizer_client.get("/organize/").status_code == 200
+    assert resident_client.get("/me/").status_code == 200
+
+
+def test_my_page_shows_my_nominations_and_my_ballot(resident_client, resident, db):
+    me = verified_membership(resident)
+    entry = make_entry(make_round("voting"), TargetKind.BUILDING)
+    nomination = make_nomination(entry, nominator=me)
+    cast_vote(nomination=nomination, resident=me)
+    body = resident_client.get("/me/").content.decode()
+    assert body.count(nomination.building.name) >= 2
