@@ -212,7 +212,7 @@ def _feed_item(request: HttpRequest, honour: Honour) -> dict:
         "target": honour.target_kind,
         "citation": honour.citation,
         "photos": photos,
-        "published": timezone.localtime(honour.published_at).isoformat(),
+        "published": timezone.localtime(honour.published_at).replace(microsecond=0).isoformat(),
         "url": request.build_absolute_uri(reverse("board:detail", args=[honour.pk])),
     }
 
