@@ -217,7 +217,7 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
         env,
         "shell",
         "-c",
-        f"import sys; sys.path.insert(0, 'bench'); import seed; seed.scale(ledger={size['ledger']}, votes={size['votes']}, activities={size['activities']})",
+        f"import sys; sys.path.insert(0, 'bench'); import seed; seed.scale(ledger={size['ledger']}, votes={size['votes']}, activities={size['activities']}, export_rows={size['export_rows']})",
     )
     log(f"   scale-up: {scale_seconds:.1f} s")
 

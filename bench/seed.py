@@ -1,49 +1,310 @@
 """Bench data at community scale, and the offline jobs the benchmark times.
 
-Run inside Django (bench/run.py calls these through `manage.py shell -c`).
+Run inside Django: bench/run.py calls these through ``manage.py shell -c``.
+Bulk loading here writes rows directly (it is not a user action): ledger
+entries go in with their balances and leaderboard rows computed alongside, and
+``verify_ledger`` must still pass afterwards.
 """
 
 from __future__ import annotations
 
+import random
 import time
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+BENCH_ROUND_TITLE = "压力测试评选"
+BATCH = 5000
 
 
-def scale(*, ledger: int, votes: int, activities: int) -> None:
-    """Grow the seeded community to bench size (ledger entries, votes, activities)."""
-    _scale_ledger(ledger, activities)
+def _progress(label: str, done: int, total: int, started: float) -> None:
+    print(
+        f"   {label}: {done:,}/{total:,} ({done * 100 // max(total, 1)}%, {time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
+
+
+def scale(*, ledger: int, votes: int, activities: int, export_rows: int = 0) -> None:
+    """Grow the seeded community to bench size."""
+    _scale_activities(activities)
+    _scale_ledger(ledger, export_rows or min(ledger // 10, 100_000))
     _scale_votes(votes)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
-def _scale_ledger(entries: int, activities: int) -> None:
-    try:
-        from activities import bench as activities_bench
-    except ImportError:
-        print("   (activities has no bench seeder yet: ledger not scaled)")
+# --- Activities -------------------------------------------------------------------
+
+
+def _scale_activities(total: int) -> None:
+    from activities.models import Activity, ActivityType
+
+    missing = total - Activity.objects.count()
+    if missing <= 0:
         return
-    start = time.perf_counter()
-    activities_bench.scale(ledger_entries=entries, activities=activities, progress=print)
-    print(f"   ledger: {entries:,} entries in {time.perf_counter() - start:.1f} s")
+    types = list(ActivityType.objects.all())
+    now = timezone.now()
+    rng = random.Random(8)
+    rows = []
+    for index in range(missing):
+        starts = now + timedelta(days=rng.randint(-700, 60), hours=rng.randint(0, 10))
+        rows.append(
+            Activity(
+                type=types[index % len(types)],
+                title=f"志愿活动 {index}",
+                place="社区服务中心",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                capacity=rng.randint(5, 40),
+                signup_deadline=starts - timedelta(hours=12),
+                points_per_hour=10,
+            )
+        )
+    Activity.objects.bulk_create(rows, batch_size=1000)
+    print(f"   activities: {total:,}")
 
 
-def _scale_votes(votes: int) -> None:
-    try:
-        from awards import bench as awards_bench
-    except ImportError:
-        print("   (awards has no bench seeder yet: votes not scaled)")
+# --- Points ledger ------------------------------------------------------------------
+
+
+def _scale_ledger(entries: int, this_month: int) -> None:
+    """Append ``entries`` earned-points entries, ``this_month`` of them dated this month, with balances and rows."""
+    from activities.models import LedgerEntry, PointsAggregate, PointsBalance, period_keys
+    from families.models import Resident
+
+    existing = LedgerEntry.objects.count()
+    missing = entries - existing
+    if missing <= 0:
         return
-    start = time.perf_counter()
-    awards_bench.scale(votes=votes, progress=print)
-    print(f"   votes: {votes:,} in {time.perf_counter() - start:.1f} s")
+    people = list(
+        Resident.objects.verified()
+        .select_related("household__building")
+        .values_list("pk", "household_id", "household__building_id", "household__building__grid_id")
+    )
+    rng = random.Random(11)
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    balances: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    plain_bulk_create = models.QuerySet.bulk_create  # the ledger's own bulk_create refuses: this is a bulk load
+    started = time.perf_counter()
+    batch = []
+    for number in range(missing):
+        resident_id, household_id, building_id, grid_id = people[rng.randrange(len(people))]
+        if number < this_month:
+            day = month_start + timedelta(days=rng.randrange(max((today - month_start).days, 1)))
+        else:
+            day = month_start - timedelta(days=rng.randint(1, 1000))
+        half_hours = rng.choice((2, 3, 4, 6))
+        amount = half_hours * 5
+        batch.append(
+            LedgerEntry(
+                kind="earned",
+                amount=amount,
+                half_hours=half_hours,
+                source="压力测试数据",
+                resident_id=resident_id,
+                household_id=household_id,
+                building_id=building_id,
+                grid_id=grid_id,
+                occurred_on=day,
+                idempotency_key=f"bench-{existing + number}",
+            )
+        )
+        totals = balances[resident_id]
+        totals[0] += amount
+        totals[1] += half_hours
+        for scope, scope_id in (
+            ("person", resident_id),
+            ("household", household_id),
+            ("building", building_id),
+            ("grid", grid_id),
+        ):
+            for kind, key in period_keys(day):
+                row = rows[(scope, scope_id, kind, key)]
+                row[0] += amount
+                row[1] += half_hours
+        if len(batch) == BATCH:
+            with transaction.atomic():
+                plain_bulk_create(LedgerEntry.objects.all(), batch)
+            batch = []
+            if (number + 1) % 100_000 == 0:
+                _progress("ledger entries", number + 1, missing, started)
+    if batch:
+        with transaction.atomic():
+            plain_bulk_create(LedgerEntry.objects.all(), batch)
+    _progress("ledger entries", missing, missing, started)
+
+    with transaction.atomic():
+        current = {b.resident_id: b for b in PointsBalance.objects.filter(resident_id__in=list(balances))}
+        new, changed = [], []
+        for resident_id, (amount, half_hours) in balances.items():
+            balance = current.get(resident_id)
+            if balance is None:
+                new.append(
+                    PointsBalance(
+                        resident_id=resident_id, balance=amount, lifetime_earned=amount, half_hours=half_hours
+                    )
+                )
+            else:
+                balance.balance += amount
+                balance.lifetime_earned += amount
+                balance.half_hours += half_hours
+                changed.append(balance)
+        PointsBalance.objects.bulk_create(new, batch_size=BATCH)
+        PointsBalance.objects.bulk_update(changed, ["balance", "lifetime_earned", "half_hours"], batch_size=BATCH)
+
+        keys = list(rows)
+        existing_rows = {}
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start : start + 2000]
+            query = models.Q()
+            for scope, scope_id, kind, key in chunk:
+                query |= models.Q(scope=scope, scope_id=scope_id, period_kind=kind, period_key=key)
+            for row in PointsAggregate.objects.filter(query):
+                existing_rows[(row.scope, row.scope_id, row.period_kind, row.period_key)] = row
+        new_rows, changed_rows = [], []
+        for key, (points, half_hours) in rows.items():
+            row = existing_rows.get(key)
+            if row is None:
+                new_rows.append(
+                    PointsAggregate(
+                        scope=key[0],
+                        scope_id=key[1],
+                        period_kind=key[2],
+                        period_key=key[3],
+                        points=points,
+                        half_hours=half_hours,
+                    )
+                )
+            else:
+                row.points += points
+                row.half_hours += half_hours
+                changed_rows.append(row)
+        PointsAggregate.objects.bulk_create(new_rows, batch_size=BATCH)
+        PointsAggregate.objects.bulk_update(changed_rows, ["points", "half_hours"], batch_size=BATCH)
+    print(f"   ledger: {entries:,} entries, {len(balances):,} balances, {len(rows):,} leaderboard rows")
+
+
+# --- Votes --------------------------------------------------------------------------
+
+
+def _bench_round():
+    from awards.models import AwardRound
+
+    return AwardRound.objects.filter(title=BENCH_ROUND_TITLE).first()
+
+
+def _scale_votes(total: int) -> None:
+    """A round whose voting is open, with 200 shortlisted household nominations and ``total`` votes."""
+    from awards.models import AwardCategory, AwardRound, Nomination, RoundCategory, TargetKind, Vote
+    from families.models import Household, Resident
+
+    if _bench_round() is not None:
+        return
+    now = timezone.now()
+    category = AwardCategory.objects.filter(target_kind=TargetKind.HOUSEHOLD).first()
+    with transaction.atomic():
+        round_ = AwardRound.objects.create(
+            title=BENCH_ROUND_TITLE,
+            year=now.year,
+            announced=True,
+            nominations_open_at=now - timedelta(days=30),
+            nominations_close_at=now - timedelta(days=20),
+            review_end_at=now - timedelta(days=10),
+            voting_open_at=now - timedelta(days=1),
+            voting_close_at=now + timedelta(days=30),
+            publicity_end_at=now + timedelta(days=40),
+            publication_at=now + timedelta(days=41),
+        )
+        entry = RoundCategory.objects.create(round=round_, category=category, winners=10, votes_per_voter=3)
+        households = list(Household.objects.select_related("building").order_by("pk")[:200])
+        nominator = Resident.objects.verified().order_by("pk").first()
+        for household in households:
+            Nomination.objects.create(
+                round=round_,
+                entry=entry,
+                target_kind=TargetKind.HOUSEHOLD,
+                building=household.building,
+                household=household,
+                nominator=nominator,
+                citation="邻里和睦，热心公益。",
+                status="shortlisted",
+                reviewed_at=now,
+            )
+    nominations = list(Nomination.objects.filter(entry=entry).values_list("pk", flat=True))
+    voters = list(
+        Resident.objects.verified()
+        .order_by("-pk")
+        .values_list("pk", "household_id", "household__building_id")[: total // 3 + 1]
+    )
+    voters.reverse()  # leave the newest residents without votes: the vote benchmark uses them
+    started = time.perf_counter()
+    batch, made = [], 0
+    for index, (resident_id, household_id, building_id) in enumerate(voters[16:]):
+        for choice in range(3):
+            if made >= total:
+                break
+            batch.append(
+                Vote(
+                    round=round_,
+                    entry=entry,
+                    nomination_id=nominations[(index * 7 + choice * 61) % len(nominations)],
+                    unit_key=f"r{resident_id}",
+                    voter_id=resident_id,
+                    household_id=household_id,
+                    building_id=building_id,
+                )
+            )
+            made += 1
+        if len(batch) >= BATCH:
+            Vote.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Vote.objects.bulk_create(batch)
+    _progress("votes", made, total, started)
+
+
+def count_round() -> None:
+    from awards.services import round_results
+
+    results = round_results(_bench_round())
+    assert results
+
+
+def vote_paths() -> list[str]:
+    round_ = _bench_round()
+    if round_ is None:
+        return []
+    return [f"/nominations/{pk}/vote/" for pk in round_.nominations.values_list("pk", flat=True)]
+
+
+def bench_voters(count: int):
+    """Residents with accounts who have not voted in the bench round yet."""
+    from families.models import Resident
+
+    return list(
+        Resident.objects.verified()
+        .filter(user__isnull=False)
+        .exclude(award_votes__round=_bench_round())
+        .select_related("user")
+        .order_by("-pk")[:count]
+    )
+
+
+# --- Timed jobs ---------------------------------------------------------------------
 
 
 def time_counting(**_sizes) -> float | None:
-    try:
-        from awards import bench as awards_bench
-    except ImportError:
+    if _bench_round() is None:
         return None
-    start = time.perf_counter()
-    awards_bench.count_round()
-    return time.perf_counter() - start
+    started = time.perf_counter()
+    count_round()
+    return time.perf_counter() - started
 
 
 def time_import(*, import_rows: int, **_sizes) -> float | None:
@@ -64,35 +325,29 @@ def time_import(*, import_rows: int, **_sizes) -> float | None:
                 f"{building.grid.name},{building.name},导入{row // 100}单元{row % 100:03d},张家{row},张{row},张{row},139{row:08d}\n"
             )
         path = handle.name
-    start = time.perf_counter()
+    started = time.perf_counter()
     call_command("import_households", path, verbosity=0)
-    return time.perf_counter() - start
+    return time.perf_counter() - started
 
 
-def time_export(*, export_rows: int, **_sizes) -> float | None:
+def time_export(**_sizes) -> float | None:
     import tempfile
 
     from django.core.management import call_command, get_commands
 
     if "export_ledger" not in get_commands():
         return None
-    from django.utils import timezone
-
     month = timezone.localdate().strftime("%Y-%m")
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
         path = handle.name
-    start = time.perf_counter()
+    started = time.perf_counter()
     call_command("export_ledger", "--month", month, "--format", "xlsx", "--output", path)
-    return time.perf_counter() - start
+    return time.perf_counter() - started
 
 
 def vote_fixture(voters: int) -> dict:
-    """Logged-in sessions and CSRF secrets for ``voters`` verified residents, and vote URLs."""
-    try:
-        from awards import bench as awards_bench
-    except ImportError:
-        return {}
-    paths = awards_bench.vote_paths()
+    """Logged-in sessions and CSRF secrets for ``voters`` residents who have not voted, and the vote URLs."""
+    paths = vote_paths()
     if not paths:
         return {}
     from django.conf import settings
@@ -100,11 +355,8 @@ def vote_fixture(voters: int) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
 
-    from families.models import Resident
-
-    people = list(Resident.objects.verified().filter(user__isnull=False).select_related("user").order_by("pk")[:voters])
     sessions = []
-    for person in people:
+    for person in bench_voters(voters):
         store = SessionStore()
         store[SESSION_KEY] = str(person.user.pk)
         store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
@@ -116,6 +368,12 @@ def vote_fixture(voters: int) -> dict:
 
 def vote_check() -> dict:
     """After the vote run: duplicate votes and voters over their limit (both must be 0)."""
-    from awards import bench as awards_bench
+    from django.db.models import Count
 
-    return awards_bench.vote_integrity()
+    from awards.models import Vote
+
+    round_ = _bench_round()
+    votes = Vote.objects.filter(round=round_)
+    duplicates = votes.values("nomination", "unit_key").annotate(n=Count("id")).filter(n__gt=1).count()
+    over = votes.values("entry", "unit_key").annotate(n=Count("id")).filter(n__gt=3).count()
+    return {"duplicates": duplicates, "over_limit": over}
