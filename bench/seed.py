@@ -158,15 +158,11 @@ def _scale_ledger(entries: int, this_month: int) -> None:
         PointsBalance.objects.bulk_create(new, batch_size=BATCH)
         PointsBalance.objects.bulk_update(changed, ["balance", "lifetime_earned", "half_hours"], batch_size=BATCH)
 
-        keys = list(rows)
-        existing_rows = {}
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
-            query = models.Q()
-            for scope, scope_id, kind, key in chunk:
-                query |= models.Q(scope=scope, scope_id=scope_id, period_kind=kind, period_key=key)
-            for row in PointsAggregate.objects.filter(query):
-                existing_rows[(row.scope, row.scope_id, row.period_kind, row.period_key)] = row
+        # Before the bulk load only the demo's few rows exist: read them all.
+        existing_rows = {
+            (row.scope, row.scope_id, row.period_kind, row.period_key): row
+            for row in PointsAggregate.objects.iterator(chunk_size=BATCH)
+        }
         new_rows, changed_rows = [], []
         for key, (points, half_hours) in rows.items():
             row = existing_rows.get(key)
