@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import JOIN_CODE_LENGTH, Building, Grid, Household, MottoRevision, Profile, Resident
@@ -15,6 +16,14 @@ class JoinForm(forms.Form):
         help_text=_("The 8-character code on the slip from your grid worker."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
+    full_name = forms.CharField(label=_("Your full name"), max_length=50)
+
+
+class JoinRequestForm(forms.Form):
+    """No slip at hand: ask to join by building and door; an organizer confirms."""
+
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.all(), empty_label=_("Choose"))
+    door = forms.CharField(label=_("Door"), max_length=40, help_text=_("For example 3单元502."))
     full_name = forms.CharField(label=_("Your full name"), max_length=50)
 
 
@@ -76,9 +85,39 @@ class ResidentForm(forms.ModelForm):
 
 
 class GridForm(forms.ModelForm):
+    organizers = forms.ModelMultipleChoiceField(
+        label=_("Organizers scoped to this grid"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "A grid worker ticked here sees and edits only the grids they are ticked for. "
+            "Organizers ticked for no grid see the whole register."
+        ),
+    )
+
     class Meta:
         model = Grid
         fields = ["name", "worker_name", "sort_order"]
+
+    def __init__(self, *args, may_assign: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if may_assign:
+            from django.contrib.auth import get_user_model
+
+            from .access import ORGANIZER_GROUP
+
+            self.fields["organizers"].queryset = (
+                get_user_model()
+                .objects.filter(is_active=True, is_superuser=False)
+                .filter(Q(groups__name=ORGANIZER_GROUP) | Q(is_staff=True))
+                .distinct()
+                .order_by("username")
+            )
+            if self.instance.pk:
+                self.initial["organizers"] = list(self.instance.assignments.values_list("user_id", flat=True))
+        else:
+            del self.fields["organizers"]
 
 
 class BuildingForm(forms.ModelForm):

@@ -48,6 +48,19 @@ def join_household(*, user, code: str, full_name: str) -> Resident:
         if household is None:
             raise JoinError(_("That join code is not right. Check the slip from your grid worker and try again."))
         existing = Resident.objects.filter(user=user).exclude(status=Resident.Status.REMOVED).first()
+        if (
+            existing is not None
+            and existing.status == Resident.Status.PENDING
+            and existing.household_id == household.pk
+        ):
+            # The slip arrived after the request: the code proves it, no organizer needed.
+            Resident.objects.filter(pk=existing.pk).update(
+                status=Resident.Status.VERIFIED, verified_at=timezone.now(), full_name=full_name
+            )
+            existing.refresh_from_db()
+            AuditEntry.objects.log(actor=user, action="household.joined_by_code", target=existing)
+            forget_membership(user)
+            return existing
         if existing is not None:
             if existing.household_id == household.pk:
                 raise JoinError(_("You are already a member of this household."))
@@ -84,6 +97,39 @@ def join_household(*, user, code: str, full_name: str) -> Resident:
             profile.save(update_fields=["full_name"])
         AuditEntry.objects.log(actor=user, action="household.joined_by_code", target=person)
     forget_membership(user)
+    return person
+
+
+def request_membership(*, user, building: Building, door: str, full_name: str) -> Resident:
+    """A signed-in user without a slip asks to join the household at ``door``; an organizer confirms by hand.
+
+    The request is a ``pending`` Resident row: it counts as the user's one live
+    membership (so they cannot ask twice), but gives no rights until approved.
+    """
+    full_name = " ".join((full_name or "").split())
+    door = " ".join(unicodedata.normalize("NFKC", door or "").split())
+    if not full_name:
+        raise JoinError(_("Please enter your full name."))
+    with transaction.atomic():
+        household = Household.objects.filter(building=building, door_label=door).first()
+        if household is None:
+            raise JoinError(
+                _("There is no door %(door)s in %(building)s in the register. Check it, or ask your grid worker.")
+                % {"door": door, "building": building.name}
+            )
+        existing = Resident.objects.filter(user=user).exclude(status=Resident.Status.REMOVED).first()
+        if existing is not None:
+            if existing.status == Resident.Status.PENDING:
+                raise JoinError(_("You have already asked to join a household. An organizer will confirm it."))
+            raise JoinError(_("You already belong to a household. Ask your grid worker to move you."))
+        try:
+            with transaction.atomic():
+                person = Resident.objects.create(
+                    household=household, full_name=full_name, user=user, status=Resident.Status.PENDING
+                )
+        except IntegrityError as exc:
+            raise JoinError(_("You have already asked to join a household. An organizer will confirm it.")) from exc
+        AuditEntry.objects.log(actor=user, action="household.join_requested", target=person)
     return person
 
 
@@ -193,6 +239,26 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
             raise RegisterError(_("This would duplicate an existing entry (the same name or door).")) from exc
         AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
         bump_public_version()
+    return changes
+
+
+def set_grid_assignments(*, grid, users, actor) -> dict:
+    """Scope exactly ``users`` to ``grid`` (grid workers); returns who was added and removed."""
+    from .models import GridAssignment
+
+    with transaction.atomic():
+        current = {a.user_id: a for a in GridAssignment.objects.select_related("user").filter(grid=grid)}
+        wanted = {user.pk: user for user in users}
+        added = [wanted[pk] for pk in wanted.keys() - current.keys()]
+        removed = [current[pk] for pk in current.keys() - wanted.keys()]
+        GridAssignment.objects.bulk_create([GridAssignment(grid=grid, user=user) for user in added])
+        GridAssignment.objects.filter(pk__in=[a.pk for a in removed]).delete()
+        changes = {
+            "added": sorted(u.get_username() for u in added),
+            "removed": sorted(a.user.get_username() for a in removed),
+        }
+        if added or removed:
+            AuditEntry.objects.log(actor=actor, action="grid.assignments_changed", target=grid, details=changes)
     return changes
 
 

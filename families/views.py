@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +40,7 @@ from .forms import (
     HouseholdForm,
     ImportForm,
     JoinForm,
+    JoinRequestForm,
     MottoConsentForm,
     MottoForm,
     ProfileForm,
@@ -65,9 +67,11 @@ from .services import (
     import_register,
     join_household,
     remove_member,
+    request_membership,
     review_motto,
     rotate_join_code,
     save_register_object,
+    set_grid_assignments,
     set_motto_consent,
     set_public_consent,
     submit_motto,
@@ -112,8 +116,28 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "families/me.html",
-        {"form": form, "consent_form": consent_form, "profile": profile, "membership": membership},
+        {
+            "form": form,
+            "consent_form": consent_form,
+            "profile": profile,
+            "membership": membership,
+            "waiting": None
+            if membership
+            else Resident.objects.pending().filter(user=request.user).select_related("household__building").first(),
+        },
     )
+
+
+def _join_limited(request: HttpRequest) -> bool:
+    user_key, ip_key = str(request.user.pk), client_ip(request)
+    return is_limited(
+        "join-user", user_key, limit=JOIN_LIMIT_PER_USER, window_seconds=JOIN_WINDOW_SECONDS
+    ) or is_limited("join-ip", ip_key, limit=JOIN_LIMIT_PER_IP, window_seconds=JOIN_WINDOW_SECONDS)
+
+
+def _record_join_failure(request: HttpRequest) -> None:
+    record_attempt("join-user", str(request.user.pk), window_seconds=JOIN_WINDOW_SECONDS)
+    record_attempt("join-ip", client_ip(request), window_seconds=JOIN_WINDOW_SECONDS)
 
 
 @login_required
@@ -125,31 +149,47 @@ def join(request: HttpRequest) -> HttpResponse:
             _("You are already a verified member of %(household)s.") % {"household": membership.household.public_name},
         )
         return redirect("families:me")
-    user_key, ip_key = str(request.user.pk), client_ip(request)
+    waiting = Resident.objects.pending().filter(user=request.user).select_related("household__building").first()
     initial = {"full_name": getattr(getattr(request.user, "profile", None), "full_name", "")}
-    form = JoinForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if is_limited(
-            "join-user", user_key, limit=JOIN_LIMIT_PER_USER, window_seconds=JOIN_WINDOW_SECONDS
-        ) or is_limited("join-ip", ip_key, limit=JOIN_LIMIT_PER_IP, window_seconds=JOIN_WINDOW_SECONDS):
-            form.add_error(None, _("Too many wrong codes. Please wait 15 minutes, or ask your grid worker for help."))
-            return render(request, "families/join.html", {"form": form}, status=429)
-        try:
-            person = join_household(
-                user=request.user, code=form.cleaned_data["code"], full_name=form.cleaned_data["full_name"]
-            )
-        except JoinError as error:
-            record_attempt("join-user", user_key, window_seconds=JOIN_WINDOW_SECONDS)
-            record_attempt("join-ip", ip_key, window_seconds=JOIN_WINDOW_SECONDS)
-            form.add_error("code", str(error))
+    asking = request.method == "POST" and request.POST.get("form") == "request"
+    form = JoinForm(request.POST if request.method == "POST" and not asking else None, initial=initial)
+    request_form = JoinRequestForm(request.POST if asking else None, initial=initial, prefix="ask")
+    context = {"form": form, "request_form": request_form, "waiting": waiting}
+    bound = request_form if asking else form
+    if request.method == "POST" and bound.is_valid():
+        if _join_limited(request):
+            bound.add_error(None, _("Too many wrong codes. Please wait 15 minutes, or ask your grid worker for help."))
+            return render(request, "families/join.html", context, status=429)
+        if asking:
+            try:
+                request_membership(
+                    user=request.user,
+                    building=request_form.cleaned_data["building"],
+                    door=request_form.cleaned_data["door"],
+                    full_name=request_form.cleaned_data["full_name"],
+                )
+            except JoinError as error:
+                _record_join_failure(request)
+                request_form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your request was sent. An organizer will confirm it with your household."))
+                return redirect("families:me")
         else:
-            messages.success(
-                request,
-                _("Welcome! You are now a verified member of %(household)s.")
-                % {"household": person.household.public_name},
-            )
-            return redirect("families:me")
-    return render(request, "families/join.html", {"form": form})
+            try:
+                person = join_household(
+                    user=request.user, code=form.cleaned_data["code"], full_name=form.cleaned_data["full_name"]
+                )
+            except JoinError as error:
+                _record_join_failure(request)
+                form.add_error("code", str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Welcome! You are now a verified member of %(household)s.")
+                    % {"household": person.household.public_name},
+                )
+                return redirect("families:me")
+    return render(request, "families/join.html", context)
 
 
 # --- Family mottos: the household's own page ------------------------------------------
@@ -446,15 +486,21 @@ def grid_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     grid = get_object_or_404(_grids_for(request), pk=pk) if pk else None
     if grid is None and organizer_grid_ids(request.user) is not None:
         raise PermissionDenied  # a grid worker keeps their own grids; new grids are for unscoped organizers
-    form = GridForm(request.POST or None, instance=grid)
+    # Only organizers who see the whole register assign grid workers: a grid worker must not unscope themselves.
+    may_assign = organizer_grid_ids(request.user) is None
+    form = GridForm(request.POST or None, instance=grid, may_assign=may_assign)
     if request.method == "POST" and form.is_valid():
         try:
-            save_register_object(
-                obj=form.save(commit=False),
-                fields=["name", "worker_name", "sort_order"],
-                actor=request.user,
-                action="grid.created" if grid is None else "grid.changed",
-            )
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                save_register_object(
+                    obj=saved,
+                    fields=["name", "worker_name", "sort_order"],
+                    actor=request.user,
+                    action="grid.created" if grid is None else "grid.changed",
+                )
+                if may_assign:
+                    set_grid_assignments(grid=saved, users=form.cleaned_data["organizers"], actor=request.user)
         except RegisterError as error:
             form.add_error(None, str(error))
         else:
