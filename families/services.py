@@ -297,7 +297,7 @@ def rotate_join_codes_of_building(*, building: Building, actor, households) -> i
     """Issue new join codes for several households at once (e.g. before printing a fresh sheet)."""
     count = 0
     with transaction.atomic():
-        for household in households:
+        for household in households.select_for_update():
             rotate_join_code(household=household, actor=actor)
             count += 1
     return count

@@ -70,6 +70,7 @@ from .services import (
     request_membership,
     review_motto,
     rotate_join_code,
+    rotate_join_codes_of_building,
     save_register_object,
     set_grid_assignments,
     set_motto_consent,
@@ -540,6 +541,12 @@ def join_slips(request: HttpRequest, pk: int) -> HttpResponse:
     """A4 sheets of join-code slips for one building, to cut and hand out."""
     building = get_object_or_404(_buildings_for(request), pk=pk)
     households = building.households.order_by("door_label")
+    if request.method == "POST" and request.POST.get("form") == "rotate_all":
+        count = rotate_join_codes_of_building(building=building, actor=request.user, households=households)
+        messages.success(
+            request, _("%(count)d new join codes were issued; the old ones no longer work.") % {"count": count}
+        )
+        return redirect("families:organize_join_slips", pk=building.pk)
     return render(request, "families/organize/join_slips.html", {"building": building, "households": households})
 
 
