@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from families.access import is_organizer, verified_membership
-from families.models import Grid
+from families.models import Grid, Resident
 from project.images import WIDTHS, photo_sources
 from project.publiccache import cache_public_page
 
@@ -37,6 +37,8 @@ from .models import AwardCategory, Honour, TargetKind
 BOARD_PAGE_SIZE = 12
 FEED_PAGE_SIZE = 50
 TV_SLIDE_LIMIT = 60  # the newest honours; enough for an hour of slides, small enough for a TV's memory
+TV_MOTTO_LIMIT = 12
+TV_STAR_LIMIT = 5
 TV_CITATION_CHARS = 180  # readable from five metres at TV size
 TV_DEFAULT_INTERVAL = 12  # seconds per slide
 TV_DEFAULT_REFRESH = 60  # seconds between checks for newly published honours
@@ -143,21 +145,89 @@ def rotate_through_categories(honours: list[Honour]) -> list[Honour]:
     return [honour for batch in zip_longest(*ordered) for honour in batch if honour is not None]
 
 
-def tv_slides() -> list[dict]:
-    """The TV's slides as plain data: one query, at most ``TV_SLIDE_LIMIT`` honours."""
-    honours = rotate_through_categories(list(Honour.objects.for_board()[:TV_SLIDE_LIMIT]))
+def _honour_slide(honour: Honour) -> dict:
+    return {
+        "kind": "honour",
+        "id": f"h{honour.pk}",
+        "category": honour.category.name,
+        "name": honour.public_name,
+        "subtitle": f"{honour.year} · {honour.title}",
+        "citation": Truncator(honour.citation).chars(TV_CITATION_CHARS),
+        "photo": _photo_url(honour.photo, 1280),
+    }
+
+
+def motto_slides() -> list[dict]:
+    """Approved family mottos whose households chose the motto wall (one query); none if the app has no wall."""
+    try:
+        from families.models import FamilyMotto
+
+        on_wall = FamilyMotto.objects.on_wall
+    except (ImportError, AttributeError):
+        return []
     return [
         {
-            "id": honour.pk,
-            "category": honour.category.name,
-            "title": honour.title,
-            "year": honour.year,
-            "name": honour.public_name,
-            "citation": Truncator(honour.citation).chars(TV_CITATION_CHARS),
-            "photo": _photo_url(honour.photo, 1280),
+            "kind": "motto",
+            "id": f"m{motto.pk}",
+            "category": str(_("Family motto")),
+            "name": motto.public_household_name,
+            "subtitle": str(_("From the motto wall")),
+            "citation": Truncator(motto.approved_revision.text).chars(TV_CITATION_CHARS),
+            "photo": "",
         }
-        for honour in honours
+        for motto in on_wall()[:TV_MOTTO_LIMIT]
     ]
+
+
+def star_volunteer_slide() -> dict | None:
+    """This month's volunteers with the most confirmed hours, named only if they agreed (two queries)."""
+    try:
+        from activities.models import PointsAggregate, hours_text
+    except ImportError:
+        return None
+    month = timezone.localdate().strftime("%Y-%m")
+    rows = list(
+        PointsAggregate.objects.filter(scope="person", period_kind="month", period_key=month, half_hours__gt=0)
+        .order_by("-half_hours", "scope_id")
+        .values_list("scope_id", "half_hours")[:TV_STAR_LIMIT]
+    )
+    if not rows:
+        return None
+    people = Resident.objects.select_related("household__building").in_bulk([pk for pk, _h in rows])
+    lines = [
+        _("%(name)s, %(hours)s hours") % {"name": people[pk].public_name, "hours": hours_text(half_hours)}
+        for pk, half_hours in rows
+        if pk in people
+    ]
+    return {
+        "kind": "stars",
+        "id": f"s{month}",
+        "category": str(_("Star volunteers of the month")),
+        "name": str(_("Thank you for your service")),
+        "subtitle": month,
+        "citation": "\n".join(lines),
+        "photo": "",
+    }
+
+
+def tv_slides() -> list[dict]:
+    """The TV's slides as plain data, in a few queries whatever the number of honours.
+
+    The newest ``TV_SLIDE_LIMIT`` honours rotating through the categories, with
+    a family motto after every third honour and this month's star volunteers.
+    """
+    honours = [_honour_slide(h) for h in rotate_through_categories(list(Honour.objects.for_board()[:TV_SLIDE_LIMIT]))]
+    mottos = motto_slides()
+    slides = []
+    for i, slide in enumerate(honours):
+        slides.append(slide)
+        if i % 3 == 2 and mottos:
+            slides.append(mottos.pop(0))
+    slides.extend(mottos)
+    stars = star_volunteer_slide()
+    if stars:
+        slides.insert(min(2, len(slides)), stars)
+    return slides
 
 
 def _slides_version(slides: list[dict]) -> str:

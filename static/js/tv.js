@@ -53,7 +53,10 @@
   }
 
   function fill(node, slide) {
-    node.classList.remove("slide-empty");
+    ["slide-empty", "slide-honour", "slide-motto", "slide-stars"].forEach(function (name) {
+      node.classList.remove(name);
+    });
+    node.classList.add("slide-" + (slide.kind || "honour"));
     var photo = node.querySelector(".slide-photo");
     if (!photo) {
       photo = document.createElement("div");
@@ -69,20 +72,23 @@
         photo.appendChild(img);
       }
       if (img.getAttribute("src") !== slide.photo) img.setAttribute("src", slide.photo);
-    } else if (!photo.querySelector(".slide-emblem")) {
-      photo.textContent = "";
-      var emblem = document.createElement("span");
-      emblem.className = "slide-emblem";
-      emblem.setAttribute("aria-hidden", "true");
-      emblem.textContent = "★";
-      photo.appendChild(emblem);
+    } else {
+      var emblem = photo.querySelector(".slide-emblem");
+      if (!emblem) {
+        photo.textContent = "";
+        emblem = document.createElement("span");
+        emblem.className = "slide-emblem";
+        emblem.setAttribute("aria-hidden", "true");
+        photo.appendChild(emblem);
+      }
+      emblem.textContent = slide.kind === "motto" ? "家" : "★";
     }
     var text = node.querySelector(".slide-text");
     ["slide-category", "slide-name", "slide-round", "slide-citation"].forEach(function (className, i) {
       var tag = className === "slide-name" ? "h2" : "p";
       var element = child(text, tag, className);
       if (!element.parentNode) text.appendChild(element);
-      var value = [slide.category, slide.name, slide.year + " · " + slide.title, slide.citation][i];
+      var value = [slide.category, slide.name, slide.subtitle, slide.citation][i];
       if (element.textContent !== value) element.textContent = value;
     });
     node.setAttribute("data-honour", String(slide.id));
@@ -110,7 +116,7 @@
     var firstNew = -1;
     var oldIds = ids;
     ids = slides.map(function (slide) {
-      return slide.id;
+      return String(slide.id);
     });
     slides.forEach(function (slide, i) {
       if (!nodes[i]) {
@@ -118,7 +124,7 @@
         container.appendChild(nodes[i]);
       }
       fill(nodes[i], slide);
-      if (firstNew < 0 && oldIds.length && oldIds.indexOf(slide.id) < 0) firstNew = i;
+      if (firstNew < 0 && oldIds.length && oldIds.indexOf(String(slide.id)) < 0) firstNew = i;
     });
     while (nodes.length > slides.length) {
       container.removeChild(nodes.pop());
@@ -163,7 +169,7 @@
   });
 
   ids = nodes.map(function (node) {
-    return parseInt(node.getAttribute("data-honour"), 10);
+    return node.getAttribute("data-honour") || "";
   });
   show(0);
   if (nodes.length > 1) scheduleRotation();

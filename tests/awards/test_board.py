@@ -11,7 +11,7 @@ from django.utils import timezone
 from awards.board import rotate_through_categories
 from families.models import Household
 from project.publiccache import bump_public_version
-from tests.factories import BuildingFactory, GridFactory
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory
 
 from .board_factories import AwardCategoryFactory, HonourFactory
 
@@ -178,8 +178,8 @@ def _queries_at_two_sizes(django_assert_num_queries, client, url, expected, *, s
         (BOARD, 5),  # years, categories, grids, count, page
         (f"{BOARD}?year=2026", 5),
         (FEED, 2),  # count, page
-        (TV, 1),
-        (SLIDES, 1),
+        (TV, 3),  # honours, mottos, star volunteers
+        (SLIDES, 3),
     ],
 )
 def test_public_list_pages_run_a_constant_number_of_queries(client, django_assert_num_queries, url, expected):
@@ -254,7 +254,62 @@ def test_tv_slides_change_version_when_an_honour_is_published(client, bump_now):
     honour.save()
     bump_now()
     after = client.get(SLIDES).json()
-    assert after["version"] != before["version"] and after["slides"][0]["name"] == "新楼"
+    assert (
+        after["version"] != before["version"]
+        and after["slides"][0]["name"] == "新楼"
+        and after["slides"][0]["id"] == f"h{honour.pk}"
+    )
+
+
+def _motto(text, *, show_on_wall=True, approved=True, household=None):
+    from families.models import FamilyMotto, MottoRevision
+
+    motto = FamilyMotto.objects.create(household=household or HouseholdFactory(), show_on_wall=show_on_wall)
+    revision = MottoRevision.objects.create(
+        motto=motto,
+        text=text,
+        status="approved" if approved else "pending",
+        reviewed_at=timezone.now() if approved else None,
+    )
+    if approved:
+        motto.approved_revision = revision
+        motto.save()
+    return motto
+
+
+def test_tv_shows_approved_mottos_on_the_wall_between_honours(client):
+    HonourFactory.create_batch(4)
+    _motto("勤俭持家，和睦邻里", household=HouseholdFactory(display_name="赵家", show_publicly=False))
+    _motto("待审核的家训", approved=False)
+    _motto("不上墙的家训", show_on_wall=False)
+    slides = client.get(SLIDES).json()["slides"]
+    kinds = [slide["kind"] for slide in slides]
+    assert kinds == ["honour", "honour", "honour", "motto", "honour"]
+    motto = slides[3]
+    assert motto["citation"] == "勤俭持家，和睦邻里" and "赵家" not in motto["name"]
+    assert "待审核" not in str(slides) and "不上墙" not in str(slides)
+
+
+def test_tv_shows_the_months_star_volunteers_named_only_if_they_agreed(client):
+    from activities.models import PointsAggregate
+
+    named = ResidentFactory(full_name="周志愿", show_name_publicly=True)
+    shy = ResidentFactory(full_name="吴低调")
+    month = timezone.localdate().strftime("%Y-%m")
+    for resident, half_hours in [(named, 9), (shy, 12)]:
+        PointsAggregate.objects.create(
+            scope="person", scope_id=resident.pk, period_kind="month", period_key=month, half_hours=half_hours
+        )
+    PointsAggregate.objects.create(
+        scope="person", scope_id=named.pk, period_kind="month", period_key="2000-01", half_hours=99
+    )
+    HonourFactory()
+    client.cookies["django_language"] = "en"
+    stars = [slide for slide in client.get(SLIDES).json()["slides"] if slide["kind"] == "stars"]
+    assert len(stars) == 1
+    lines = stars[0]["citation"].splitlines()
+    assert lines[0].endswith("6 hours") and "吴低调" not in lines[0]  # most hours first, not named
+    assert lines[1] == "周志愿, 4.5 hours"
 
 
 def test_empty_tv_explains_what_will_appear(client):
