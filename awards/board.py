@@ -25,6 +25,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from families.access import is_organizer, verified_membership
@@ -169,7 +170,7 @@ def motto_slides() -> list[dict]:
         {
             "kind": "motto",
             "id": f"m{motto.pk}",
-            "category": str(_("Family motto")),
+            "category": str(pgettext_lazy("TV slide", "Family motto")),
             "name": motto.public_household_name,
             "subtitle": str(_("From the motto wall")),
             "citation": Truncator(motto.approved_revision.text).chars(TV_CITATION_CHARS),
