@@ -95,7 +95,19 @@ def base_env(database_url: str) -> dict:
         PYTHONUNBUFFERED="1",
     )
     env.pop("REDIS_URL", None)
+    if database_url.startswith("postgres") and _redis_answers():
+        # The scale path: PostgreSQL with Redis as the shared cache.
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     return env
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def manage(env: dict, *args: str, quiet: bool = False) -> float:
@@ -210,6 +222,10 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
     env = base_env(prepare_database(db))
     manage(env, "migrate", "--noinput", quiet=True)
     manage(env, "createcachetable", quiet=True)
+    if env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     manage(env, "collectstatic", "--noinput", quiet=True)
     seed_seconds = manage(env, "seed_demo", "--households", str(size["households"]))
     log(f"   seed_demo: {seed_seconds:.1f} s")
