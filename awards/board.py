@@ -324,7 +324,7 @@ def feed(request: HttpRequest) -> JsonResponse:
         json_dumps_params={"ensure_ascii": False},
     )
     patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
-    patch_vary_headers(response, ["Accept-Language"])
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])  # the language comes from either
     response["Access-Control-Allow-Origin"] = "*"  # public data, read by big screens on other hosts
     return response
 
