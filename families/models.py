@@ -375,6 +375,8 @@ class MottoRevision(models.Model):
                 condition=Q(status__in=["pending", "superseded"]) | Q(reviewed_at__isnull=False),
                 name="motto_review_has_time",
             ),
+            # One version waits for review per household: the queue never shows two.
+            models.UniqueConstraint(fields=["motto"], condition=Q(status="pending"), name="motto_one_pending_revision"),
         ]
 
     def __str__(self) -> str:

@@ -340,7 +340,7 @@ def submit_motto(*, household: Household, author, text: str) -> MottoRevision:
     with transaction.atomic():
         motto, _created = FamilyMotto.objects.get_or_create(household=household)
         # Lock the motto so two members saving at once leave exactly one revision waiting.
-        motto = FamilyMotto.objects.select_for_update().select_related("approved_revision").get(pk=motto.pk)
+        motto = FamilyMotto.objects.select_for_update(of=("self",)).select_related("approved_revision").get(pk=motto.pk)
         waiting = list(motto.revisions.pending())
         if waiting and waiting[0].text == text:
             raise MottoError(_("This text is already waiting for review."))
@@ -350,9 +350,13 @@ def submit_motto(*, household: Household, author, text: str) -> MottoRevision:
             revision.status = MottoRevision.Status.SUPERSEDED
             revision.save(update_fields=["status"])
         profile_name = getattr(getattr(author, "profile", None), "full_name", "") or author.get_username()
-        revision = MottoRevision.objects.create(
-            motto=motto, text=text, author=author, author_name=profile_name[:50], created_at=now
-        )
+        try:
+            with transaction.atomic():
+                revision = MottoRevision.objects.create(
+                    motto=motto, text=text, author=author, author_name=profile_name[:50], created_at=now
+                )
+        except IntegrityError as exc:
+            raise MottoError(_("Another member has just sent a version. Reload the page and try again.")) from exc
     return revision
 
 

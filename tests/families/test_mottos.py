@@ -182,3 +182,34 @@ def test_motto_wall_query_count_does_not_grow(client, django_assert_num_queries,
     cache.clear()
     with django_assert_num_queries(len(small.captured_queries)):
         client.get("/mottos/?page=1&q=")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_members_saving_at_once_leave_exactly_one_version_waiting(postgres):
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import HouseholdFactory, verified_user
+
+    household = HouseholdFactory()
+    members = [verified_user(household, username=f"member{i}") for i in range(20)]
+    barrier = threading.Barrier(len(members))
+    errors = []
+
+    def write(user, index):
+        try:
+            barrier.wait()
+            submit_motto(household=household, author=user, text=f"家训第{index}版")
+        except MottoError as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(user, i)) for i, user in enumerate(members)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert MottoRevision.objects.pending().count() == 1
+    assert MottoRevision.objects.count() + len(errors) == len(members)
