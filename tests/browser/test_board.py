@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from awards.models import Honour
 from project.publiccache import bump_public_version
 from tests.awards.board_factories import AwardCategoryFactory, HonourFactory
 
@@ -41,6 +42,12 @@ def test_tv_rotates_slides_and_shows_a_newly_published_honour_without_a_touch(li
     expect(page.locator(".tv-position")).to_contain_text("/ 3")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "tv-1920x1080.png")
+
+    # A correction withdraws it again: its slide goes, without a touch either.
+    Honour.objects.filter(resident__full_name="张新").update(withdrawn_at=timezone.now())
+    bump_public_version()
+    expect(page.locator("section.slide")).to_have_count(2, timeout=10000)
+    expect(page.get_by_text("张新")).to_have_count(0)
     context.close()
 
 
