@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import count
 
-from django.utils import timezone
+import pytest
+from django.utils import timezone, translation
 
 from awards.models import AwardCategory, AwardRound, Nomination, NominationStatus, RoundCategory, TargetKind, VoteUnit
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
@@ -85,3 +86,10 @@ def make_nomination(entry: RoundCategory, *, target=None, nominator=None, status
         **where,
         **kw,
     )
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service messages in English, so tests can match them (pages still follow the request's language)."""
+    with translation.override("en"):
+        yield

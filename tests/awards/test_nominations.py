@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from awards.models import CitationRevision, Nomination, NominationStatus, Notice, Second, TargetKind
 from awards.services import AwardError, decline_nomination, edit_citation, nominate, review_nomination
@@ -11,7 +12,13 @@ from families.access import verified_membership
 from families.models import AuditEntry
 from tests.factories import HouseholdFactory, ResidentFactory, verified_user
 
-from .factories import CITATION, make_entry, make_nomination, make_round
+from .factories import (
+    CITATION,
+    english_messages,  # noqa: F401
+    make_entry,
+    make_nomination,
+    make_round,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,10 +177,10 @@ def test_the_nominee_declines_before_anything_is_public(resident_client, residen
     nomination.refresh_from_db()
     assert nomination.status == NominationStatus.DECLINED
     public = make_nomination(make_entry(make_round("publicity")), target=me, is_winner=True)
-    with pytest.raises(AwardError, match="public"):
+    with translation.override("en"), pytest.raises(AwardError, match="public"):
         decline_nomination(nomination=public, resident=me)
     other = make_nomination(make_entry(make_round("voting")))
-    with pytest.raises(AwardError, match="nominee"):
+    with translation.override("en"), pytest.raises(AwardError, match="nominee"):
         decline_nomination(nomination=other, resident=verified_membership(neighbour))
 
 

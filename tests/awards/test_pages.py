@@ -12,7 +12,12 @@ from awards.services import cast_vote, confirm_winners, send_voting_open_notices
 from families.access import verified_membership
 from tests.factories import ResidentFactory
 
-from .factories import make_entry, make_nomination, make_round
+from .factories import (
+    english_messages,  # noqa: F401
+    make_entry,
+    make_nomination,
+    make_round,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,13 @@ from awards.models import Nomination, Second, TargetKind, Vote
 from awards.services import AwardError, cast_vote, nominate, second_nomination
 from tests.factories import HouseholdFactory, ResidentFactory
 
-from .factories import CITATION, make_entry, make_nomination, make_round
+from .factories import (
+    CITATION,
+    english_messages,  # noqa: F401
+    make_entry,
+    make_nomination,
+    make_round,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 THREADS = 50

@@ -26,7 +26,12 @@ from families.access import verified_membership
 from families.models import AuditEntry
 from tests.factories import ResidentFactory
 
-from .factories import make_entry, make_nomination, make_round
+from .factories import (
+    english_messages,  # noqa: F401
+    make_entry,
+    make_nomination,
+    make_round,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +261,13 @@ def test_rejected_nominations_are_not_shortlisted_results(counted):
     c.status = NominationStatus.DECLINED
     c.save()
     assert [r.nomination.pk for r in round_results(round)[0].rows] == [a.pk, b.pk]
+
+
+def test_the_notice_command_sends_for_rounds_in_voting(resident, db):
+    from django.core.management import call_command
+
+    make_round("voting")
+    make_round("nominating")
+    call_command("send_award_notices")
+    call_command("send_award_notices")
+    assert Notice.objects.filter(user=resident, kind="voting_open").count() == 1
