@@ -52,5 +52,5 @@ class ActivityFilter(django_filters.FilterSet):
         if data.get("when") == "past":
             return queryset.filter(ends_at__lt=timezone.now()).order_by("-starts_at", "-pk")
         if data.get("day"):
-            return queryset
+            return queryset.order_by("starts_at", "pk")
         return queryset.upcoming().order_by("starts_at", "pk")

@@ -1,0 +1,193 @@
+"""Lists, filters, the calendar file, organizer forms, panels and the /me/ panel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from datetime import timezone as dt_timezone
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import ics, services
+from activities.models import Activity, ActivityType, Signup
+from families.models import AuditEntry
+from tests.factories import ResidentFactory
+
+from .factories import ActivityFactory, finished_activity, present
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(client, url):
+    cache.clear()  # measure the page, not the anonymous page cache
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("who", ["client", "resident_client"])
+def test_activity_list_query_count_does_not_grow(request, who, member, django_assert_num_queries):
+    client = request.getfixturevalue(who)
+    url = reverse("activities:list")
+    ActivityFactory()
+    small = _count(client, url)
+    for _ in range(15):
+        activity = ActivityFactory()
+        services.sign_up(activity=activity, resident=ResidentFactory())
+        services.sign_up(activity=activity, resident=member)
+    assert _count(client, url) == small
+
+
+def test_organizer_list_query_count_does_not_grow(organizer_client):
+    url = reverse("activities:organize_activities")
+    ActivityFactory()
+    small = _count(organizer_client, url)
+    for _ in range(12):
+        Signup.objects.create(activity=ActivityFactory(), resident=ResidentFactory())
+    assert _count(organizer_client, url) == small
+
+
+def test_list_filters_by_type_day_and_open_places(client):
+    elder = ActivityType.objects.get(name="助老")
+    full = ActivityFactory(title="满员的活动", capacity=1)
+    Signup.objects.create(activity=full, resident=ResidentFactory())
+    ActivityFactory(title="助老探访", type=elder, starts_in=timedelta(days=5))
+    finished_activity(title="已经结束的活动")
+    page = client.get(reverse("activities:list")).content.decode()
+    assert "满员的活动" in page and "助老探访" in page and "已经结束的活动" not in page
+    page = client.get(reverse("activities:list"), {"type": elder.pk}).content.decode()
+    assert "助老探访" in page and "满员的活动" not in page
+    page = client.get(reverse("activities:list"), {"open": "true"}).content.decode()
+    assert "助老探访" in page and "满员的活动" not in page
+    day = timezone.localtime(timezone.now() + timedelta(days=5)).date()
+    page = client.get(reverse("activities:list"), {"day": day.isoformat()}).content.decode()
+    assert "助老探访" in page and "满员的活动" not in page
+    page = client.get(reverse("activities:list"), {"when": "past"}).content.decode()
+    assert "已经结束的活动" in page and "助老探访" not in page
+
+
+def test_bad_filter_values_do_not_break_the_list(client):
+    ActivityFactory(title="照常显示")
+    for params in ({"type": "x"}, {"day": "2026-13-45"}, {"page": "999"}, {"when": "never"}):
+        response = client.get(reverse("activities:list"), params)
+        assert response.status_code == 200
+
+
+def test_anonymous_activity_pages_carry_no_form(client):
+    activity = ActivityFactory()
+    for url in (reverse("activities:list"), reverse("activities:detail", args=[activity.pk]), reverse("home")):
+        assert "<form" not in client.get(url).content.decode()
+
+
+def test_calendar_file_lists_my_sign_ups_in_utc_and_escaped(resident_client, member):
+    activity = ActivityFactory(title="清理, 楼道; 第1次", place="3号楼\\大厅")
+    services.sign_up(activity=activity, resident=member)
+    ActivityFactory(title="别人的活动")
+    response = resident_client.get(reverse("activities:calendar"))
+    assert response["Content-Type"].startswith("text/calendar")
+    text = response.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "SUMMARY:清理\\, 楼道\\; 第1次" in text.replace("\r\n ", "")
+    assert "LOCATION:3号楼\\\\大厅" in text.replace("\r\n ", "")
+    assert f"DTSTART:{activity.starts_at.astimezone(dt_timezone.utc):%Y%m%dT%H%M%S}Z" in text
+    assert "别人的活动" not in text
+
+
+def test_calendar_lines_fold_at_75_octets():
+    folded = ics.fold("DESCRIPTION:" + "志愿" * 60)
+    assert all(len(line.encode()) <= 75 for line in folded.split("\r\n"))
+    assert folded.replace("\r\n ", "") == "DESCRIPTION:" + "志愿" * 60
+
+
+def test_organizer_creates_an_activity_on_the_record(organizer_client):
+    start = timezone.localtime(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    data = {
+        "title": "文明养犬宣传",
+        "type": ActivityType.objects.get(name="文明劝导").pk,
+        "description": "",
+        "place": "小广场",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "signup_deadline": (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "12",
+        "points_per_hour": "10",
+    }
+    response = organizer_client.post(reverse("activities:organize_new"), data)
+    activity = Activity.objects.get()
+    assert response.status_code == 302 and activity.created_by.username == "organizer"
+    assert AuditEntry.objects.filter(action="activities.activity_created").exists()
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"ends_hours": -1}, "ends_at"),
+        ({"capacity": "0"}, "capacity"),
+        ({"deadline_hours": 1}, "signup_deadline"),
+        ({"points_per_hour": "-1"}, "points_per_hour"),
+        ({"points_per_hour": "101"}, "points_per_hour"),
+        ({"capacity": "100000"}, "capacity"),
+    ],
+)
+def test_organizer_activity_form_refuses_bad_values(organizer_client, change, field):
+    start = timezone.localtime(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    data = {
+        "title": "x",
+        "type": ActivityType.objects.first().pk,
+        "place": "y",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=change.get("ends_hours", 2))).strftime("%Y-%m-%dT%H:%M"),
+        "signup_deadline": (start + timedelta(hours=change.get("deadline_hours", -24))).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": change.get("capacity", "10"),
+        "points_per_hour": change.get("points_per_hour", "10"),
+    }
+    response = organizer_client.post(reverse("activities:organize_new"), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Activity.objects.exists()
+
+
+def test_residents_cannot_reach_the_organizer_pages(resident_client):
+    for name in ("organize_activities", "organize_new", "organize_types", "organize_store", "organize_exports"):
+        assert resident_client.get(reverse(f"activities:{name}")).status_code == 403
+
+
+def test_organizer_adds_an_activity_type(organizer_client):
+    organizer_client.post(
+        reverse("activities:organize_types"), {"name": "垃圾分类", "name_en": "Waste sorting", "sort_order": "9"}
+    )
+    assert ActivityType.objects.filter(name="垃圾分类").exists()
+
+
+def test_home_panel_shows_upcoming_activities_or_explains(client):
+    page = client.get("/").content.decode()
+    assert "暂无" in page or "No activity" in page
+    ActivityFactory(title="下周的清扫")
+    cache.clear()  # the home page is cached for visitors; a real sign-up bumps the public version on commit
+    assert "下周的清扫" in client.get("/").content.decode()
+
+
+def test_organizer_panel_counts_what_waits(organizer_client, member):
+    present(finished_activity(), member)
+    page = organizer_client.get(reverse("organize")).content.decode()
+    assert reverse("activities:organize_corrections") in page and reverse("activities:organize_store") in page
+
+
+def test_me_panel_shows_hours_points_and_stars(resident_client, member, organizer, settings):
+    settings.ACTIVITIES_STAR_THRESHOLDS = (2, 300, 600, 1000, 1500)
+    services.confirm_hours(signup=present(finished_activity(hours=3), member), actor=organizer)
+    page = resident_client.get(reverse("families:me")).content.decode()
+    assert "★" in page and "30" in page
+
+
+def test_walk_in_volunteer_is_added_by_phone(organizer_client):
+    activity = finished_activity()
+    person = ResidentFactory(phone="13900001111")
+    organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "139 0000 1111"})
+    assert Signup.objects.filter(activity=activity, resident=person, status="confirmed").exists()
+    organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "1"})
+    assert Signup.objects.count() == 1
