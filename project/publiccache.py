@@ -12,6 +12,7 @@ switches are links), so one cached copy serves every anonymous visitor.
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from django.core.cache import cache
@@ -20,13 +21,22 @@ from django.utils.translation import get_language
 
 VERSION_KEY = "public-pages-version"
 DEFAULT_TIMEOUT = 300
+# Each process re-reads the shared version at most this often, so a cached page
+# costs one cache read, not two. A change made by another process reaches this
+# one within the second; a change made here is seen at once.
+VERSION_MEMO_SECONDS = 1.0
+_memo = {"version": None, "read_at": 0.0}
 
 
 def public_version() -> int:
+    now = time.monotonic()
+    if _memo["version"] is not None and now - _memo["read_at"] < VERSION_MEMO_SECONDS:
+        return _memo["version"]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
         version = cache.get(VERSION_KEY) or 1
+    _memo.update(version=version, read_at=now)
     return version
 
 
@@ -35,9 +45,11 @@ def bump_public_version() -> None:
 
     def _bump():
         try:
-            cache.incr(VERSION_KEY)
+            version = cache.incr(VERSION_KEY)
         except ValueError:
-            cache.set(VERSION_KEY, 2, timeout=None)
+            version = 2
+            cache.set(VERSION_KEY, version, timeout=None)
+        _memo.update(version=version, read_at=time.monotonic())
 
     transaction.on_commit(_bump)
 
