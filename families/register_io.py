@@ -423,14 +423,18 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
         if not dry_run:
             buildings[name] = Building.objects.create(name=name, grid=grids[plan.building_grids[name]])
 
-    existing = {
-        (h.building.name, h.door_label): h
-        for h in Household.objects.filter(building__name__in=building_names).select_related("building")
+    # Plain tuples rather than model instances: a 100,000-row register loads in a fraction of the time.
+    building_names_by_id = {b.pk: name for name, b in buildings.items() if b.pk}
+    existing: dict[tuple[str, str], tuple[int, str, str]] = {
+        (building_names_by_id[building_id], door): (pk, display_name, head_name)
+        for pk, building_id, door, display_name, head_name in Household.objects.filter(
+            building_id__in=building_names_by_id
+        ).values_list("pk", "building_id", "door_label", "display_name", "head_name")
     }
     to_create, to_update = [], []
     for key, row in plan.households.items():
-        household = existing.get(key)
-        if household is None:
+        found = existing.get(key)
+        if found is None:
             summary["households_created"] += 1
             if not dry_run:
                 to_create.append(
@@ -441,15 +445,16 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
                         head_name=row.head,
                     )
                 )
-        else:
-            changed = False
-            if row.display_name and household.display_name != row.display_name:
-                household.display_name, changed = row.display_name, True
-            if row.head and household.head_name != row.head:
-                household.head_name, changed = row.head, True
-            if changed:
-                summary["households_updated"] += 1
-                to_update.append(household)
+            continue
+        pk, display_name, head_name = found
+        changed = False
+        if row.display_name and display_name != row.display_name:
+            display_name, changed = row.display_name, True
+        if row.head and head_name != row.head:
+            head_name, changed = row.head, True
+        if changed:
+            summary["households_updated"] += 1
+            to_update.append(Household(pk=pk, display_name=display_name, head_name=head_name))
     for start in range(0, max(len(to_create), len(to_update)), CHUNK):
         if not dry_run:
             Household.objects.bulk_create(to_create[start : start + CHUNK])
@@ -458,38 +463,41 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
         if progress:
             progress(done, total)
     done = len(plan.households)
+    household_ids = {key: value[0] for key, value in existing.items()}
     if not dry_run:
         for household in to_create:
-            existing[(household.building.name, household.door_label)] = household
+            household_ids[(household.building.name, household.door_label)] = household.pk
 
-    people = {}
-    household_ids = [h.pk for h in existing.values() if h.pk]
-    for start in range(0, len(household_ids), 5000):
-        for person in Resident.objects.filter(household_id__in=household_ids[start : start + 5000]).exclude(
-            status=Resident.Status.REMOVED
-        ):
-            people.setdefault((person.household_id, person.full_name), person)
+    people: dict[tuple[int, str], tuple[int, str]] = {}
+    ids = list(household_ids.values())
+    for start in range(0, len(ids), 5000):
+        rows = (
+            Resident.objects.filter(household_id__in=ids[start : start + 5000])
+            .exclude(status=Resident.Status.REMOVED)
+            .values_list("pk", "household_id", "full_name", "phone")
+        )
+        for pk, household_id, full_name, phone in rows:
+            people.setdefault((household_id, full_name), (pk, phone))
     now = timezone.now()
     new_people, changed_people = [], []
     for row in plan.residents:
-        household = existing.get(row.key)
-        person = people.get((household.pk, row.name)) if household is not None and household.pk else None
+        household_id = household_ids.get(row.key)
+        person = people.get((household_id, row.name)) if household_id else None
         if person is None:
             summary["residents_created"] += 1
             if not dry_run:
                 new_people.append(
                     Resident(
-                        household=household,
+                        household_id=household_id,
                         full_name=row.name,
                         phone=row.phone,
                         status=Resident.Status.VERIFIED,
                         verified_at=now,
                     )
                 )
-        elif row.phone and person.phone != row.phone:
-            person.phone = row.phone
+        elif row.phone and person[1] != row.phone:
             summary["residents_updated"] += 1
-            changed_people.append(person)
+            changed_people.append(Resident(pk=person[0], phone=row.phone))
     for start in range(0, max(len(new_people), len(changed_people)), CHUNK):
         if not dry_run:
             Resident.objects.bulk_create(new_people[start : start + CHUNK])

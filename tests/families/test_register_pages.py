@@ -204,3 +204,33 @@ def test_all_codes_of_a_building_can_be_reissued(organizer_client, household):
     after = set(Household.objects.filter(building=household.building).values_list("join_code", flat=True))
     assert not before & after
     assert AuditEntry.objects.filter(action="household.join_code_rotated").count() == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["/buildings/", "/buildings/{building}/", "/organize/register/grids/", "/organize/register/buildings/"]
+)
+def test_building_and_grid_pages_query_count_does_not_grow(organizer_client, organizer, building, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from families.services import review_motto, set_motto_consent, submit_motto
+    from tests.factories import verified_user
+
+    def add(n):
+        for _ in range(n):
+            BuildingFactory(grid=building.grid)
+            household = HouseholdFactory(building=building)
+            user = verified_user(household)
+            revision = submit_motto(household=household, author=user, text="家和万事兴")
+            review_motto(revision=revision, reviewer=organizer, approve=True)
+            set_motto_consent(household=household, show=True, actor=user)
+
+    url = url.format(building=building.pk)
+    add(2)
+    organizer_client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert organizer_client.get(url).status_code == 200
+    add(6)
+    with CaptureQueriesContext(connection) as large:
+        organizer_client.get(url)
+    assert len(large.captured_queries) == len(small.captured_queries)
