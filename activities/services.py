@@ -367,7 +367,7 @@ def record_attendance(
     if checked_in_at and checked_out_at and checked_out_at <= checked_in_at:
         raise ServiceError(_("Check-out must be after check-in."))
     with transaction.atomic():
-        signup = Signup.objects.select_for_update().select_related("activity").get(pk=signup.pk)
+        signup = Signup.objects.select_for_update(of=("self",)).select_related("activity").get(pk=signup.pk)
         if signup.status != Signup.Status.CONFIRMED:
             raise ServiceError(_("Only volunteers with a place can be marked."))
         if signup.hours_confirmed_at is not None:
@@ -395,7 +395,7 @@ def add_hours_by_hand(*, signup: Signup, actor, half_hours: int, reason: str) ->
     if not reason:
         raise ServiceError(_("Hours added by hand need a reason."))
     with transaction.atomic():
-        signup = Signup.objects.select_for_update().select_related("activity").get(pk=signup.pk)
+        signup = Signup.objects.select_for_update(of=("self",)).select_related("activity").get(pk=signup.pk)
         if signup.status != Signup.Status.CONFIRMED:
             raise ServiceError(_("Only volunteers with a place can be credited."))
         if signup.hours_confirmed_at is not None:
@@ -483,7 +483,7 @@ def confirm_hours(*, signup: Signup, actor, at: datetime | None = None) -> Ledge
     at = at or timezone.now()
     with transaction.atomic():
         # Lock the sign-up: two organizers confirming at once take turns, the second sees it confirmed.
-        signup = Signup.objects.select_for_update().select_related("activity", "resident").get(pk=signup.pk)
+        signup = Signup.objects.select_for_update(of=("self",)).select_related("activity", "resident").get(pk=signup.pk)
         if signup.hours_confirmed_at is not None:
             raise AlreadyRecorded(_("These hours are already confirmed."))
         if signup.status != Signup.Status.CONFIRMED:
@@ -565,7 +565,11 @@ def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, not
         raise ServiceError(_("Please tell the volunteer why the correction is refused."))
     now = timezone.now()
     with transaction.atomic():
-        signup = Signup.objects.select_for_update().select_related("activity", "resident").get(pk=correction.signup_id)
+        signup = (
+            Signup.objects.select_for_update(of=("self",))
+            .select_related("activity", "resident")
+            .get(pk=correction.signup_id)
+        )
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.PENDING:
             raise ServiceError(_("This correction has already been answered."))
@@ -672,7 +676,7 @@ def hand_over(*, redemption: Redemption, actor) -> Redemption:
 def cancel_redemption(*, redemption: Redemption, actor, by_organizer: bool = False) -> Redemption:
     """Cancel a redemption not yet handed over: the points come back by a reversal, the item back to stock."""
     with transaction.atomic():
-        redemption = Redemption.objects.select_for_update().select_related("resident").get(pk=redemption.pk)
+        redemption = Redemption.objects.select_for_update(of=("self",)).select_related("resident").get(pk=redemption.pk)
         if redemption.status != Redemption.Status.WAITING:
             raise ServiceError(_("Only redemptions not yet handed over can be cancelled."))
         spent = LedgerEntry.objects.get(idempotency_key=f"store:redemption:{redemption.pk}")
