@@ -21,5 +21,12 @@ def register_panel(request) -> dict | None:
     }
 
 
-HOME_PANELS = ()
+def motto_wall_panel(request) -> dict:
+    """The newest mottos on the wall (one query), or an explanation of what will appear."""
+    from .models import FamilyMotto
+
+    return {"template": "families/panel_mottos.html", "mottos": list(FamilyMotto.objects.on_wall()[:3])}
+
+
+HOME_PANELS = (motto_wall_panel,)
 ORGANIZER_PANELS = (register_panel,)

@@ -433,7 +433,9 @@ def import_register(
         if record is not None:
             record.refresh_from_db(fields=["status", "imported_at"])
             record.summary = summary
-            record.save(update_fields=["summary"])
+            # The file holds phone numbers: once imported it is no longer needed, so it is not kept.
+            record.content = b""
+            record.save(update_fields=["summary", "content"])
         AuditEntry.objects.log(
             actor=actor,
             action="register.imported",

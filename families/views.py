@@ -598,7 +598,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 error_count=len(plan.errors),
             )
             return redirect("families:organize_import_preview", pk=record.pk)
-    recent = RegisterImport.objects.defer("content").select_related("uploaded_by")[:10]
+    recent = RegisterImport.objects.defer("content").select_related("uploaded_by")
+    if organizer_grid_ids(request.user) is not None:
+        recent = recent.filter(uploaded_by=request.user)
+    recent = recent[:10]
     return render(request, "families/organize/import_upload.html", {"form": form, "recent": recent})
 
 

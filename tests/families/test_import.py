@@ -234,3 +234,10 @@ def test_xlsx_export_neutralises_formulas(organizer_client):
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert "'=cmd|' /C calc'!A0" in values
+
+
+def test_an_imported_file_is_not_kept(organizer_client, organizer):
+    record = RegisterImport.objects.create(uploaded_by=organizer, filename="a.csv", content=csv_bytes(GOOD_ROWS))
+    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    record.refresh_from_db()
+    assert record.status == "imported" and bytes(record.content) == b""

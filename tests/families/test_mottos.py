@@ -213,3 +213,12 @@ def test_members_saving_at_once_leave_exactly_one_version_waiting(postgres):
         thread.join()
     assert MottoRevision.objects.pending().count() == 1
     assert MottoRevision.objects.count() + len(errors) == len(members)
+
+
+def test_home_page_shows_the_newest_mottos_on_the_wall(
+    client, household, resident, organizer, django_capture_on_commit_callbacks
+):
+    assert "一户一家训" in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        _approved(household, resident, organizer, text="勤俭持家甲乙")
+    assert "勤俭持家甲乙" in client.get("/").content.decode()
