@@ -34,10 +34,15 @@ def public_version() -> int:
         return _memo["version"]
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY) or 1
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(VERSION_KEY) or _fresh_version()
     _memo.update(version=version, read_at=now)
     return version
+
+
+def _fresh_version() -> int:
+    """A starting version no earlier one can equal, should the key be evicted or the cache cleared."""
+    return time.time_ns() // 1000
 
 
 def bump_public_version() -> None:
@@ -46,8 +51,8 @@ def bump_public_version() -> None:
     def _bump():
         try:
             version = cache.incr(VERSION_KEY)
-        except ValueError:
-            version = 2
+        except ValueError:  # the key was evicted: start afresh rather than reuse an old number
+            version = _fresh_version()
             cache.set(VERSION_KEY, version, timeout=None)
         _memo.update(version=version, read_at=time.monotonic())
 
