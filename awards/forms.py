@@ -235,7 +235,11 @@ class ConfirmForm(forms.Form):
                 coerce=int,
                 required=False,
                 choices=[(row.nomination.pk, row.nomination.target_name) for row in result.rows],
-                initial=sorted(result.default_winner_ids),
+                initial=sorted(
+                    {row.nomination.pk for row in result.rows if row.nomination.is_winner}
+                    if result.entry.confirmed_at
+                    else result.default_winner_ids
+                ),
                 widget=forms.CheckboxSelectMultiple,
             )
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from families.models import Building, Household, Resident
 from project.images import PHOTO_FIELD_KWARGS
@@ -148,7 +149,7 @@ class Phase(models.TextChoices):
     COUNTING = "counting", _("Counting")
     PUBLICITY = "publicity", _("Publicity period")
     PUBLISHING = "publishing", _("Awaiting publication")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("round phase", "Published")
 
 
 class VoteUnit(models.TextChoices):

@@ -21,6 +21,7 @@ from families.models import AuditEntry
 from project.exports import tabular_response
 from project.images import delete_photo, store_photo
 from project.publiccache import cache_public_page
+from project.ratelimit import is_limited, record_attempt
 
 from . import services
 from .forms import (
@@ -53,6 +54,10 @@ from .services import AwardError
 from .stats import turnout_by_building, turnout_total
 
 PAGE_SIZE = 50
+# Nominations and objections per account per hour: generous for people, a wall for scripts.
+NOMINATION_LIMIT = 20
+OBJECTION_LIMIT = 5
+HOUR = 60 * 60
 
 
 def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
@@ -186,7 +191,10 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("awards:round", pk=round.pk)
     if request.method == "POST" and request.POST.get("step") == "submit":
         form = NominationForm(request.POST, request.FILES, round=round)
-        if form.is_valid():
+        if is_limited("award-nominate", str(request.user.pk), limit=NOMINATION_LIMIT, window_seconds=HOUR):
+            form.add_error(None, _("You have sent many nominations in the last hour. Please try again later."))
+        elif form.is_valid():
+            record_attempt("award-nominate", str(request.user.pk), window_seconds=HOUR)
             data = form.cleaned_data
             photo = store_photo(data["photo"], folder="awards/nominations") if data.get("photo") else ""
             try:
@@ -336,6 +344,11 @@ def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back + "#objections")
+    if is_limited("award-objection", str(request.user.pk), limit=OBJECTION_LIMIT, window_seconds=HOUR):
+        return _fail(
+            request, AwardError(_("You have filed many objections in the last hour. Please try again later.")), back
+        )
+    record_attempt("award-objection", str(request.user.pk), window_seconds=HOUR)
     nomination = next((n for n in winners if n.pk == form.cleaned_data.get("nomination")), None)
     try:
         services.file_objection(

@@ -231,3 +231,23 @@ def test_a_rejected_nomination_is_hidden_from_other_residents(neighbour_client, 
     nomination = make_nomination(person_entry, status=NominationStatus.REJECTED)
     assert neighbour_client.get(f"/nominations/{nomination.pk}/").status_code == 404
     assert client.get(f"/nominations/{make_nomination(person_entry).pk}/").status_code == 404
+
+
+def test_seconding_outside_the_nomination_window_is_refused(neighbour_client, db):
+    nomination = make_nomination(make_entry(make_round("reviewing")), status=NominationStatus.SUBMITTED)
+    neighbour_client.post(f"/nominations/{nomination.pk}/second/")
+    assert not Second.objects.exists()
+
+
+def test_many_nominations_in_an_hour_are_refused(resident_client, person_entry, monkeypatch):
+    monkeypatch.setattr("awards.views.NOMINATION_LIMIT", 2)
+    for _ in range(3):
+        _post_person(resident_client, person_entry, ResidentFactory())
+    assert Nomination.objects.count() == 2
+
+
+def test_a_draft_rounds_nominations_are_hidden_from_residents(neighbour_client, db):
+    nomination = make_nomination(make_entry(make_round("nominating", announced=False)))
+    assert neighbour_client.get(f"/nominations/{nomination.pk}/").status_code == 404
+    neighbour_client.post(f"/nominations/{nomination.pk}/second/")
+    assert not Second.objects.exists()

@@ -192,3 +192,22 @@ def test_no_page_shows_who_voted_for_whom(client, resident_client, organizer_cli
     from awards.models import Vote as VoteModel
 
     assert VoteModel not in admin.site._registry
+
+
+def test_withdrawing_a_vote_after_voting_closed_is_refused(resident_client, resident, voting_entry):
+    nomination = make_nomination(voting_entry)
+    cast_vote(nomination=nomination, resident=verified_membership(resident))
+    round = voting_entry.round
+    round.voting_close_at = round.voting_open_at + timedelta(hours=1)
+    round.save()
+    resident_client.post(f"/nominations/{nomination.pk}/vote/withdraw/")
+    assert Vote.objects.count() == 1
+
+
+def test_paper_counts_outside_voting_and_counting_are_refused(organizer, db):
+    from awards.services import record_paper_tally
+
+    entry = make_entry(make_round("reviewing"))
+    nomination = make_nomination(entry)
+    with translation.override("en"), pytest.raises(AwardError, match="Paper ballots"):
+        record_paper_tally(entry=entry, actor=organizer, counts={nomination.pk: 3}, photo="x.jpg")
