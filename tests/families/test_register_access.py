@@ -48,25 +48,29 @@ def targets(household, resident):
     }
 
 
-@pytest.mark.parametrize("url", ORGANIZER_URLS + ORGANIZER_POSTS)
-def test_visitors_are_sent_to_log_in(client, targets, url):
-    url = url.format(**targets)
-    response = client.post(url) if url in [u.format(**targets) for u in ORGANIZER_POSTS] else client.get(url)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-
-
-@pytest.mark.parametrize("who", ["resident_client", "newcomer_client"])
-@pytest.mark.parametrize("url", ORGANIZER_URLS + ORGANIZER_POSTS)
-def test_residents_and_unverified_users_are_refused(request, targets, url, who):
-    client = request.getfixturevalue(who)
+def _hit(client, targets, url):
     formatted = url.format(**targets)
-    response = (
-        client.post(formatted, {"action": "remove", "decision": "approve"})
-        if url in ORGANIZER_POSTS
-        else client.get(formatted)
-    )
-    assert response.status_code == 403
+    if url in ORGANIZER_POSTS:
+        return client.post(formatted, {"action": "remove", "decision": "approve"})
+    return client.get(formatted)
+
+
+def test_visitors_are_sent_to_log_in_everywhere_in_the_register(client, targets):
+    for url in ORGANIZER_URLS + ORGANIZER_POSTS:
+        response = _hit(client, targets, url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+def test_residents_and_unverified_users_are_refused_everywhere_in_the_register(
+    resident_client, newcomer_client, targets
+):
+    from families.models import Resident
+
+    for client in (resident_client, newcomer_client):
+        for url in ORGANIZER_URLS + ORGANIZER_POSTS:
+            assert _hit(client, targets, url).status_code == 403, url
     assert MottoRevision.objects.get().status == "pending"
+    assert Resident.objects.get(pk=targets["person"]).status == "verified"
 
 
 def test_a_resident_of_another_household_cannot_edit_a_motto(neighbour_client, household, resident, organizer):
