@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,6 +67,14 @@ def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
     if not round.announced and not is_organizer(request.user):
         raise Http404
     return round
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go back to after a POST: a path on this site, never elsewhere."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 def _fail(request: HttpRequest, error: AwardError, to: str) -> HttpResponse:
@@ -288,9 +297,7 @@ def _resident_post(action):
         nomination = get_object_or_404(Nomination.objects.select_related("round"), pk=pk)
         if not nomination.round.announced:
             raise Http404
-        back = request.POST.get("next") or reverse("awards:nomination", args=[nomination.pk])
-        if not back.startswith("/") or back.startswith("//"):
-            back = reverse("awards:nomination", args=[nomination.pk])
+        back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
         try:
             message = action(nomination, request.membership)
         except AwardError as error:
@@ -535,9 +542,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     nomination = get_object_or_404(Nomination, pk=pk)
     form = ReviewForm(request.POST, prefix=f"n{nomination.pk}")
-    back = request.POST.get("next") or reverse("awards:review_list", args=[nomination.round_id])
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("awards:review_list", args=[nomination.round_id])
+    back = _safe_next(request, reverse("awards:review_list", args=[nomination.round_id]))
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)

@@ -211,3 +211,11 @@ def test_paper_counts_outside_voting_and_counting_are_refused(organizer, db):
     nomination = make_nomination(entry)
     with translation.override("en"), pytest.raises(AwardError, match="Paper ballots"):
         record_paper_tally(entry=entry, actor=organizer, counts={nomination.pk: 3}, photo="x.jpg")
+
+
+def test_after_voting_the_page_goes_back_only_to_this_site(resident_client, voting_entry):
+    nomination = make_nomination(voting_entry)
+    response = resident_client.post(f"/nominations/{nomination.pk}/vote/", {"next": "/\\evil.example/"})
+    assert response["Location"] == f"/nominations/{nomination.pk}/"
+    response = resident_client.post(f"/nominations/{nomination.pk}/vote/withdraw/", {"next": "/rounds/"})
+    assert response["Location"] == "/rounds/"
