@@ -85,7 +85,7 @@ class AuditFilter(django_filters.FilterSet):
 
     def __init__(self, *args, actions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["action"].extra["choices"] = [(a, a) for a in actions]
+        self.filters["action"].extra["choices"] = list(actions)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from project.exports import tabular_response
@@ -705,14 +706,48 @@ def motto_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 AUDIT_PAGE_SIZE = 50
+# Readable names for this app's actions; other apps' actions are shown by their code.
+AUDIT_ACTION_LABELS = {
+    "household.created": gettext_lazy("Household added"),
+    "household.changed": gettext_lazy("Household changed"),
+    "household.joined_by_code": gettext_lazy("Joined with a join code"),
+    "household.join_requested": gettext_lazy("Asked to join"),
+    "household.join_code_rotated": gettext_lazy("New join code issued"),
+    "member.added_by_organizer": gettext_lazy("Person added"),
+    "member.changed": gettext_lazy("Person changed"),
+    "member.approved": gettext_lazy("Member approved"),
+    "member.removed": gettext_lazy("Member removed"),
+    "grid.created": gettext_lazy("Grid added"),
+    "grid.changed": gettext_lazy("Grid changed"),
+    "grid.assignments_changed": gettext_lazy("Grid workers changed"),
+    "building.created": gettext_lazy("Building added"),
+    "building.changed": gettext_lazy("Building changed"),
+    "register.imported": gettext_lazy("Register imported"),
+    "register.exported": gettext_lazy("Register exported"),
+    "motto.approved": gettext_lazy("Motto approved"),
+    "motto.rejected": gettext_lazy("Motto not approved"),
+    "consent.motto_shown": gettext_lazy("Motto put on the wall"),
+    "consent.motto_withdrawn": gettext_lazy("Motto taken off the wall"),
+    "consent.name_shown": gettext_lazy("Name shown in public"),
+    "consent.name_withdrawn": gettext_lazy("Name no longer shown"),
+    "consent.household_shown": gettext_lazy("Household name shown in public"),
+    "consent.household_withdrawn": gettext_lazy("Household name no longer shown"),
+    "account.made_organizer": gettext_lazy("Made an organizer"),
+}
 
 
 @organizer_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.all(), actions=list(actions))
+    choices = [
+        (action, f"{AUDIT_ACTION_LABELS[action]} ({action})" if action in AUDIT_ACTION_LABELS else action)
+        for action in actions
+    ]
+    filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.all(), actions=choices)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else AuditEntry.objects.all()
     page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.label = AUDIT_ACTION_LABELS.get(entry.action, "")
     return render(
         request,
         "families/organize/audit_log.html",
