@@ -366,9 +366,9 @@ class LedgerEntry(models.Model):
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
     occurred_on = models.DateField(_("date"), help_text=_("The day of the activity, or of the entry."))
     idempotency_key = models.CharField(_("unique key"), max_length=120, unique=True)
-    created_at = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("written by")
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("recorded by")
     )
 
     objects = LedgerEntryQuerySet.as_manager()

@@ -17,11 +17,13 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from families.models import AuditEntry, Household, Resident
@@ -43,6 +45,12 @@ from .models import (
 )
 
 QR_SALT = "activities.checkin"
+
+
+def _recorded_text(message: str, **params) -> str:
+    """Text kept on the record (ledger sources, reasons), in the community's language whoever triggers it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % params if params else gettext(message)
 
 
 class ServiceError(Exception):
@@ -466,7 +474,9 @@ def _credit(signup: Signup, half_hours: int, actor, version: int) -> LedgerEntry
         kind=LedgerEntry.Kind.EARNED,
         amount=half_hours * activity.points_per_hour // 2,
         half_hours=half_hours,
-        source=_("%(hours)s h · %(activity)s") % {"hours": hours_text(half_hours), "activity": activity.title},
+        source=_recorded_text(
+            gettext_noop("%(hours)s h · %(activity)s"), hours=hours_text(half_hours), activity=activity.title
+        ),
         source_object=signup,
         idempotency_key=_hours_key(signup, version),
         occurred_on=timezone.localtime(activity.starts_at).date(),
@@ -577,7 +587,9 @@ def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, not
             wanted = correction.requested_half_hours
             if signup.hours_confirmed_at is None:
                 signup.manual_half_hours = wanted
-                signup.manual_reason = (_("Correction: %(reason)s") % {"reason": correction.reason})[:200]
+                signup.manual_reason = _recorded_text(gettext_noop("Correction: %(reason)s"), reason=correction.reason)[
+                    :200
+                ]
                 signup.attendance = Signup.Attendance.PRESENT if wanted else signup.attendance
                 signup.save(update_fields=["manual_half_hours", "manual_reason", "attendance"])
             else:
@@ -590,14 +602,16 @@ def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, not
                     _credit(signup, credited, actor, version)
                 reverse_entry(
                     entry=old,
-                    source=_("Correction of %(source)s") % {"source": old.source},
+                    source=_recorded_text(gettext_noop("Correction of %(source)s"), source=old.source),
                     idempotency_key=f"{old.idempotency_key}:reversed",
                     created_by=actor,
                 )
                 signup.credit_version = version
                 signup.confirmed_half_hours = credited
                 signup.manual_half_hours = wanted
-                signup.manual_reason = (_("Correction: %(reason)s") % {"reason": correction.reason})[:200]
+                signup.manual_reason = _recorded_text(gettext_noop("Correction: %(reason)s"), reason=correction.reason)[
+                    :200
+                ]
                 signup.hours_confirmed_at = now
                 signup.hours_confirmed_by = actor
                 signup.save(
@@ -651,7 +665,7 @@ def redeem(*, resident: Resident, item: StoreItem) -> Redemption:
             resident=resident,
             kind=LedgerEntry.Kind.REDEEMED,
             amount=-item.price,
-            source=_("Points store: %(item)s") % {"item": item.name},
+            source=_recorded_text(gettext_noop("Points store: %(item)s"), item=item.name),
             source_object=redemption,
             idempotency_key=f"store:redemption:{redemption.pk}",
             counts_for_ranking=False,
@@ -682,7 +696,7 @@ def cancel_redemption(*, redemption: Redemption, actor, by_organizer: bool = Fal
         spent = LedgerEntry.objects.get(idempotency_key=f"store:redemption:{redemption.pk}")
         reverse_entry(
             entry=spent,
-            source=_("Cancelled: %(source)s") % {"source": spent.source},
+            source=_recorded_text(gettext_noop("Cancelled: %(source)s"), source=spent.source),
             idempotency_key=f"store:redemption:{redemption.pk}:reversed",
             created_by=actor,
         )

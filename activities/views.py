@@ -87,7 +87,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "types": ActivityType.objects.filter(is_active=True),
             "current": data,
-            "days": [today + timedelta(days=n) for n in range(14)],
+            "days": [today + timedelta(days=n) for n in range(7)],
             "query": _query_without(request, "page"),
             "now": timezone.now(),
         },

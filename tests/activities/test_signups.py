@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_resident_signs_up_through_the_page(resident_client, member):
     activity = ActivityFactory()
     response = resident_client.post(reverse("activities:sign_up", args=[activity.pk]), follow=True)
-    assert "你已报名" in response.content.decode() or "You are signed up" in response.content.decode()
+    assert "您已报名" in response.content.decode() or "You are signed up" in response.content.decode()
     assert Signup.objects.get(activity=activity, resident=member).status == "confirmed"
 
 
