@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 messages:
-	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
 
 migrate:
 	$(PY) manage.py migrate --noinput
