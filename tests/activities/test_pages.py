@@ -191,3 +191,16 @@ def test_walk_in_volunteer_is_added_by_phone(organizer_client):
     assert Signup.objects.filter(activity=activity, resident=person, status="confirmed").exists()
     organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "1"})
     assert Signup.objects.count() == 1
+
+
+def test_pages_speak_english_when_asked(client, resident_client, member):
+    from django.conf import settings
+
+    activity = ActivityFactory(title="Stairwell clean-up")
+    for c in (client, resident_client):
+        c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Volunteer activities" in client.get(reverse("activities:list")).content.decode()
+    assert "Points board" in client.get(reverse("activities:leaderboard")).content.decode()
+    page = resident_client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
+    assert "Sign up" in page and "报名" not in page
+    assert "My points" in resident_client.get(reverse("activities:my_points")).content.decode()
