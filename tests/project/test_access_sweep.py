@@ -38,6 +38,7 @@ PUBLIC_PREFIXES = (
     "/activities/",
     "/points/",
     "/store/",
+    "/volunteers/",
     "/admin/",
     "/static/",
     "/media/",
