@@ -314,7 +314,7 @@ def second_nomination(*, nomination: Nomination, resident: Resident) -> Second:
 def withdraw_nomination(*, nomination: Nomination, resident: Resident) -> None:
     """The nominator withdraws their nomination, until the review ends."""
     with transaction.atomic():
-        nomination = Nomination.objects.select_for_update().select_related("round").get(pk=nomination.pk)
+        nomination = Nomination.objects.select_for_update(of=("self",)).select_related("round").get(pk=nomination.pk)
         if nomination.nominator_id != resident.pk:
             raise AwardError(_("Only the person who made a nomination can withdraw it."))
         if not nomination.round.nominations_withdrawable():
@@ -330,7 +330,7 @@ def decline_nomination(*, nomination: Nomination, resident: Resident) -> None:
     """The nominee (the person, or a member of the household) declines, before anything is public."""
     with transaction.atomic():
         nomination = (
-            Nomination.objects.select_for_update()
+            Nomination.objects.select_for_update(of=("self",))
             .select_related("round", "household", "resident")
             .get(pk=nomination.pk)
         )
@@ -353,7 +353,9 @@ def review_nomination(*, nomination: Nomination, actor, shortlist: bool, reason:
     reason = (reason or "").strip()
     with transaction.atomic():
         nomination = (
-            Nomination.objects.select_for_update().select_related("round", "nominator__user").get(pk=nomination.pk)
+            Nomination.objects.select_for_update(of=("self",))
+            .select_related("round", "nominator__user")
+            .get(pk=nomination.pk)
         )
         if not nomination.round.under_review():
             raise AwardError(_("Nominations can only be reviewed before voting opens."))
@@ -393,7 +395,7 @@ def edit_citation(*, nomination: Nomination, actor, citation: str, reason: str) 
     citation = (citation or "").strip()
     reason = (reason or "").strip()
     with transaction.atomic():
-        nomination = Nomination.objects.select_for_update().select_related("round").get(pk=nomination.pk)
+        nomination = Nomination.objects.select_for_update(of=("self",)).select_related("round").get(pk=nomination.pk)
         if nomination.round.published_at:
             raise AwardError(_("The round is published; a change now needs a correction."))
         if not CITATION_MIN <= len(citation) <= CITATION_MAX:
@@ -654,7 +656,11 @@ def answer_objection(*, objection: Objection, actor, answer: str) -> None:
     if not answer:
         raise AwardError(_("Please write the answer."))
     with transaction.atomic():
-        objection = Objection.objects.select_for_update().select_related("round", "resident__user").get(pk=objection.pk)
+        objection = (
+            Objection.objects.select_for_update(of=("self",))
+            .select_related("round", "resident__user")
+            .get(pk=objection.pk)
+        )
         if objection.round.published_at:
             raise AwardError(_("The round is published; the answers are final."))
         objection.answer = answer
