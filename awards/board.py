@@ -395,8 +395,3 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request, "awards/board/verify.html", {"honour": honour, "state": state, "number": number}, status=status
     )
-
-
-def honours_for_building(building) -> list[Honour]:
-    """A building's published honours, newest first, in one query (for the building's page)."""
-    return list(Honour.objects.for_board().filter(building=building))
