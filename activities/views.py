@@ -553,7 +553,19 @@ def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organizer_required
 def organize_activities(request: HttpRequest) -> HttpResponse:
-    activities = Activity.objects.select_related("type").with_counts().order_by("-starts_at", "-pk")
+    activities = (
+        Activity.objects.select_related("type")
+        .with_counts()
+        .annotate(
+            to_confirm=Count(
+                "signups",
+                filter=Q(signups__status="confirmed", signups__hours_confirmed_at__isnull=True)
+                & ~Q(signups__attendance__in=["absent", "no_show"]),
+                distinct=True,
+            )
+        )
+        .order_by("-starts_at", "-pk")
+    )
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "activities/organize/activities.html", {"page": page, "now": timezone.now()})
 

@@ -204,3 +204,49 @@ def test_pages_speak_english_when_asked(client, resident_client, member):
     page = resident_client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
     assert "Sign up" in page and "报名" not in page
     assert "My points" in resident_client.get(reverse("activities:my_points")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "client_name, url_name",
+    [
+        ("client", "activities:store"),
+        ("resident_client", "activities:my_points"),
+        ("resident_client", "activities:mine"),
+        ("resident_client", "activities:my_redemptions"),
+        ("organizer_client", "activities:organize_store"),
+        ("organizer_client", "activities:organize_corrections"),
+    ],
+)
+def test_other_lists_keep_their_query_count(
+    request, client_name, url_name, member, organizer, django_assert_num_queries
+):
+    from activities.models import StoreItem
+
+    client = request.getfixturevalue(client_name)
+    url = reverse(url_name)
+
+    def grow(n):
+        for _ in range(n):
+            item = StoreItem.objects.create(name="抽纸", price=1, stock=5)
+            services.award_points(resident=member, amount=5, reason="测试", actor=organizer)
+            services.redeem(resident=member, item=item)
+            signup = present(finished_activity(), member)
+            services.request_correction(signup=signup, resident=member, half_hours=4, reason="x")
+
+    grow(1)
+    small = _count(client, url)
+    grow(4)
+    cache.clear()
+    with django_assert_num_queries(small):
+        client.get(url)
+
+
+def test_attendance_sheet_keeps_its_query_count(organizer_client, django_assert_num_queries):
+    activity = finished_activity(capacity=50)
+    present(activity, ResidentFactory())
+    url = reverse("activities:organize_sheet", args=[activity.pk])
+    small = _count(organizer_client, url)
+    for _ in range(6):
+        present(activity, ResidentFactory())
+    with django_assert_num_queries(small):
+        organizer_client.get(url)
