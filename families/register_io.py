@@ -30,6 +30,7 @@ from .models import Building, Grid, Household, Resident
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
+HEADER_SEARCH_ROWS = 5
 CHUNK = 1000
 
 # Each field, with the headers staff use for it (compared without case, spaces or "*").
@@ -235,23 +236,37 @@ def check_register(
         header_row = next(rows, None)
         if header_row is None:
             raise FileProblem(_("The file is empty."))
-        _number, headers = header_row
+        # Office registers often start with a title row ("幸福里社区住户台账"): the header is
+        # the first of the first few rows that names at least two known columns.
+        first_row = header_row
+        for _attempt in range(HEADER_SEARCH_ROWS):
+            if sum(1 for cell in header_row[1] if _header_key(cell) in _ALIASES) >= 2:
+                break
+            header_row = next(rows, None)
+            if header_row is None:
+                break
+        else:
+            header_row = None
+        header_number, headers = header_row or first_row
         for index, header in enumerate(headers):
             name = _ALIASES.get(_header_key(header))
             if name is None:
                 if header:
                     plan.ignored_columns.append(header)
             elif name in plan.columns:
-                plan.error(1, _("Two columns mean the same thing: “%(header)s”.") % {"header": header})
+                plan.error(header_number, _("Two columns mean the same thing: “%(header)s”.") % {"header": header})
             else:
                 plan.columns[name] = index
         missing = [name for name in REQUIRED if name not in plan.columns]
         if missing:
             wanted = "、".join(f"{COLUMNS[name][0]} ({name})" for name in missing)
-            plan.error(1, _("Required columns are missing: %(columns)s.") % {"columns": wanted})
+            plan.error(header_number, _("Required columns are missing: %(columns)s.") % {"columns": wanted})
             return plan
         if "household" not in plan.columns and "head" not in plan.columns and "name" not in plan.columns:
-            plan.error(1, _("Add a column for the household name (家庭名称), the head (户主) or the resident (姓名)."))
+            plan.error(
+                header_number,
+                _("Add a column for the household name (家庭名称), the head (户主) or the resident (姓名)."),
+            )
             return plan
         _check_rows(plan, rows, grid_ids=grid_ids, max_rows=max_rows)
     except FileProblem as problem:

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -463,7 +464,12 @@ def resident_action(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseBadRequest()
     except RegisterError as error:
         messages.error(request, str(error))
-    return redirect(request.POST.get("next") or reverse("families:organize_household", args=[person.household_id]))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("families:organize_household", args=[person.household_id])
+    return redirect(target)
 
 
 @organizer_required

@@ -190,7 +190,7 @@ def test_command_fails_with_row_numbers_and_writes_nothing(tmp_path, capsys):
     path.write_bytes(csv_bytes([*GOOD_ROWS, ["第一网格", "幸福里1号楼", "1单元109", "X家", "", "X", "999"]]))
     with pytest.raises(CommandError):
         call_command("import_households", str(path))
-    assert "Row 6" in capsys.readouterr().err
+    assert "第 6 行" in capsys.readouterr().err
     assert _counts() == (0, 0, 0, 0)
 
 
@@ -207,7 +207,7 @@ def test_command_exit_code_is_not_zero(tmp_path):
         env={**__import__("os").environ, "DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
     )
     assert result.returncode != 0
-    assert "Row 1" in result.stderr
+    assert "第 1 行" in result.stderr
 
 
 def test_export_reimports_unchanged(organizer_client, organizer):
@@ -241,3 +241,15 @@ def test_an_imported_file_is_not_kept(organizer_client, organizer):
     organizer_client.post(f"/organize/register/import/{record.pk}/")
     record.refresh_from_db()
     assert record.status == "imported" and bytes(record.content) == b""
+
+
+def test_a_title_row_above_the_headers_is_skipped():
+    from .helpers import HEADERS_ZH
+
+    rows = [["幸福里社区住户台账", "", "", "", "", "", ""], HEADERS_ZH, *GOOD_ROWS]
+    plan = check_register(xlsx_bytes(rows, headers=["2026年", "", "", "", "", "", ""]), "台账.xlsx")
+    assert plan.errors == []
+    assert len(plan.households) == 3
+    bad = [["第一网格", "幸福里1号楼", "1单元109", "X家", "", "X", "999"]]
+    plan = check_register(xlsx_bytes([["台账"], HEADERS_ZH, *bad], headers=["标题"]), "台账.xlsx")
+    assert plan.errors[0][0] == 4

@@ -234,3 +234,11 @@ def test_building_and_grid_pages_query_count_does_not_grow(organizer_client, org
     with CaptureQueriesContext(connection) as large:
         organizer_client.get(url)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_member_actions_never_redirect_off_site(organizer_client, household):
+    person = ResidentFactory(household=household, status=Resident.Status.PENDING)
+    response = organizer_client.post(
+        f"/organize/register/residents/{person.pk}/action/", {"action": "approve", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/organize/register/households/{household.pk}/"

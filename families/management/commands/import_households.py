@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from families.register_io import check_register
 from families.services import import_register
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         plan = check_register(path.read_bytes(), path.name)
         if plan.errors:
             for row, message in plan.errors:
-                where = f"Row {row}: " if row else ""
+                where = f"{_('Row %(row)s') % {'row': row}}: " if row else ""
                 self.stderr.write(f"{where}{message}")
             raise CommandError(f"{len(plan.errors)} problem(s) in {path.name}; nothing was imported.")
         self.stdout.write(
