@@ -478,7 +478,17 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
     objections = list(round.objections.select_related("nomination__entry__category", "nomination__building"))
     for objection in objections:
         objection.form = AnswerForm(initial={"answer": objection.answer}, prefix=f"o{objection.pk}")
-    honours = list(round.honours.select_related("category", "building", "household", "resident"))
+    honours = list(
+        round.honours.select_related(
+            "category",
+            "building",
+            "household__building",
+            "resident__household__building",
+            "nomination__building",
+            "nomination__household",
+            "nomination__resident",
+        )
+    )
     audit = AuditEntry.objects.filter(
         Q(target_type="awards.awardround", target_id=str(round.pk)) | Q(details__round=round.pk)
     )[:30]
