@@ -420,7 +420,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("key") or _period_key_for(kind, timezone.localdate())
     if not _valid_key(kind, key):
         key = _period_key_for(kind, timezone.localdate())
-    rows_qs = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key=key, points__gt=0)
+    rows_qs = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key=key).exclude(
+        points=0, half_hours=0
+    )
     rows = list(rows_qs.order_by("-points", "-half_hours", "scope_id")[:50])
     summary = rows_qs.aggregate(count=Count("pk"), points=Sum("points"), half_hours=Sum("half_hours"))
     ids = [row.scope_id for row in rows]
