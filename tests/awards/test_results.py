@@ -271,3 +271,40 @@ def test_the_notice_command_sends_for_rounds_in_voting(resident, db):
     call_command("send_award_notices")
     call_command("send_award_notices")
     assert Notice.objects.filter(user=resident, kind="voting_open").count() == 1
+
+
+def test_organizers_add_categories_and_their_rules_with_an_audit_line(organizer_client, resident_client, db):
+    response = organizer_client.post(
+        "/organize/awards/categories/new/",
+        {
+            "name": "好邻居",
+            "target_kind": "person",
+            "criteria": "邻里互助，热心肠。",
+            "is_active": "on",
+            "sort_order": 5,
+        },
+    )
+    assert response.status_code == 302
+    assert resident_client.get("/organize/awards/categories/").status_code == 403
+    round = make_round("nominating")
+    from awards.models import AwardCategory
+
+    category = AwardCategory.objects.get(name="好邻居")
+    response = organizer_client.post(
+        f"/organize/rounds/{round.pk}/categories/new/",
+        {"category": category.pk, "winners": 3, "votes_per_voter": 2, "vote_unit": "resident"},
+    )
+    assert response.status_code == 302 and round.entries.get().votes_per_voter == 2
+    assert AuditEntry.objects.filter(action__in=["awards.category_created", "awards.round_category_added"]).count() == 2
+    body = resident_client.get(f"/rounds/{round.pk}/nominate/?entry={round.entries.get().pk}").content.decode()
+    assert "邻里互助，热心肠。" in body  # the criteria are shown to nominators
+
+
+def test_category_rules_cannot_change_once_voting_opened(organizer_client, db):
+    entry = make_entry(make_round("voting"), votes_per_voter=2)
+    organizer_client.post(
+        f"/organize/rounds/{entry.round_id}/categories/{entry.pk}/",
+        {"category": entry.category_id, "winners": 3, "votes_per_voter": 9, "vote_unit": "resident"},
+    )
+    entry.refresh_from_db()
+    assert entry.votes_per_voter == 2
