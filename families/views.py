@@ -429,6 +429,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "residents": residents,
             "motto": motto,
             "pending_revision": motto.revisions.pending().first() if motto else None,
+            "history": AuditEntry.objects.filter(
+                target_type=Household._meta.label_lower, target_id=str(household.pk)
+            ).order_by("-created_at", "-id")[:10],
         },
     )
 

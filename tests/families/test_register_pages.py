@@ -242,3 +242,18 @@ def test_member_actions_never_redirect_off_site(organizer_client, household):
         f"/organize/register/residents/{person.pk}/action/", {"action": "approve", "next": "https://evil.example/"}
     )
     assert response["Location"] == f"/organize/register/households/{household.pk}/"
+
+
+def test_register_pages_read_in_english(organizer_client, household, client):
+    organizer_client.cookies["django_language"] = "en"
+    client.cookies["django_language"] = "en"
+    for url, heading in [
+        ("/organize/register/", "Household register"),
+        (f"/organize/register/households/{household.pk}/", "Join code"),
+        ("/organize/register/import/", "Import the register"),
+        ("/organize/mottos/", "Mottos to review"),
+        ("/organize/audit/", "Audit log"),
+    ]:
+        assert heading in organizer_client.get(url).content.decode(), url
+    assert "Motto wall" in client.get("/mottos/").content.decode()
+    assert "Building ethos" in client.get(f"/buildings/{household.building_id}/").content.decode()
