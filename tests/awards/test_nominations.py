@@ -251,3 +251,56 @@ def test_a_draft_rounds_nominations_are_hidden_from_residents(neighbour_client, 
     assert neighbour_client.get(f"/nominations/{nomination.pk}/").status_code == 404
     neighbour_client.post(f"/nominations/{nomination.pk}/second/")
     assert not Second.objects.exists()
+
+
+def test_a_nomination_photo_is_kept_and_becomes_the_honours_photo(
+    resident_client, organizer, person_entry, settings, tmp_path
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from awards.models import AwardRound
+    from awards.services import confirm_winners, publish_round
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (10, 120, 30)).save(buffer, format="PNG")
+    target = ResidentFactory()
+    household = target.household
+    resident_client.post(
+        f"/rounds/{person_entry.round_id}/nominate/",
+        {
+            "step": "submit",
+            "entry": person_entry.pk,
+            "building": household.building_id,
+            "household": household.pk,
+            "person_name": target.full_name,
+            "citation": CITATION,
+            "photo": SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png"),
+        },
+    )
+    nomination = Nomination.objects.get()
+    assert nomination.photo.startswith("awards/nominations/") and nomination.photo.endswith(".jpg")
+    nomination.status = NominationStatus.SHORTLISTED
+    nomination.save()
+    round = person_entry.round
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    AwardRound.objects.filter(pk=round.pk).update(
+        nominations_open_at=now - timedelta(days=5),
+        nominations_close_at=now - timedelta(days=4),
+        review_end_at=now - timedelta(days=3),
+        voting_open_at=now - timedelta(days=2),
+        voting_close_at=now - timedelta(days=1),
+    )
+    round.refresh_from_db()
+    confirm_winners(round=round, actor=organizer, winners={person_entry.pk: {nomination.pk}})
+    AwardRound.objects.filter(pk=round.pk).update(publicity_end_at=now)
+    round.refresh_from_db()
+    honour = publish_round(round=round, actor=organizer)[0]
+    assert honour.photo == nomination.photo

@@ -100,3 +100,11 @@ def test_my_page_shows_my_nominations_and_my_ballot(resident_client, resident, d
     cast_vote(nomination=nomination, resident=me)
     body = resident_client.get("/me/").content.decode()
     assert body.count(nomination.building.name) >= 2
+
+
+def test_empty_states_explain_what_will_appear(client, db):
+    body = client.get("/").content.decode()
+    assert "No selection is running" in body or "目前没有进行中的评选" in body
+    assert "No honours published yet" in body or "还没有发布荣誉" in body
+    body = client.get("/rounds/").content.decode()
+    assert "No award rounds yet" in body or "还没有评选活动" in body
