@@ -100,6 +100,7 @@ class Activity(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("called off"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why it was called off"), max_length=200, blank=True)
 
     objects = ActivityQuerySet.as_manager()
 

@@ -302,6 +302,29 @@ def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: date
     return promoted
 
 
+def call_off_activity(*, activity: Activity, actor, reason: str) -> Activity:
+    """The organizer calls an activity off (weather, illness): nobody can sign up or check in any more."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Please say why the activity is called off; volunteers will see it."))
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.cancelled_at is not None:
+            raise ServiceError(_("This activity has been called off."))
+        if activity.ends_at < timezone.now():
+            raise ServiceError(_("This activity is already over."))
+        if Signup.objects.filter(activity=activity, hours_confirmed_at__isnull=False).exists():
+            raise ServiceError(_("Hours of this activity are already confirmed."))
+        activity.cancelled_at = timezone.now()
+        activity.cancel_reason = reason[:200]
+        activity.save(update_fields=["cancelled_at", "cancel_reason"])
+        AuditEntry.objects.log(
+            actor=actor, action="activities.activity_called_off", target=activity, details={"reason": reason}
+        )
+        bump_public_version()
+    return activity
+
+
 # --- Attendance ---------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path("organize/activities/<int:pk>/edit/", views.organize_activity_form, name="organize_edit"),
     path("organize/activities/<int:pk>/qr/", views.organize_qr, name="organize_qr"),
     path("organize/activities/<int:pk>/new-code/", views.organize_new_code, name="organize_new_code"),
+    path("organize/activities/<int:pk>/call-off/", views.organize_call_off, name="organize_call_off"),
     path("organize/activities/<int:pk>/confirm-all/", views.organize_confirm_all, name="organize_confirm_all"),
     path("organize/activities/<int:pk>/walk-in/", views.organize_walk_in, name="organize_walk_in"),
     path("organize/signups/<int:pk>/attendance/", views.organize_attendance, name="organize_attendance"),

@@ -679,6 +679,19 @@ def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organizer_required
+def organize_call_off(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity, pk=pk)
+    try:
+        services.call_off_activity(activity=activity, actor=request.user, reason=request.POST.get("reason", ""))
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("The activity is called off. Volunteers see it on their pages."))
+    return redirect("activities:organize_sheet", pk=pk)
+
+
+@require_POST
+@organizer_required
 def organize_new_code(request: HttpRequest, pk: int) -> HttpResponse:
     from .models import new_checkin_code
 

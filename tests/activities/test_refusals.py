@@ -188,3 +188,28 @@ def test_walk_in_for_an_unknown_phone_is_refused(organizer_client):
     ResidentFactory(phone="13900002222")
     organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "13900009999"})
     assert not Signup.objects.exists()
+
+
+def test_organizer_calls_off_an_activity_and_it_stops_sign_ups_and_check_ins(organizer_client, member):
+    from families.models import AuditEntry
+
+    activity = running_activity()
+    Signup.objects.create(activity=activity, resident=member)
+    organizer_client.post(reverse("activities:organize_call_off", args=[activity.pk]), {"reason": "暴雨"})
+    activity.refresh_from_db()
+    assert activity.cancelled_at is not None and activity.cancel_reason == "暴雨"
+    assert AuditEntry.objects.filter(action="activities.activity_called_off").exists()
+    with pytest.raises(services.ServiceError):
+        services.check_in_or_out(activity=activity, resident=member)
+
+
+def test_calling_off_needs_a_reason_and_not_after_confirmed_hours(organizer, member):
+    activity = running_activity()
+    with pytest.raises(services.ServiceError):
+        services.call_off_activity(activity=activity, actor=organizer, reason="")
+    signup = Signup.objects.create(activity=activity, resident=member, attendance="present")
+    services.confirm_hours(signup=signup, actor=organizer)
+    with pytest.raises(services.ServiceError):
+        services.call_off_activity(activity=activity, actor=organizer, reason="下雨")
+    with pytest.raises(services.ServiceError):
+        services.call_off_activity(activity=finished_activity(), actor=organizer, reason="下雨")
