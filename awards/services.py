@@ -425,10 +425,10 @@ def edit_citation(*, nomination: Nomination, actor, citation: str, reason: str) 
 def cast_vote(*, nomination: Nomination, resident: Resident) -> Vote:
     """Cast one online vote, within the category's limit, exactly even under concurrent requests."""
     with transaction.atomic():
+        me = _live_membership(resident)
         # Lock the voter's household row: every vote of this household (and so of this resident) queues
         # here, so "count the ballot, then insert" below cannot be raced past the limit by parallel requests.
-        Household.objects.select_for_update().filter(pk=resident.household_id).first()
-        me = _live_membership(resident)
+        Household.objects.select_for_update().filter(pk=me.household_id).first()
         nomination = Nomination.objects.select_related("round", "entry").get(pk=nomination.pk)
         round, entry = nomination.round, nomination.entry
         if not round.accepts_votes():
@@ -466,8 +466,8 @@ def cast_vote(*, nomination: Nomination, resident: Resident) -> Vote:
 def withdraw_vote(*, nomination: Nomination, resident: Resident) -> None:
     """Take a vote back off the ballot while voting is open."""
     with transaction.atomic():
-        Household.objects.select_for_update().filter(pk=resident.household_id).first()
         me = _live_membership(resident)
+        Household.objects.select_for_update().filter(pk=me.household_id).first()  # same queue as cast_vote
         nomination = Nomination.objects.select_related("round", "entry").get(pk=nomination.pk)
         if not nomination.round.accepts_votes():
             raise AwardError(_("Voting is closed, so votes can no longer be changed."))
@@ -663,6 +663,8 @@ def answer_objection(*, objection: Objection, actor, answer: str) -> None:
         )
         if objection.round.published_at:
             raise AwardError(_("The round is published; the answers are final."))
+        if objection.answered_at:
+            raise AwardError(_("This objection is already answered; the answer stays on the record."))
         objection.answer = answer
         objection.answered_at = timezone.now()
         objection.answered_by = actor

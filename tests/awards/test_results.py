@@ -308,3 +308,17 @@ def test_category_rules_cannot_change_once_voting_opened(organizer_client, db):
     )
     entry.refresh_from_db()
     assert entry.votes_per_voter == 2
+
+
+def test_an_answer_stays_on_the_record(organizer, counted):
+    round, entry, (a, b, c) = counted
+    confirm_winners(round=round, actor=organizer, winners={entry.pk: {a.pk}})
+    round.refresh_from_db()
+    objection = file_objection(
+        round=round, resident=ResidentFactory(), nomination=None, text="请说明纸质票的统计方式。"
+    )
+    answer_objection(objection=objection, actor=organizer, answer="纸质票由两名工作人员共同清点。")
+    with pytest.raises(AwardError, match="already answered"):
+        answer_objection(objection=objection, actor=organizer, answer="改口。")
+    objection.refresh_from_db()
+    assert objection.answer == "纸质票由两名工作人员共同清点。"
