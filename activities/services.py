@@ -266,6 +266,26 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
     return signup
 
 
+def fill_free_places(*, activity: Activity) -> list[Signup]:
+    """Move people up from the waiting list while there are free places (after more places were added)."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)  # same lock as sign_up
+        free = activity.capacity - Signup.objects.confirmed().filter(activity=activity).count()
+        if free <= 0 or activity.cancelled_at is not None:
+            return []
+        promoted = list(
+            Signup.objects.select_for_update()
+            .filter(activity=activity, status=Signup.Status.WAITLISTED)
+            .order_by("created_at", "pk")[:free]
+        )
+        for signup in promoted:
+            signup.status = Signup.Status.CONFIRMED
+            signup.save(update_fields=["status"])
+        if promoted:
+            bump_public_version()
+    return promoted
+
+
 def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: datetime | None = None) -> Signup | None:
     """Cancel a sign-up; the first on the waiting list takes the freed place. Returns who moved up."""
     at = at or timezone.now()

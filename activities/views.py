@@ -588,6 +588,9 @@ def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpR
                 details={"fields": sorted(form.changed_data)},
             )
             bump_public_version()
+            promoted = services.fill_free_places(activity=saved) if activity is not None else []
+        for signup in promoted:
+            messages.info(request, _("%(name)s moved up from the waiting list.") % {"name": signup.resident.full_name})
         messages.success(request, _("The activity is saved."))
         return redirect("activities:organize_sheet", pk=saved.pk)
     return render(request, "activities/organize/activity_form.html", {"form": form, "activity": activity})

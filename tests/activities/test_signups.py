@@ -136,3 +136,26 @@ def test_organizer_cancels_a_sign_up_on_the_record(organizer_client, member):
     signup.refresh_from_db()
     assert signup.status == "cancelled"
     assert AuditEntry.objects.filter(action="activities.signup_cancelled").exists()
+
+
+def test_more_places_move_people_up_from_the_waiting_list(organizer_client, member, neighbour_member):
+    activity = ActivityFactory(capacity=1)
+    services.sign_up(activity=activity, resident=member)
+    waiting = services.sign_up(activity=activity, resident=neighbour_member)
+    local = timezone.localtime
+    organizer_client.post(
+        reverse("activities:organize_edit", args=[activity.pk]),
+        {
+            "title": activity.title,
+            "type": activity.type_id,
+            "description": "",
+            "place": activity.place,
+            "starts_at": local(activity.starts_at).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": local(activity.ends_at).strftime("%Y-%m-%dT%H:%M"),
+            "signup_deadline": local(activity.signup_deadline).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": "2",
+            "points_per_hour": "10",
+        },
+    )
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
