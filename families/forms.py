@@ -24,7 +24,7 @@ class JoinRequestForm(forms.Form):
 
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.all(), empty_label=_("Choose"))
     door = forms.CharField(label=_("Door"), max_length=40, help_text=_("For example 3单元502."))
-    full_name = forms.CharField(label=_("Your full name"), max_length=50)
+    full_name = forms.CharField(label=_("Name of the person asking"), max_length=50)
 
 
 class ProfileForm(forms.ModelForm):

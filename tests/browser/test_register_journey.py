@@ -64,7 +64,7 @@ def test_excel_register_to_a_motto_on_the_wall(live_server, page, login, tmp_pat
     page.goto(live_server.url + "/join/")
     page.get_by_label("入户码").fill(household.join_code.lower())
     page.get_by_label("您的姓名").fill("王建国")
-    page.get_by_role("button", name="加入").click()
+    page.get_by_role("button", name="加入", exact=True).click()
     page.get_by_role("link", name="我家家训").click()
     page.get_by_label("我家家训").fill(MOTTO)
     page.get_by_role("button", name="提交审核").click()
