@@ -253,3 +253,38 @@ def test_a_title_row_above_the_headers_is_skipped():
     bad = [["第一网格", "幸福里1号楼", "1单元109", "X家", "", "X", "999"]]
     plan = check_register(xlsx_bytes([["台账"], HEADERS_ZH, *bad], headers=["标题"]), "台账.xlsx")
     assert plan.errors[0][0] == 4
+
+
+def test_xlsx_upload_through_the_web_imports(organizer_client):
+    upload = SimpleUploadedFile("台账.xlsx", xlsx_bytes(GOOD_ROWS, headers=HEADERS_EN))
+    organizer_client.post("/organize/register/import/", {"file": upload})
+    record = RegisterImport.objects.get()
+    page = organizer_client.get(f"/organize/register/import/{record.pk}/").content.decode()
+    assert "新增住户 3 户" in page
+    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    assert _counts() == (2, 2, 3, 4)
+
+
+def test_import_status_reports_progress_and_the_end(organizer_client, organizer):
+    from families.views import _progress_file
+
+    record = RegisterImport.objects.create(uploaded_by=organizer, filename="a.csv", content=csv_bytes(GOOD_ROWS))
+    _progress_file(record.pk).write_text('{"done": 3, "total": 7}')
+    assert organizer_client.get(f"/organize/register/import/{record.pk}/status/").json() == {
+        "done": 3,
+        "total": 7,
+        "finished": False,
+    }
+    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    assert organizer_client.get(f"/organize/register/import/{record.pk}/status/").json()["finished"] is True
+    assert not _progress_file(record.pk).exists()
+
+
+def test_a_grid_worker_cannot_open_someone_elses_upload(organizer_client, organizer):
+    from families.models import GridAssignment
+
+    GridAssignment.objects.create(user=organizer, grid=GridFactory())
+    other = RegisterImport.objects.create(filename="a.csv", content=csv_bytes(GOOD_ROWS))
+    assert organizer_client.get(f"/organize/register/import/{other.pk}/").status_code == 404
+    assert organizer_client.post(f"/organize/register/import/{other.pk}/").status_code == 404
+    assert _counts()[2] == 0
