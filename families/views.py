@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import messages
@@ -578,6 +579,7 @@ def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- Organizer area: import -----------------------------------------------------------
 
 MAX_ERRORS_SHOWN = 1000
+UPLOAD_KEPT_FOR = timedelta(days=7)
 
 
 def _progress_file(record_id: int) -> Path:
@@ -599,6 +601,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
         else:
             content = upload.read()
+            # Uploads hold phone numbers: a file checked but never imported is not kept beyond a week.
+            RegisterImport.objects.filter(
+                status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR
+            ).exclude(content=b"").update(content=b"")
             plan = check_register(content, upload.name, grid_ids=organizer_grid_ids(request.user))
             record = RegisterImport.objects.create(
                 uploaded_by=request.user,

@@ -288,3 +288,17 @@ def test_a_grid_worker_cannot_open_someone_elses_upload(organizer_client, organi
     assert organizer_client.get(f"/organize/register/import/{other.pk}/").status_code == 404
     assert organizer_client.post(f"/organize/register/import/{other.pk}/").status_code == 404
     assert _counts()[2] == 0
+
+
+def test_uploads_never_imported_are_not_kept_beyond_a_week(organizer_client, organizer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = RegisterImport.objects.create(uploaded_by=organizer, filename="old.csv", content=csv_bytes(GOOD_ROWS))
+    RegisterImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    upload = SimpleUploadedFile("new.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
+    organizer_client.post("/organize/register/import/", {"file": upload})
+    old.refresh_from_db()
+    assert bytes(old.content) == b""
+    assert bytes(RegisterImport.objects.latest("pk").content) != b""
