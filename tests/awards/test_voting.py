@@ -219,3 +219,14 @@ def test_after_voting_the_page_goes_back_only_to_this_site(resident_client, voti
     assert response["Location"] == f"/nominations/{nomination.pk}/"
     response = resident_client.post(f"/nominations/{nomination.pk}/vote/withdraw/", {"next": "/rounds/"})
     assert response["Location"] == "/rounds/"
+
+
+def test_turnout_by_building_costs_three_queries_whatever_the_size(voting_entry, django_assert_num_queries):
+    from awards.stats import turnout_by_building
+
+    for size in (2, 8):
+        for _ in range(size):
+            cast_vote(nomination=make_nomination(voting_entry), resident=ResidentFactory())
+        with django_assert_num_queries(3):
+            rows = turnout_by_building(voting_entry.round)
+        assert sum(voters for _name, voters, _eligible in rows) == (2 if size == 2 else 10)
