@@ -108,3 +108,19 @@ def test_empty_states_explain_what_will_appear(client, db):
     assert "No honours published yet" in body or "还没有发布荣誉" in body
     body = client.get("/rounds/").content.decode()
     assert "No award rounds yet" in body or "还没有评选活动" in body
+
+
+def test_my_page_shows_household_votes_but_never_a_housemates_own_votes(resident_client, resident, housemate, db):
+    from awards.models import VoteUnit
+
+    round = make_round("voting")
+    households = make_entry(round, TargetKind.HOUSEHOLD, vote_unit=VoteUnit.HOUSEHOLD)
+    people = make_entry(round, TargetKind.PERSON)
+    shared = make_nomination(households)
+    private = make_nomination(people)
+    mate = verified_membership(housemate)
+    cast_vote(nomination=shared, resident=mate)
+    cast_vote(nomination=private, resident=mate)
+    body = resident_client.get("/me/").content.decode()
+    assert shared.household.display_name in body
+    assert private.resident.full_name not in body
