@@ -418,7 +418,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         rotate_join_code(household=household, actor=request.user)
         messages.success(request, _("A new join code was issued; the old one no longer works."))
         return redirect("families:organize_household", pk=household.pk)
-    residents = household.residents.exclude(status=Resident.Status.REMOVED).select_related("user")
+    people = list(household.residents.select_related("user"))
+    residents = [p for p in people if p.status != Resident.Status.REMOVED]
+    removed = [p for p in people if p.status == Resident.Status.REMOVED]
     motto = FamilyMotto.objects.filter(household=household).select_related("approved_revision").first()
     return render(
         request,
@@ -428,6 +430,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "resident_form": resident_form,
             "residents": residents,
+            "removed": removed,
             "motto": motto,
             "pending_revision": motto.revisions.pending().first() if motto else None,
             "history": AuditEntry.objects.filter(
@@ -565,8 +568,17 @@ def join_slips(request: HttpRequest, pk: int) -> HttpResponse:
 def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    households = _households_for(request).order_by("building__name", "door_label").prefetch_related("residents")
-    AuditEntry.objects.log(actor=request.user, action="register.exported", details={"format": fmt})
+    households = _households_for(request)
+    # The export follows the register page's filters, so "export what I see" works.
+    filterset = HouseholdFilter(request.GET or None, queryset=households, request=request)
+    if filterset.is_bound and filterset.is_valid():
+        households = filterset.qs
+    households = households.order_by("building__name", "door_label").prefetch_related("residents")
+    AuditEntry.objects.log(
+        actor=request.user,
+        action="register.exported",
+        details={"format": fmt, "filters": {k: v for k, v in request.GET.items() if k in ("grid", "building", "q")}},
+    )
     return tabular_response(
         headers=EXPORT_HEADERS,
         rows=export_rows(households.iterator(chunk_size=2000)),

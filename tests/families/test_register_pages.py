@@ -257,3 +257,13 @@ def test_register_pages_read_in_english(organizer_client, household, client):
         assert heading in organizer_client.get(url).content.decode(), url
     assert "Motto wall" in client.get("/mottos/").content.decode()
     assert "Building ethos" in client.get(f"/buildings/{household.building_id}/").content.decode()
+
+
+def test_export_follows_the_register_filters(organizer_client, household):
+    other = HouseholdFactory(building=BuildingFactory(), display_name="别楼家")
+    response = organizer_client.get("/organize/register/export.csv", {"building": household.building_id})
+    body = b"".join(response.streaming_content).decode()
+    assert household.display_name in body and other.display_name not in body
+    assert AuditEntry.objects.get(action="register.exported").details["filters"] == {
+        "building": str(household.building_id)
+    }
