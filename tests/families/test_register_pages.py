@@ -255,6 +255,8 @@ def test_register_pages_read_in_english(organizer_client, household, client):
         ("/organize/audit/", "Audit log"),
     ]:
         assert heading in organizer_client.get(url).content.decode(), url
+    page = organizer_client.get("/organize/register/").content.decode()
+    assert "1 household" in page and "0 members" in page
     assert "Motto wall" in client.get("/mottos/").content.decode()
     assert "Building ethos" in client.get(f"/buildings/{household.building_id}/").content.decode()
 
