@@ -25,11 +25,26 @@ class HouseholdFilter(django_filters.FilterSet):
     building = django_filters.ModelChoiceFilter(
         queryset=_organizer_buildings, label=_("Building"), empty_label=_("All buildings")
     )
+    joined = django_filters.ChoiceFilter(
+        method="filter_joined",
+        label=_("Joined online"),
+        empty_label=_("All households"),
+        choices=[("yes", _("Someone has joined")), ("no", _("Nobody has joined yet"))],
+    )
     q = django_filters.CharFilter(method="search", label=_("Search"), help_text=_("Name, door or head of household"))
 
     class Meta:
         model = Household
-        fields = ["grid", "building", "q"]
+        fields = ["grid", "building", "joined", "q"]
+
+    def filter_joined(self, queryset, name, value):
+        """Households where someone has joined with an account (verified), or nobody yet: who still needs a slip."""
+        joined = Resident.objects.filter(status=Resident.Status.VERIFIED, user__isnull=False).values("household_id")
+        if value == "yes":
+            return queryset.filter(pk__in=joined)
+        if value == "no":
+            return queryset.exclude(pk__in=joined)
+        return queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

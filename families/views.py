@@ -577,7 +577,10 @@ def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     AuditEntry.objects.log(
         actor=request.user,
         action="register.exported",
-        details={"format": fmt, "filters": {k: v for k, v in request.GET.items() if k in ("grid", "building", "q")}},
+        details={
+            "format": fmt,
+            "filters": {k: v for k, v in request.GET.items() if k in ("grid", "building", "joined", "q")},
+        },
     )
     return tabular_response(
         headers=EXPORT_HEADERS,

@@ -269,3 +269,12 @@ def test_export_follows_the_register_filters(organizer_client, household):
     assert AuditEntry.objects.get(action="register.exported").details["filters"] == {
         "building": str(household.building_id)
     }
+
+
+def test_register_shows_who_still_needs_a_slip(organizer_client, household, resident):
+    waiting = HouseholdFactory(building=household.building, display_name="还没加入家")
+    ResidentFactory(household=waiting, user=None)
+    page = organizer_client.get("/organize/register/", {"joined": "no"}).content.decode()
+    assert "还没加入家" in page and household.display_name not in page
+    page = organizer_client.get("/organize/register/", {"joined": "yes"}).content.decode()
+    assert household.display_name in page and "还没加入家" not in page
