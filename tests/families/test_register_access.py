@@ -126,3 +126,22 @@ def test_the_audit_log_cannot_be_changed(organizer):
         entry.save()
     with pytest.raises(TypeError):
         AuditEntry.objects.all().delete()
+
+
+def test_a_grid_worker_cannot_add_households_or_buildings_outside_their_grids(organizer_client, organizer, household):
+    from families.models import Building
+
+    GridAssignment.objects.create(user=organizer, grid=household.building.grid)
+    elsewhere = BuildingFactory()
+    response = organizer_client.post(
+        "/organize/register/households/new/",
+        {"building": elsewhere.pk, "door_label": "1单元1", "display_name": "越界家", "head_name": ""},
+    )
+    assert response.status_code == 200
+    response = organizer_client.post(
+        "/organize/register/buildings/new/",
+        {"grid": elsewhere.grid_id, "name": "越界楼", "address": "", "ethos": "", "sort_order": 0},
+    )
+    assert response.status_code == 200
+    assert not Household.objects.filter(display_name="越界家").exists()
+    assert not Building.objects.filter(name="越界楼").exists()
