@@ -23,6 +23,17 @@ TV = "/honours/tv/"
 SLIDES = "/honours/tv/slides.json"
 
 
+@pytest.fixture(autouse=True)
+def _forget_memoised_public_version():
+    """The public version is memoised per process for a second; the cache is cleared between tests,
+    so start each test without the previous test's number (else a page may be cached under it)."""
+    from project import publiccache
+
+    memo = getattr(publiccache, "_memo", None)
+    if memo is not None:
+        memo.update(version=None, read_at=0.0)
+
+
 @pytest.fixture
 def bump_now(django_capture_on_commit_callbacks):
     """What a publishing or consent service does: bump the public version once its transaction commits."""
