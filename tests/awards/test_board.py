@@ -197,6 +197,18 @@ def test_public_list_pages_run_a_constant_number_of_queries(client, django_asser
     _queries_at_two_sizes(django_assert_num_queries, client, url, expected)
 
 
+@pytest.mark.parametrize("page", ["detail", "certificate", "verify"])
+def test_an_honours_own_pages_run_one_query(client, django_assert_num_queries, page):
+    honour = HonourFactory(person_target=True)
+    url = {
+        "detail": f"/honours/{honour.pk}/",
+        "certificate": f"/honours/{honour.pk}/certificate/",
+        "verify": f"/verify/{honour.certificate_number}/",
+    }[page]
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+
+
 def test_cached_public_pages_run_no_queries(client, django_assert_num_queries):
     HonourFactory.create_batch(3)
     client.get(BOARD)
