@@ -41,7 +41,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from project import publiccache
+
     cache.clear()
+    publiccache._memo.update(version=None, read_at=0.0)  # the per-process memo goes with the cache
     yield
     cache.clear()
 
