@@ -113,7 +113,9 @@ class NominationForm(forms.Form):
         min_length=CITATION_MIN,
         max_length=CITATION_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "maxlength": CITATION_MAX}),
+        widget=forms.Textarea(
+            attrs={"rows": 6, "maxlength": CITATION_MAX, "data-count": _("%(n)s of %(max)s characters")}
+        ),
         help_text=_("Why they deserve the honour: %(min)d to %(max)d characters. Not needed when you second.")
         % {"min": CITATION_MIN, "max": CITATION_MAX},
     )

@@ -27,14 +27,16 @@ def test_a_resident_nominates_seconds_votes_changes_a_vote_and_sees_the_ballot(l
     login(page, "resident")
     page.goto(f"{live_server.url}/rounds/{nominating.pk}/")
     page.get_by_role("link", name="我要推荐").first.click()
-    # Choosing the category, then the building, reloads the form (JavaScript) with that building's households.
+    # Step one (category and building) reloads the form with that building's households.
     page.get_by_label("类别").select_option(label="身边好人 · 个人")
     page.get_by_label("楼院").select_option(label=target_home.building.name)
+    page.get_by_role("button", name="下一步").click()
     expect(page.get_by_label("家庭")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("5单元501")
     page.get_by_label("家庭").select_option(label="孙家")
     page.get_by_label("被推荐人的姓名").fill("孙桂兰")
     page.get_by_label("事迹").fill(CITATION)
+    expect(page.locator(".char-count")).to_contain_text(str(len(CITATION)))
     page.get_by_role("button", name="提交推荐").click()
     expect(page.get_by_text("您的推荐已收到")).to_be_visible()
     expect(page.locator("h1")).to_contain_text("孙桂兰")
