@@ -222,3 +222,10 @@ def test_home_page_shows_the_newest_mottos_on_the_wall(
     with django_capture_on_commit_callbacks(execute=True):
         _approved(household, resident, organizer, text="勤俭持家甲乙")
     assert "勤俭持家甲乙" in client.get("/").content.decode()
+
+
+def test_public_pages_carry_no_csrf_token_so_one_cached_copy_serves_everyone(client, household):
+    for url in ("/mottos/", "/buildings/", f"/buildings/{household.building_id}/"):
+        body = client.get(url).content.decode()
+        assert "csrfmiddlewaretoken" not in body, url
+        assert 'method="post"' not in body, url
