@@ -440,7 +440,12 @@ def cast_vote(*, nomination: Nomination, resident: Resident) -> Vote:
         if nomination.resident_id == me.pk:
             raise AwardError(_("You cannot vote for yourself."))
         key = unit_key(entry, me)
-        cast = list(Vote.objects.filter(entry=entry, unit_key=key).values_list("nomination_id", flat=True))
+        # Votes for a nomination that was declined since no longer count, so they free their place.
+        cast = list(
+            Vote.objects.filter(entry=entry, unit_key=key, nomination__status=NominationStatus.SHORTLISTED).values_list(
+                "nomination_id", flat=True
+            )
+        )
         if nomination.pk in cast:
             raise AwardError(_("This vote is already on your ballot."))
         if len(cast) >= entry.votes_per_voter:

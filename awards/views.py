@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from families.access import is_organizer, organizer_required, verified_membership, verified_resident_required
 from families.models import AuditEntry
@@ -85,6 +85,7 @@ def _fail(request: HttpRequest, error: AwardError, to: str) -> HttpResponse:
 # --- Public and resident pages -----------------------------------------------------------------------------------
 
 
+@require_safe
 @cache_public_page(timeout=60)
 def round_list(request: HttpRequest) -> HttpResponse:
     rounds = list(
@@ -99,6 +100,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
     return render(request, "awards/round_list.html", {"rounds": rounds})
 
 
+@require_safe
 @cache_public_page(timeout=60)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = _visible_round(request, pk)
@@ -258,6 +260,7 @@ def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, o
     return nomination, membership, organizer
 
 
+@require_safe
 def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
     nomination, membership, organizer = _nomination_for_reader(request, pk)
     round = nomination.round

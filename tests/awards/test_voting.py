@@ -230,3 +230,14 @@ def test_turnout_by_building_costs_three_queries_whatever_the_size(voting_entry,
         with django_assert_num_queries(3):
             rows = turnout_by_building(voting_entry.round)
         assert sum(voters for _name, voters, _eligible in rows) == (2 if size == 2 else 10)
+
+
+def test_a_vote_for_a_nomination_declined_since_frees_its_place(resident, voting_entry):
+    me = verified_membership(resident)
+    first, second, third = (make_nomination(voting_entry) for _ in range(3))
+    cast_vote(nomination=first, resident=me)
+    cast_vote(nomination=second, resident=me)
+    first.status = NominationStatus.DECLINED
+    first.save()
+    cast_vote(nomination=third, resident=me)
+    assert Vote.objects.filter(voter=me).count() == 3
