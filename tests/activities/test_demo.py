@@ -11,7 +11,8 @@ from families import demo as families_demo
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_is_idempotent_and_consistent(monkeypatch):
+def test_demo_is_idempotent_and_consistent(monkeypatch, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(demo, "PAST_ACTIVITIES", 16)
     monkeypatch.setattr(demo, "STAR_VOLUNTEERS", {2: 16, 1: 13})
     families_demo.seed(households=20)
@@ -32,4 +33,5 @@ def test_demo_is_idempotent_and_consistent(monkeypatch):
     )
     assert services.ledger_differences() == []
     # the star volunteers have their stars (13 full days = 104 hours = one star)
+    assert all(item.photo for item in StoreItem.objects.all())
     assert sorted(balance.stars for balance in PointsBalance.objects.all())[-2:] == [1, 1]
