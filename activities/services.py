@@ -361,19 +361,28 @@ def qr_token_valid(activity: Activity, token: str) -> bool:
     return data.get("a") == activity.pk and data.get("c") == activity.checkin_code
 
 
-def check_code(*, activity: Activity, user, code: str = "", token: str = "") -> None:
-    """Accept a QR token or the short code read out at the venue; wrong codes are rate-limited per account."""
+def check_code(*, activity: Activity, user, code: str = "", token: str = "", ip: str = "") -> None:
+    """Accept a QR token or the short code read out at the venue.
+
+    Wrong codes are limited per account and, more loosely, per address (a
+    venue's shared Wi-Fi carries many honest volunteers).
+    """
     if token:
         if not qr_token_valid(activity, token):
             raise ServiceError(_("This QR code has expired. Scan the code shown at the venue now."))
         return
     key = f"{user.pk}"
     window = int(conf.get("ACTIVITIES_CODE_WINDOW_SECONDS"))
-    if is_limited("activity-code", key, limit=int(conf.get("ACTIVITIES_CODE_ATTEMPTS")), window_seconds=window):
+    attempts = int(conf.get("ACTIVITIES_CODE_ATTEMPTS"))
+    if is_limited("activity-code", key, limit=attempts, window_seconds=window) or (
+        ip and is_limited("activity-code-ip", ip, limit=attempts * 6, window_seconds=window)
+    ):
         raise ServiceError(_("Too many wrong codes. Please wait a few minutes and try again."))
     typed = "".join(ch for ch in (code or "") if ch.isalnum())
     if not secrets.compare_digest(typed.encode(), activity.checkin_code.encode()):
         record_attempt("activity-code", key, window_seconds=window)
+        if ip:
+            record_attempt("activity-code-ip", ip, window_seconds=window)
         raise ServiceError(_("That code is not right. Ask the organizer to read it out again."))
 
 

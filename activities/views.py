@@ -23,6 +23,7 @@ from families.models import AuditEntry, Building, Grid, Household, Resident
 from project.exports import tabular_response
 from project.images import store_photo
 from project.publiccache import bump_public_version, cache_public_page
+from project.ratelimit import client_ip
 
 from . import conf, exports, services
 from .filters import ActivityFilter
@@ -178,7 +179,9 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 if not form.is_valid():
                     raise services.ServiceError(_("Please type the code the organizer reads out."))
-                services.check_code(activity=activity, user=request.user, code=form.cleaned_data["code"])
+                services.check_code(
+                    activity=activity, user=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
+                )
             direction = services.check_in_or_out(activity=activity, resident=request.membership)
         except services.ServiceError as exc:
             _refused(request, exc)

@@ -160,3 +160,16 @@ def test_attendance_before_the_activity_is_refused(organizer, member):
     signup = Signup.objects.create(activity=ActivityFactory(), resident=member)
     with pytest.raises(services.ServiceError):
         services.record_attendance(signup=signup, actor=organizer, attendance="present")
+
+
+def test_wrong_codes_from_one_address_are_limited_across_accounts(member):
+    from tests.factories import UserFactory
+
+    activity = running_activity()
+    for n in range(30):
+        user = UserFactory()
+        with pytest.raises(services.ServiceError):
+            services.check_code(activity=activity, user=user, code="000000", ip="10.0.0.7")
+    with pytest.raises(services.ServiceError, match="Too many|太多"):
+        services.check_code(activity=activity, user=UserFactory(), code="246813", ip="10.0.0.7")
+    services.check_code(activity=activity, user=UserFactory(), code="246813", ip="10.0.0.8")  # another address is fine
