@@ -125,7 +125,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # fallback is the database, never process-local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    _redis_location = REDIS_URL
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if TESTING and _worker.startswith("gw"):
+        # Tests clear the cache (FLUSHDB) between tests: each parallel test worker gets its own database.
+        _base, _, _number = REDIS_URL.rpartition("/")
+        _redis_location = f"{_base}/{int(_number or 0) + 1 + int(_worker[2:])}"
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_location}}
 elif TESTING:
     # One process, cleared before every test (tests/conftest.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
