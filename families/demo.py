@@ -149,6 +149,9 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                     phone=f"13{rng.randint(100000000, 999999999)}",
                     status=Resident.Status.VERIFIED,
                     verified_at=now,
+                    # Most demo neighbours agreed to be named, so the board shows names as well as anonymity.
+                    show_name_publicly=rng.random() < 0.7,
+                    show_name_changed_at=now,
                 )
             )
     for start in range(0, len(new_residents), 2000):
