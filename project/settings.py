@@ -129,7 +129,7 @@ if REDIS_URL:
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if TESTING and _worker.startswith("gw"):
         # Tests clear the cache (FLUSHDB) between tests: each parallel test worker gets its own database.
-        _base, _, _number = REDIS_URL.rpartition("/")
+        _base, _slash, _number = REDIS_URL.rpartition("/")
         _redis_location = f"{_base}/{int(_number or 0) + 1 + int(_worker[2:])}"
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_location}}
 elif TESTING:
