@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import wraps
 from itertools import zip_longest
 
 import django_filters
@@ -291,6 +292,7 @@ def _feed_item(request: HttpRequest, honour: Honour) -> dict:
 def conditional(view):
     """Answer ``If-None-Match`` with 304 using an ETag of the (possibly cached) body."""
 
+    @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if response.status_code != 200:
@@ -299,8 +301,6 @@ def conditional(view):
             response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
         return get_conditional_response(request, etag=response["ETag"], response=response)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 
