@@ -17,6 +17,15 @@ class HonourAdmin(admin.ModelAdmin):
     raw_id_fields = ["building", "household", "resident", "round", "nomination"]
     readonly_fields = ["certificate_number", "published_at", "withdrawn_at", "withdrawal_reason"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An honour published by a round changes only through a recorded correction on the round desk.
+        if obj is not None and obj.round_id:
+            return [field.name for field in obj._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.round_id
+
 
 class RoundCategoryInline(admin.TabularInline):
     model = RoundCategory

@@ -322,3 +322,23 @@ def test_an_answer_stays_on_the_record(organizer, counted):
         answer_objection(objection=objection, actor=organizer, answer="改口。")
     objection.refresh_from_db()
     assert objection.answer == "纸质票由两名工作人员共同清点。"
+
+
+def test_the_admin_cannot_edit_or_delete_an_honour_a_round_published(organizer, counted, rf):
+    from django.contrib import admin
+
+    round, entry, (a, b, c) = counted
+    confirm_winners(round=round, actor=organizer, winners={entry.pk: {a.pk}})
+    AwardRound.objects.filter(pk=round.pk).update(publicity_end_at=timezone_now())
+    honour = publish_round(round=AwardRound.objects.get(pk=round.pk), actor=organizer)[0]
+    model_admin = admin.site._registry[Honour]
+    request = rf.get("/")
+    request.user = organizer
+    assert "citation" in model_admin.get_readonly_fields(request, honour)
+    assert not model_admin.has_delete_permission(request, honour)
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
