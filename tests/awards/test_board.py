@@ -197,6 +197,17 @@ def test_public_list_pages_run_a_constant_number_of_queries(client, django_asser
     _queries_at_two_sizes(django_assert_num_queries, client, url, expected)
 
 
+def test_a_filtered_board_runs_a_constant_number_of_queries(client, django_assert_num_queries):
+    category = AwardCategoryFactory(name="五好家庭")
+    grid = GridFactory()
+    for size in (2, 25):
+        HonourFactory.create_batch(size, household_target=True, building=BuildingFactory(grid=grid))
+        cache.clear()
+        with django_assert_num_queries(7):  # the five above, and the chosen category and grid checked
+            response = client.get(BOARD, {"category": category.pk, "grid": grid.pk, "year": 2026})
+        assert response.status_code == 200 and "honour-card" in response.content.decode()
+
+
 @pytest.mark.parametrize("page", ["detail", "certificate", "verify"])
 def test_an_honours_own_pages_run_one_query(client, django_assert_num_queries, page):
     honour = HonourFactory(person_target=True)
