@@ -48,6 +48,7 @@ from .models import (
     Notice,
     NoticePreference,
     Objection,
+    PaperTally,
     Phase,
     RoundCategory,
 )
@@ -117,6 +118,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if round.winners_public():
         objections = list(round.objections.select_related("nomination__entry__category").order_by("created_at", "id"))
     corrections = list(round.corrections.select_related("honour"))
+    # The tally sheets are part of the record the public checks during the publicity period.
+    tallies = []
+    if round.winners_public():
+        tallies = list(
+            PaperTally.objects.filter(entry__round=round).exclude(photo="").select_related("entry__category")
+        )
     honours = list(round.honours.select_related("category")) if round.published_at else []
     objection_form = None
     if membership and round.accepts_objections():
@@ -137,6 +144,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "turnout_total": turnout_total(turnout),
             "objections": objections,
             "corrections": corrections,
+            "tallies": tallies,
             "honours": honours,
             "membership": membership,
             "is_organizer": organizer,

@@ -69,6 +69,8 @@ def test_paper_ballots_need_a_tally_photo_and_show_separately(organizer_client, 
     organizer_client.post(url, {f"n{a.pk}": 1, f"n{b.pk}": 5, f"n{c.pk}": 0, "photo": _photo()})
     b.refresh_from_db()
     assert b.paper_votes == 5
+    confirm_winners(round=round, actor=AuditEntry.objects.first().actor, winners={entry.pk: {b.pk}})
+    assert "awards/tallies/" in organizer_client.get(f"/rounds/{round.pk}/").content.decode()  # public in 公示
     rows = round_results(round)[0].rows
     assert [(r.nomination.pk, r.online, r.paper, r.total) for r in rows] == [
         (b.pk, 2, 5, 7),
