@@ -84,3 +84,17 @@ def test_a_resident_finds_an_honour_on_the_board_by_grid_and_checks_its_certific
     page.locator(".honour-facts a").click()  # the certificate number opens the verification page
     expect(page.locator(".verdict-ok")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+
+
+def test_without_javascript_the_tv_shows_every_honour_one_screen_each(live_server, browser):
+    HonourFactory(building__name="甲楼", photo="")
+    HonourFactory(building__name="乙楼", photo="")
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/honours/tv/")
+    expect(page.locator("section.slide")).to_have_count(2)
+    second = page.locator("section.slide").nth(1)
+    second.scroll_into_view_if_needed()
+    expect(second.locator(".slide-name")).to_be_visible()
+    assert page.locator("noscript").count() == 1  # with a slow self-reload to pick up new honours
+    context.close()
