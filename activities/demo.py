@@ -20,6 +20,13 @@ from . import services
 from .models import Activity, ActivityType, CorrectionRequest, Signup, StoreItem
 
 MARKER = "【示例】"
+# The types the first migration adds; created again here if someone removed them.
+DEFAULT_TYPES = [
+    ("环境整治", "Environment clean-up"),
+    ("助老", "Elder care"),
+    ("文明劝导", "Civility patrol"),
+    ("便民服务", "Neighbourhood services"),
+]
 PAST_ACTIVITIES = 80
 # Stars come from cumulative hours (100/300/600 by default): full-day (8-hour) activities attended.
 STAR_VOLUNTEERS = {3: 76, 2: 38, 1: 13}
@@ -82,7 +89,10 @@ def seed(stdout=None, *, households: int = 300) -> dict:
     for stars_wanted, person in zip(STAR_VOLUNTEERS, [with_accounts[i] for i in (1, 2, 4)], strict=False):
         stars[person.pk] = STAR_VOLUNTEERS[stars_wanted]
     others = [person for person in people if person.pk not in stars]
-    types = {activity_type.name: activity_type for activity_type in ActivityType.objects.all()}
+    types = {
+        name: ActivityType.objects.get_or_create(name=name, defaults={"name_en": name_en, "sort_order": order})[0]
+        for order, (name, name_en) in enumerate(DEFAULT_TYPES)
+    }
     type_names = [name for name in TITLES if name in types]
     today = timezone.localdate()
     with transaction.atomic():

@@ -9,9 +9,21 @@ from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Signup, StoreItem
 
+DEFAULT_TYPES = {
+    "环境整治": "Environment clean-up",
+    "助老": "Elder care",
+    "文明劝导": "Civility patrol",
+    "便民服务": "Neighbourhood services",
+}
+
+
+def activity_type(name: str = "环境整治") -> ActivityType:
+    """One of the default types (created by a data migration, but tests with transaction=True flush them)."""
+    return ActivityType.objects.get_or_create(name=name, defaults={"name_en": DEFAULT_TYPES.get(name, "")})[0]
+
 
 def default_type() -> ActivityType:
-    return ActivityType.objects.get_or_create(name="环境整治", defaults={"name_en": "Environment clean-up"})[0]
+    return activity_type()
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,7 @@ from activities.models import Activity, ActivityType, Signup
 from families.models import AuditEntry
 from tests.factories import ResidentFactory
 
-from .factories import ActivityFactory, finished_activity, present
+from .factories import ActivityFactory, activity_type, finished_activity, present
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_organizer_list_query_count_does_not_grow(organizer_client):
 
 
 def test_list_filters_by_type_day_and_open_places(client):
-    elder = ActivityType.objects.get(name="助老")
+    elder = activity_type("助老")
     full = ActivityFactory(title="满员的活动", capacity=1)
     Signup.objects.create(activity=full, resident=ResidentFactory())
     ActivityFactory(title="助老探访", type=elder, starts_in=timedelta(days=5))
@@ -107,7 +107,7 @@ def test_organizer_creates_an_activity_on_the_record(organizer_client):
     start = timezone.localtime(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
     data = {
         "title": "文明养犬宣传",
-        "type": ActivityType.objects.get(name="文明劝导").pk,
+        "type": activity_type("文明劝导").pk,
         "description": "",
         "place": "小广场",
         "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
@@ -137,7 +137,7 @@ def test_organizer_activity_form_refuses_bad_values(organizer_client, change, fi
     start = timezone.localtime(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
     data = {
         "title": "x",
-        "type": ActivityType.objects.first().pk,
+        "type": activity_type().pk,
         "place": "y",
         "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (start + timedelta(hours=change.get("ends_hours", 2))).strftime("%Y-%m-%dT%H:%M"),

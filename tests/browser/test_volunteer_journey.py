@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from activities.models import Activity, ActivityType, Signup, StoreItem
+from activities.models import Activity, Signup, StoreItem
 from families.services import make_organizer
+from tests.activities.factories import activity_type
 from tests.factories import HouseholdFactory, UserFactory, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +26,7 @@ def test_sign_up_check_in_confirm_points_star_redeem_hand_over(
     verified_user(HouseholdFactory(), username="xiuying")
     now = timezone.now()
     activity = Activity.objects.create(
-        type=ActivityType.objects.get(name="环境整治"),
+        type=activity_type("环境整治"),
         title="楼道杂物清理",
         place="幸福里3号楼",
         starts_at=now + timedelta(minutes=20),  # check-in opens 30 minutes before the start

@@ -10,12 +10,14 @@ from playwright.sync_api import expect
 
 from activities.models import Activity
 from families.services import make_organizer
+from tests.activities.factories import activity_type
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_organizer_announces_an_activity_and_shows_the_qr_code(live_server, page, login):
+    activity_type("环境整治")
     make_organizer(user=UserFactory(username="wangge"))
     login(page, "wangge")
     page.get_by_role("link", name="English").click()
