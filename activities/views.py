@@ -596,7 +596,12 @@ def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpR
             messages.info(request, _("%(name)s moved up from the waiting list.") % {"name": signup.resident.full_name})
         messages.success(request, _("The activity is saved."))
         return redirect("activities:organize_sheet", pk=saved.pk)
-    return render(request, "activities/organize/activity_form.html", {"form": form, "activity": activity})
+    has_confirmed_hours = activity is not None and activity.signups.filter(hours_confirmed_at__isnull=False).exists()
+    return render(
+        request,
+        "activities/organize/activity_form.html",
+        {"form": form, "activity": activity, "has_confirmed_hours": has_confirmed_hours},
+    )
 
 
 @organizer_required
