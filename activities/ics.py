@@ -42,7 +42,11 @@ def fold(line: str) -> str:
 
 
 def calendar(events: Iterable[dict], *, name: str, host: str) -> str:
-    """A VCALENDAR with one VEVENT per dict (uid, start, end, summary, location, description, url)."""
+    """A VCALENDAR with one VEVENT per dict (uid, start, end, summary, location, description, url, status).
+
+    ``status`` is CONFIRMED, TENTATIVE (on the waiting list) or CANCELLED (called off), so a
+    calendar that imports the file again shows the change.
+    """
     now = utc_stamp(timezone.now())
     lines = [
         "BEGIN:VCALENDAR",
@@ -62,6 +66,7 @@ def calendar(events: Iterable[dict], *, name: str, host: str) -> str:
             f"SUMMARY:{escape_text(event['summary'])}",
             f"LOCATION:{escape_text(event.get('location', ''))}",
             f"DESCRIPTION:{escape_text(event.get('description', ''))}",
+            f"STATUS:{event.get('status', 'CONFIRMED')}",
         ]
         if event.get("url"):
             lines.append(f"URL:{event['url']}")

@@ -227,7 +227,7 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
 
     signups = (
         Signup.objects.live()
-        .filter(resident=request.membership, activity__cancelled_at__isnull=True)
+        .filter(resident=request.membership)
         .select_related("activity")
         .order_by("activity__starts_at")
     )
@@ -235,8 +235,12 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
     for signup in signups:
         activity = signup.activity
         summary = activity.title
+        status = "CONFIRMED"
         if signup.status == Signup.Status.WAITLISTED:
             summary = _("(waiting list) %(title)s") % {"title": activity.title}
+            status = "TENTATIVE"
+        if activity.cancelled_at is not None:
+            status = "CANCELLED"
         events.append(
             {
                 "uid": f"activity-{activity.pk}-signup-{signup.pk}",
@@ -246,6 +250,7 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
                 "location": activity.place,
                 "description": activity.description,
                 "url": request.build_absolute_uri(reverse("activities:detail", args=[activity.pk])),
+                "status": status,
             }
         )
     text = calendar(events, name=_("My volunteer activities"), host=request.get_host().split(":")[0])

@@ -250,3 +250,14 @@ def test_attendance_sheet_keeps_its_query_count(organizer_client, django_assert_
         present(activity, ResidentFactory())
     with django_assert_num_queries(small):
         organizer_client.get(url)
+
+
+def test_calendar_marks_waiting_list_and_called_off_activities(resident_client, member):
+    full = ActivityFactory(capacity=1)
+    services.sign_up(activity=full, resident=ResidentFactory())
+    services.sign_up(activity=full, resident=member)
+    off = ActivityFactory(title="取消的活动")
+    services.sign_up(activity=off, resident=member)
+    services.call_off_activity(activity=off, actor=None, reason="下雨")
+    text = resident_client.get(reverse("activities:calendar")).content.decode()
+    assert "STATUS:TENTATIVE" in text and "STATUS:CANCELLED" in text
