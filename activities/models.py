@@ -430,6 +430,10 @@ class PointsBalance(models.Model):
     def stars(self) -> int:
         return conf.star_rank(self.half_hours)
 
+    @property
+    def star_range(self) -> range:
+        return range(self.stars)
+
 
 class PointsAggregate(models.Model):
     """Points and hours of one person, household, building or grid in one month, quarter, year or all time.

@@ -49,6 +49,7 @@ urlpatterns = [
     path("organize/signups/<int:pk>/hours/", views.organize_manual_hours, name="organize_manual_hours"),
     path("organize/signups/<int:pk>/confirm/", views.organize_confirm, name="organize_confirm"),
     path("organize/signups/<int:pk>/cancel/", views.organize_cancel_signup, name="organize_cancel_signup"),
+    path("organize/volunteers/", views.organize_volunteers, name="organize_volunteers"),
     path("organize/volunteers/<int:pk>/", views.organize_volunteer, name="organize_volunteer"),
     path("organize/volunteers/<int:pk>/record/", views.organizer_service_record, name="organize_record"),
     path("organize/store/", views.organize_store, name="organize_store"),

@@ -876,6 +876,26 @@ def organize_decide_correction(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organizer_required
+def organize_volunteers(request: HttpRequest) -> HttpResponse:
+    """Find a volunteer by name or phone, e.g. to print the service record of someone without a smartphone."""
+    query = " ".join((request.GET.get("q") or "").split())[:50]
+    people = []
+    if query:
+        people = list(
+            Resident.objects.filter(Q(full_name__icontains=query) | Q(phone__contains=query))
+            .exclude(status=Resident.Status.REMOVED)
+            .select_related("household__building", "points")
+            .order_by("full_name", "pk")[:30]
+        )
+    top = list(
+        PointsBalance.objects.filter(half_hours__gt=0)
+        .select_related("resident__household__building")
+        .order_by("-half_hours", "resident_id")[:10]
+    )
+    return render(request, "activities/organize/volunteers.html", {"query": query, "people": people, "top": top})
+
+
+@organizer_required
 def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
     """One volunteer's points for organizers: the ledger, and a form to award or adjust points."""
     resident = get_object_or_404(Resident.objects.select_related("household__building"), pk=pk)

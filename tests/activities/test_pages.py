@@ -261,3 +261,11 @@ def test_calendar_marks_waiting_list_and_called_off_activities(resident_client, 
     services.call_off_activity(activity=off, actor=None, reason="下雨")
     text = resident_client.get(reverse("activities:calendar")).content.decode()
     assert "STATUS:TENTATIVE" in text and "STATUS:CANCELLED" in text
+
+
+def test_organizer_finds_a_volunteer_by_name_or_phone(organizer_client, resident_client):
+    person = ResidentFactory(full_name="孙桂兰", phone="13700001234")
+    for q in ("桂兰", "0001234"):
+        page = organizer_client.get(reverse("activities:organize_volunteers"), {"q": q}).content.decode()
+        assert reverse("activities:organize_record", args=[person.pk]) in page
+    assert resident_client.get(reverse("activities:organize_volunteers"), {"q": "桂兰"}).status_code == 403
