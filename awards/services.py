@@ -304,6 +304,8 @@ def second_nomination(*, nomination: Nomination, resident: Resident) -> Second:
         raise AwardError(_("This nomination is no longer in the running."))
     if nomination.nominator_id == me.pk:
         raise AwardError(_("You made this nomination, so you cannot second it."))
+    if nomination.is_nominee(me):
+        raise AwardError(_("This nomination is about you or your household, so you cannot second it."))
     try:
         with transaction.atomic():
             return Second.objects.create(nomination=nomination, resident=me)

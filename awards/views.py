@@ -289,7 +289,8 @@ def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_second": membership is not None
             and phase == Phase.NOMINATING
             and nomination.is_live
-            and not is_nominator,
+            and not is_nominator
+            and not nomination.is_nominee(membership),
             "can_withdraw": is_nominator and nomination.is_live and round.nominations_withdrawable(),
             "can_decline": nomination.is_nominee(membership) and nomination.is_live and not round.results_confirmed_at,
             "can_vote": membership is not None and phase == Phase.VOTING and nomination.status == "shortlisted",

@@ -304,3 +304,9 @@ def test_a_nomination_photo_is_kept_and_becomes_the_honours_photo(
     round.refresh_from_db()
     honour = publish_round(round=round, actor=organizer)[0]
     assert honour.photo == nomination.photo
+
+
+def test_the_nominee_cannot_second_their_own_nomination(resident_client, resident, person_entry):
+    nomination = make_nomination(person_entry, target=verified_membership(resident))
+    resident_client.post(f"/nominations/{nomination.pk}/second/")
+    assert not Second.objects.exists()
