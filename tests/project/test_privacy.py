@@ -42,3 +42,17 @@ def test_deleting_an_account_anonymises_the_person_and_keeps_the_row(resident_cl
     assert not person.show_name_publicly
     assert AuditEntry.objects.filter(action="account.deleted").exists()
     assert resident_client.get("/me/").status_code == 302  # logged out
+
+
+def test_the_download_includes_my_ballot_and_deleting_keeps_my_votes_counted(resident_client, resident, neighbour):
+    from awards.models import TargetKind, Vote
+    from awards.services import cast_vote
+    from tests.awards.factories import make_entry, make_nomination, make_round
+
+    entry = make_entry(make_round("voting"), kind=TargetKind.HOUSEHOLD)
+    nomination = make_nomination(entry, target=Resident.objects.get(user=neighbour).household)
+    cast_vote(nomination=nomination, resident=Resident.objects.get(user=resident))
+    data = json.loads(resident_client.get("/me/data/").content)
+    assert len(data["awards"]["votes"]) == 1
+    assert resident_client.post("/me/delete/", {"password": PASSWORD}).status_code == 302
+    assert Vote.objects.filter(nomination=nomination).count() == 1
