@@ -269,3 +269,18 @@ def test_organizer_finds_a_volunteer_by_name_or_phone(organizer_client, resident
         page = organizer_client.get(reverse("activities:organize_volunteers"), {"q": q}).content.decode()
         assert reverse("activities:organize_record", args=[person.pk]) in page
     assert resident_client.get(reverse("activities:organize_volunteers"), {"q": "桂兰"}).status_code == 403
+
+
+def test_volunteer_search_keeps_its_query_count(organizer_client, organizer, django_assert_num_queries):
+    url = reverse("activities:organize_volunteers") + "?q=桂"
+
+    def grow(n):
+        for _ in range(n):
+            person = ResidentFactory(full_name="孙桂英")
+            services.award_points(resident=person, amount=3, reason="测试", actor=organizer)
+
+    grow(1)
+    small = _count(organizer_client, url)
+    grow(5)
+    with django_assert_num_queries(small):
+        organizer_client.get(url)
