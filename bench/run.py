@@ -187,9 +187,17 @@ class Server:
 
 
 def run_wrk(
-    wrk: str, url: str, seconds: int, connections: int = 16, threads: int = 2, script: Path | None = None
+    wrk: str,
+    url: str,
+    seconds: int,
+    connections: int = 16,
+    threads: int = 2,
+    script: Path | None = None,
+    headers: list[str] | None = None,
 ) -> dict:
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for header in headers or []:
+        command += ["-H", header]
     if script:
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -229,13 +237,19 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
     manage(env, "collectstatic", "--noinput", quiet=True)
     seed_seconds = manage(env, "seed_demo", "--households", str(size["households"]))
     log(f"   seed_demo: {seed_seconds:.1f} s")
-    scale_seconds = manage(
-        env,
-        "shell",
-        "-c",
-        f"import sys; sys.path.insert(0, 'bench'); import seed; seed.scale(ledger={size['ledger']}, votes={size['votes']}, activities={size['activities']}, export_rows={size['export_rows']})",
-    )
-    log(f"   scale-up: {scale_seconds:.1f} s")
+
+    def scale(ledger: int, votes: int) -> float:
+        return manage(
+            env,
+            "shell",
+            "-c",
+            "import sys; sys.path.insert(0, 'bench'); import seed; "
+            f"seed.scale(ledger={ledger}, votes={votes}, activities={size['activities']}, export_rows={size['export_rows']})",
+        )
+
+    # The leaderboard is measured at 10,000 ledger entries first, then at full size: its cost must not grow.
+    small_ledger = min(10_000, size["ledger"])
+    log(f"   scale-up to {small_ledger:,} ledger entries: {scale(small_ledger, 0):.1f} s")
 
     def record(metric, value, unit, baseline=None):
         ratio = round(value / baseline, 3) if baseline else None
@@ -258,11 +272,21 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
             check_url(server.url + warm)
         baseline = run_wrk(wrk, server.url + "/bench/baseline", seconds)["rps"]
         record("baseline: bare Django view, req/s", baseline, "req/s")
+        signed_in = _signed_in_cookie(env)
+        points_small = run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"]
+        record(f"/points/ signed in (not cached) at {small_ledger:,} entries, req/s", points_small, "req/s", baseline)
+        if size["ledger"] > small_ledger:
+            log(f"   scale-up to full size: {scale(size['ledger'], size['votes']):.1f} s")
+        else:
+            scale(size["ledger"], size["votes"])
+        points_full = run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"]
+        record(f"/points/ signed in (not cached) at {size['ledger']:,} entries, req/s", points_full, "req/s", baseline)
+        record("/points/ slowdown from the small to the full ledger", points_small / points_full, "x")
         pages = [
             ("/honours/ anonymous, req/s", "/honours/"),
             ("/honours/feed.json, req/s", "/honours/feed.json"),
             ("/ anonymous, req/s", "/"),
-            ("/points/ leaderboard, req/s", "/points/"),
+            ("/points/ leaderboard anonymous (cached), req/s", "/points/"),
             ("/mottos/ anonymous, req/s", "/mottos/"),
             ("/activities/ anonymous, req/s", "/activities/"),
         ]
@@ -338,6 +362,19 @@ def _bench_votes(env: dict, server: Server, wrk: str, seconds: int) -> dict | No
     )
     integrity = json.loads(re.search(r"^RESULT (.+)$", completed.stdout, re.M).group(1))
     return {**result, **integrity}
+
+
+def _signed_in_cookie(env: dict) -> list[str]:
+    """A resident's session, so pages are rendered for them rather than served from the public cache."""
+    code = (
+        "import sys, json; sys.path.insert(0, 'bench'); import seed; "
+        "print('RESULT', json.dumps(seed.vote_fixture(1, any_round=True)))"
+    )
+    completed = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    voter = json.loads(re.search(r"^RESULT (.+)$", completed.stdout, re.M).group(1))["voters"][0]
+    return [f"Cookie: sessionid={voter['session']}"]
 
 
 def _vote_lua(fixture: dict) -> str:
