@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -29,6 +28,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.serving import free_port, site_env  # noqa: E402 - the one definition of "the real site, locally"
+
 BENCH_DIR = ROOT / "bench"
 RESULTS = BENCH_DIR / "results"
 VAR = ROOT / "var" / "bench"
@@ -63,12 +65,6 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def ensure_wrk() -> str:
     wrk = shutil.which("wrk")
     if wrk:
@@ -80,21 +76,9 @@ def ensure_wrk() -> str:
 
 
 def base_env(database_url: str) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="project.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_HSTS_SECONDS="0",
-        DATABASE_URL=database_url,
-        BENCH_BASELINE="1",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("REDIS_URL", None)
+    """Production settings on loopback (the same the fault tests use), with the baseline view on."""
+    env = site_env(database_url)
+    env.update(BENCH_BASELINE="1", LOG_LEVEL="WARNING")
     if database_url.startswith("postgres") and _redis_answers():
         # The scale path: PostgreSQL with Redis as the shared cache.
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

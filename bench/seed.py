@@ -73,7 +73,8 @@ def _scale_activities(total: int) -> None:
 
 def _scale_ledger(entries: int, this_month: int) -> None:
     """Append ``entries`` earned-points entries, ``this_month`` of them dated this month, with balances and rows."""
-    from activities.models import LedgerEntry, PointsAggregate, PointsBalance, period_keys
+    from activities.models import LedgerEntry, PointsAggregate, PointsBalance
+    from activities.services import aggregate_rows_for
     from families.models import Resident
 
     existing = LedgerEntry.objects.count()
@@ -118,16 +119,11 @@ def _scale_ledger(entries: int, this_month: int) -> None:
         totals = balances[resident_id]
         totals[0] += amount
         totals[1] += half_hours
-        for scope, scope_id in (
-            ("person", resident_id),
-            ("household", household_id),
-            ("building", building_id),
-            ("grid", grid_id),
-        ):
-            for kind, key in period_keys(day):
-                row = rows[(scope, scope_id, kind, key)]
-                row[0] += amount
-                row[1] += half_hours
+        # The same leaderboard rows record_entry would add to, from the ledger's own rule.
+        for scope, scope_id, kind, key, points, entry_half_hours in aggregate_rows_for(batch[-1]):
+            row = rows[(scope, scope_id, kind, key)]
+            row[0] += points
+            row[1] += entry_half_hours
         if len(batch) == BATCH:
             with transaction.atomic():
                 plain_bulk_create(LedgerEntry.objects.all(), batch)
