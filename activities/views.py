@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from families.access import organizer_required, verified_membership, verified_resident_required
 from families.models import AuditEntry, Building, Grid, Household, Resident
-from project.exports import XLSX_CONTENT_TYPE, tabular_response
+from project.exports import tabular_response
 from project.images import store_photo
 from project.publiccache import bump_public_version, cache_public_page
 from project.ratelimit import client_ip
@@ -1032,18 +1032,4 @@ def organize_export_download(request: HttpRequest, kind: str, fmt: str) -> HttpR
         actor=request.user, action="activities.exported", details={"kind": kind, "month": form.cleaned_data["month"]}
     )
     filename = f"{title}-{month_start:%Y-%m}"
-    if fmt == "xlsx":
-        # Our streaming writer (activities/xlsx.py): a month of the ledger can be 100,000 lines.
-        import io
-
-        from django.utils.http import content_disposition_header
-
-        from .xlsx import write_xlsx
-
-        buffer = io.BytesIO()
-        write_xlsx(buffer, headers=headers, rows=rows, sheet_title=title)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = content_disposition_header(True, f"{filename}.xlsx")
-        response["Cache-Control"] = "private, no-store"
-        return response
     return tabular_response(headers=headers, rows=rows, filename=filename, fmt=fmt, sheet_title=title)

@@ -6,7 +6,6 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from activities import exports
-from activities.xlsx import write_xlsx
 from project.exports import write_table
 
 
@@ -34,9 +33,5 @@ class Command(BaseCommand):
                 count += 1
                 yield row
 
-        if format == "xlsx":
-            # Our streaming writer: openpyxl would take minutes for 100,000 rows (see activities/xlsx.py).
-            write_xlsx(output, headers=headers, rows=counted(), sheet_title=title)
-        else:
-            write_table(output, headers=headers, rows=counted(), fmt=format, sheet_title=title)
+        write_table(output, headers=headers, rows=counted(), fmt=format, sheet_title=title)
         self.stdout.write(self.style.SUCCESS(f"Wrote {count} rows to {output}."))
