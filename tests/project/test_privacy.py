@@ -56,3 +56,19 @@ def test_the_download_includes_my_ballot_and_deleting_keeps_my_votes_counted(res
     assert len(data["awards"]["votes"]) == 1
     assert resident_client.post("/me/delete/", {"password": PASSWORD}).status_code == 302
     assert Vote.objects.filter(nomination=nomination).count() == 1
+
+
+def test_the_download_includes_my_points_and_deleting_keeps_the_ledger_whole(resident_client, resident):
+    from django.core.management import call_command
+
+    from activities.models import LedgerEntry
+    from activities.services import award_points
+
+    person = Resident.objects.get(user=resident)
+    award_points(resident=person, amount=40, reason="助老服务", actor=None)
+    data = json.loads(resident_client.get("/me/data/").content)
+    assert data["activities"]["balances"][0]["points"] == 40
+    assert [line["points"] for line in data["activities"]["ledger"]] == [40]
+    assert resident_client.post("/me/delete/", {"password": PASSWORD}).status_code == 302
+    assert LedgerEntry.objects.filter(resident=person).count() == 1
+    call_command("verify_ledger")  # raises SystemExit on any difference
