@@ -158,16 +158,23 @@ class StoreItemForm(forms.ModelForm):
         self.fields["stock"].widget.attrs["min"] = 0
         self.fields["price"].widget.attrs["min"] = 1
 
+    MAX_PRICE = 100_000
+    MAX_STOCK = 10_000
+
     def clean_price(self):
         price = self.cleaned_data["price"]
         if price < 1:
             raise forms.ValidationError(_("The price must be at least one point."))
+        if price > self.MAX_PRICE:
+            raise forms.ValidationError(_("The price can be at most %(n)d points.") % {"n": self.MAX_PRICE})
         return price
 
     def clean_stock(self):
         stock = self.cleaned_data["stock"]
         if stock < 0:
             raise forms.ValidationError(_("The stock cannot be below zero."))
+        if stock > self.MAX_STOCK:
+            raise forms.ValidationError(_("The stock can be at most %(n)d.") % {"n": self.MAX_STOCK})
         return stock
 
 

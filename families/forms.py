@@ -32,6 +32,10 @@ class ProfileForm(forms.ModelForm):
         model = Profile
         fields = ["full_name"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True  # an empty name is refused; whitespace is stripped first
+
 
 class ConsentForm(forms.Form):
     """What a verified member agrees to show in public (opt-in, revocable)."""
