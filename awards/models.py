@@ -364,11 +364,6 @@ class NominationQuerySet(models.QuerySet):
     def with_seconds(self) -> NominationQuerySet:
         return self.annotate(seconds_count=models.Count("seconds", distinct=True))
 
-    def with_vote_counts(self) -> NominationQuerySet:
-        """Online votes (``online_votes``) and online plus paper (``total_votes``), one query."""
-        online = models.Count("votes", distinct=True)
-        return self.annotate(online_votes=online, total_votes=online + models.F("paper_votes"))
-
 
 def target_key_for(kind: str, building_id: int, household_id: int | None, resident_id: int | None) -> str:
     if kind == TargetKind.BUILDING:

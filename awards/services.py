@@ -525,14 +525,19 @@ class EntryResult:
 
 
 def round_results(round: AwardRound) -> list[EntryResult]:
-    """Ranked results per category (online, paper, total), ties flagged; three queries whatever the size."""
+    """Ranked results per category (online, paper, total), ties flagged; four queries whatever the size.
+
+    Votes are counted by one GROUP BY over the vote table alone and joined in
+    Python: grouping the wide nomination rows (citations included) by a join
+    cost seconds at 100,000 votes.
+    """
     entries = list(round.entries.select_related("category"))
-    nominations = (
-        Nomination.objects.filter(round=round, status=NominationStatus.SHORTLISTED)
-        .with_target()
-        .with_vote_counts()
-        .order_by("entry", "-total_votes", "created_at", "id")
-    )
+    online_votes = dict(Vote.objects.filter(round=round).values_list("nomination").annotate(n=Count("id")).order_by())
+    nominations = list(Nomination.objects.filter(round=round, status=NominationStatus.SHORTLISTED).with_target())
+    for nomination in nominations:
+        nomination.online_votes = online_votes.get(nomination.pk, 0)
+        nomination.total_votes = nomination.online_votes + nomination.paper_votes
+    nominations.sort(key=lambda n: (n.entry_id, -n.total_votes, n.created_at, n.pk))
     voters = dict(
         Vote.objects.filter(round=round).values_list("entry").annotate(n=Count("unit_key", distinct=True)).order_by()
     )
