@@ -24,8 +24,7 @@ class Command(BaseCommand):
             module = import_module(name)
             result.update(module.seed(self.stdout, households=households) or {})
         password = result["password"]
-        self.stdout.write(
-            self.style.SUCCESS("Demo data is ready. Log in at http://127.0.0.1:8000/accounts/login/ with:")
-        )
-        self.stdout.write(f"  organizer            / {password}   (organizer area: /organize/)")
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /accounts/login/ with:"))
+        self.stdout.write(f"  organizer              / {password}   (organizer area: /organize/)")
+        self.stdout.write(f"  gridworker             / {password}   (an organizer scoped to 第一网格)")
         self.stdout.write(f"  resident1 … resident20 / {password}   (verified residents)")
