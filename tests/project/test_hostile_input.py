@@ -143,3 +143,26 @@ def test_a_round_whose_dates_are_out_of_order_is_refused(organizer_client):
     assert response.status_code == 200
     assert AwardRound.objects.count() == 0
     assert not AuditEntry.objects.filter(action__startswith="awards.round").exists()
+
+
+def test_extra_post_fields_are_ignored(resident_client, resident, other_household):
+    member = Resident.objects.get(user=resident)
+    response = resident_client.post(
+        "/me/",
+        {
+            "full_name": "王秀英",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "household": other_household.pk,
+            "points": "99999",
+            "status": "verified",
+        },
+    )
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    member.refresh_from_db()
+    assert not resident.is_staff and not resident.is_superuser
+    assert member.household_id != other_household.pk
+    from activities.models import PointsBalance
+
+    assert not PointsBalance.objects.filter(resident=member, balance__gt=0).exists()
