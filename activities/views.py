@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -416,6 +417,9 @@ def _valid_key(kind: str, key: str) -> bool:
     return bool(re.match(patterns[kind], key or ""))
 
 
+LEADERBOARD_SUMMARY_SECONDS = 60
+
+
 @cache_public_page()
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history."""
@@ -432,7 +436,13 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         points=0, half_hours=0
     )
     rows = list(rows_qs.order_by("-points", "-half_hours", "scope_id")[:50])
-    summary = rows_qs.aggregate(count=Count("pk"), points=Sum("points"), half_hours=Sum("half_hours"))
+    # The period's totals sum one row per person (or household …), which grows with the community,
+    # not with history; a minute-old total is good enough, so it is kept in the shared cache.
+    summary = cache.get_or_set(
+        f"leaderboard-summary:{scope}:{kind}:{key}",
+        lambda: rows_qs.aggregate(count=Count("pk"), points=Sum("points"), half_hours=Sum("half_hours")),
+        LEADERBOARD_SUMMARY_SECONDS,
+    )
     ids = [row.scope_id for row in rows]
     named = _names_for(scope, ids)
     stars = {}
