@@ -62,40 +62,10 @@ def _csv_value(value):
 
 
 def _write_xlsx(target, headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str) -> int:
-    """Stream rows into an XLSX workbook at ``target`` (a path or a binary file); returns the data rows written.
+    """Stream rows into an XLSX workbook at ``target`` (a path or a binary file); returns the data rows written."""
+    from .xlsx import write_xlsx
 
-    XlsxWriter in constant-memory mode writes each row as it comes, so a month
-    of 100,000 ledger lines takes seconds and little memory. Text is always
-    written as text (never as a formula), after ``safe_cell``.
-    """
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        target,
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
-    )
-    title = "".join(" " if ch in "[]:*?/\\" else ch for ch in sheet_title)[:31].strip() or "Sheet1"
-    sheet = workbook.add_worksheet(title)
-    bold = workbook.add_format({"bold": True})
-    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, str(safe_cell(header)), bold)
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            value = safe_cell(value)
-            if isinstance(value, str):
-                if value:
-                    sheet.write_string(count, column, value)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(count, column, value, moment)
-            elif isinstance(value, date):
-                sheet.write_datetime(count, column, datetime.combine(value, datetime.min.time()), day)
-            else:
-                sheet.write_number(count, column, value)
-    workbook.close()
-    return count
+    return write_xlsx(target, headers=headers, rows=rows, sheet_title=sheet_title)
 
 
 def _xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str) -> bytes:

@@ -1,0 +1,139 @@
+"""The one XLSX writer behind every export: streaming, and fast enough for a month of the ledger.
+
+openpyxl without lxml writes about a thousand rows a second here, and
+XlsxWriter's per-cell bookkeeping took 15 s for the 100,000-line monthly
+ledger under load; writing the sheet's XML straight into the zip stream takes a
+few seconds. One sheet, inline strings (which a spreadsheet never evaluates),
+numbers as numbers, dates as dates; text starting with a formula character is
+neutralised exactly as ``project.exports.safe_cell`` does.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+
+from .exports import FORMULA_PREFIXES, safe_cell
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = datetime(1899, 12, 30)
+_EPOCH_DAY = _EPOCH.date()
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
+# Style 0: plain; 1: bold (header); 2: date; 3: date and time.
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _text(value: str) -> str:
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value  # as project.exports.safe_cell does
+    if _ILLEGAL.search(value):
+        value = _ILLEGAL.sub("", value)
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    return value
+
+
+def _cells(row: Sequence, zone) -> str:
+    """One row's cells. Cell references are optional in SpreadsheetML, so they are left out (faster)."""
+    out = []
+    for value in row:
+        kind = type(value)
+        if kind is str:
+            if value:
+                out.append(f'<c t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>')
+            else:
+                out.append("<c/>")
+        elif kind is int or kind is float or kind is Decimal:
+            out.append(f"<c><v>{value}</v></c>")
+        elif value is None:
+            out.append("<c/>")
+        elif kind is datetime:
+            if value.tzinfo is not None:
+                value = value.astimezone(zone).replace(tzinfo=None)
+            out.append(f'<c s="3"><v>{(value - _EPOCH).total_seconds() / 86400:.6f}</v></c>')
+        elif kind is date:
+            out.append(f'<c s="2"><v>{(value - _EPOCH_DAY).days}</v></c>')
+        else:  # booleans, lazy strings and anything else: the shared rules, then as text or number
+            safe = safe_cell(value)
+            out.append(_cells([str(safe) if not isinstance(safe, (int, float, Decimal)) else safe], zone))
+    return "".join(out)
+
+
+def write_xlsx(path, *, headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1") -> int:
+    """Stream ``rows`` into an XLSX file at ``path``; returns the number of data rows written."""
+    title = escape(re.sub(r"[\[\]:*?/\\]", " ", sheet_title)[:31] or "Sheet1", {'"': "&quot;"})
+    zone = timezone.get_current_timezone()
+    count = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/styles.xml", _STYLES)
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
+            header_cells = "".join(
+                f'<c s="1" t="inlineStr"><is><t xml:space="preserve">{_text(str(h))}</t></is></c>' for h in headers
+            )
+            buffer = [f'<row r="1">{header_cells}</row>']
+            for number, row in enumerate(rows, start=2):
+                buffer.append(f'<row r="{number}">{_cells(row, zone)}</row>')
+                count += 1
+                if len(buffer) >= 2000:
+                    sheet.write("".join(buffer).encode("utf-8"))
+                    buffer.clear()
+            buffer.append("</sheetData></worksheet>")
+            sheet.write("".join(buffer).encode("utf-8"))
+    return count
