@@ -131,22 +131,21 @@ def request(
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def login_session(env: dict, username: str) -> tuple[str, str]:
-    """A logged-in session id and a CSRF secret for ``username``, made in the site's own database."""
+def login_sessions(env: dict, usernames: list[str]) -> list[tuple[str, str]]:
+    """Logged-in session ids and CSRF secrets for ``usernames``, made in the site's own database (one process)."""
     code = (
-        "from django.conf import settings;"
-        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
-        "from django.contrib.sessions.backends.db import SessionStore;"
-        "from django.middleware.csrf import _get_new_csrf_string;"
-        f"u = get_user_model().objects.get(username={username!r});"
-        "s = SessionStore(); s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0];"
-        "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create();"
-        "print('SESSION', s.session_key, _get_new_csrf_string())"
+        "from django.conf import settings\n"
+        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "from django.middleware.csrf import _get_new_csrf_string\n"
+        f"for name in {list(usernames)!r}:\n"
+        "    u = get_user_model().objects.get(username=name)\n"
+        "    s = SessionStore(); s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]\n"
+        "    s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()\n"
+        "    print('SESSION', s.session_key, _get_new_csrf_string())\n"
     )
     out = manage(env, "shell", "-c", code)
-    line = next(line for line in out.splitlines() if line.startswith("SESSION "))
-    _, session, csrf = line.split()
-    return session, csrf
+    return [tuple(line.split()[1:3]) for line in out.splitlines() if line.startswith("SESSION ")]
 
 
 def post_form(url: str, path: str, fields: dict, session: tuple[str, str]) -> tuple[int, str]:

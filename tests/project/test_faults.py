@@ -59,7 +59,7 @@ def _prepare(database_url: str, static_root) -> dict:
 def test_fifty_concurrent_writers_on_sqlite_never_see_database_locked(tmp_path, static_root):
     env = _prepare(f"sqlite:///{tmp_path / 'site.sqlite3'}", static_root)
     serving.run_python(env, MAKE_MEMBERS.format(count=50))
-    sessions = _sessions(env, 50)
+    sessions = serving.login_sessions(env, [f"writer{i}" for i in range(50)])
     with serving.gunicorn(env, workers=2, threads=8) as (url, _process):
         results = _consent_writes(url, sessions)
     statuses = [status for status, _body in results]
@@ -72,22 +72,6 @@ def test_fifty_concurrent_writers_on_sqlite_never_see_database_locked(tmp_path, 
         " Resident.objects.filter(show_name_publicly=True).count())",
     )
     assert "COUNTS 50 50" in out
-
-
-def _sessions(env: dict, count: int) -> list[tuple[str, str]]:
-    code = (
-        "from django.conf import settings;"
-        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
-        "from django.contrib.sessions.backends.db import SessionStore;"
-        "from django.middleware.csrf import _get_new_csrf_string\n"
-        f"for i in range({count}):\n"
-        "    u = get_user_model().objects.get(username=f'writer{i}')\n"
-        "    s = SessionStore(); s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]\n"
-        "    s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()\n"
-        "    print('SESSION', s.session_key, _get_new_csrf_string())\n"
-    )
-    out = serving.run_python(env, code)
-    return [tuple(line.split()[1:3]) for line in out.splitlines() if line.startswith("SESSION ")]
 
 
 @pytest.fixture
@@ -127,7 +111,7 @@ def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restar
     url_db, name, admin = scratch_postgres
     env = _prepare(url_db, static_root)
     serving.run_python(env, MAKE_MEMBERS.format(count=1))
-    session = _sessions(env, 1)[0]
+    session = serving.login_sessions(env, ["writer0"])[0]
     with serving.gunicorn(env, workers=2) as (url, _process):
         assert serving.request(url + "/healthz")[0] == 200
         assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
