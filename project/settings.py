@@ -131,7 +131,7 @@ if REDIS_URL:
         # Tests clear the cache (FLUSHDB) between tests: each parallel test worker gets its own database.
         _base, _slash, _number = REDIS_URL.rpartition("/")
         _redis_location = f"{_base}/{int(_number or 0) + 1 + int(_worker[2:])}"
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_location}}
+    CACHES = {"default": {"BACKEND": "project.cache.RedisCache", "LOCATION": _redis_location}}
 elif TESTING:
     # One process, cleared before every test (tests/conftest.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
