@@ -11,7 +11,6 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -43,10 +42,9 @@ def pytest_collection_modifyitems(config, items):
 def _clear_cache():
     from project import publiccache
 
-    cache.clear()
-    publiccache._memo.update(version=None, read_at=0.0)  # the per-process memo goes with the cache
+    publiccache.clear()  # the shared cache, and this process's version memo and page copies
     yield
-    cache.clear()
+    publiccache.clear()
 
 
 @pytest.fixture

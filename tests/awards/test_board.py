@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from awards.board import rotate_through_categories
 from families.models import Household
+from project import publiccache
 from project.publiccache import bump_public_version
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory
 
@@ -21,17 +21,6 @@ BOARD = "/honours/"
 FEED = "/honours/feed.json"
 TV = "/honours/tv/"
 SLIDES = "/honours/tv/slides.json"
-
-
-@pytest.fixture(autouse=True)
-def _forget_memoised_public_version():
-    """The public version is memoised per process for a second; the cache is cleared between tests,
-    so start each test without the previous test's number (else a page may be cached under it)."""
-    from project import publiccache
-
-    memo = getattr(publiccache, "_memo", None)
-    if memo is not None:
-        memo.update(version=None, read_at=0.0)
 
 
 @pytest.fixture
@@ -178,7 +167,7 @@ def test_public_pages_carry_no_inline_script_or_style(client):
 def _queries_at_two_sizes(django_assert_num_queries, client, url, expected, *, small=2, large=25):
     for size in (small, large):
         HonourFactory.create_batch(size - (0 if size == small else small), household_target=True)
-        cache.clear()
+        publiccache.clear()
         with django_assert_num_queries(expected):
             assert client.get(url).status_code == 200
 
@@ -202,7 +191,7 @@ def test_a_filtered_board_runs_a_constant_number_of_queries(client, django_asser
     grid = GridFactory()
     for size in (2, 25):
         HonourFactory.create_batch(size, household_target=True, building=BuildingFactory(grid=grid))
-        cache.clear()
+        publiccache.clear()
         with django_assert_num_queries(7):  # the five above, and the chosen category and grid checked
             response = client.get(BOARD, {"category": category.pk, "grid": grid.pk, "year": 2026})
         assert response.status_code == 200 and "honour-card" in response.content.decode()

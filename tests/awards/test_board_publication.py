@@ -13,15 +13,6 @@ from .factories import make_entry, make_nomination, make_round
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _forget_memoised_public_version():
-    from project import publiccache
-
-    memo = getattr(publiccache, "_memo", None)
-    if memo is not None:
-        memo.update(version=None, read_at=0.0)
-
-
 @pytest.fixture
 def round_ready_to_publish(organizer):
     """A round whose voting closed, winner confirmed, publicity period over."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from awards.models import AwardRound, NominationStatus, TargetKind
 from awards.services import cast_vote, confirm_winners, send_voting_open_notices
 from families.access import verified_membership
+from project import publiccache
 from tests.factories import ResidentFactory
 
 from .factories import (
@@ -41,7 +41,7 @@ def _grow(size: int) -> AwardRound:
 
 
 def _count(client, url) -> int:
-    cache.clear()  # measure the view, not the public page cache
+    publiccache.clear()  # measure the view, not the public page cache
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, url

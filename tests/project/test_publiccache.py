@@ -51,3 +51,32 @@ def test_a_bump_after_the_version_was_evicted_never_reuses_an_old_version(django
     with django_capture_on_commit_callbacks(execute=True):
         publiccache.bump_public_version()
     assert view(anonymous_get()).content == b"render 2"
+
+
+def test_another_process_bump_reaches_this_process_copies_within_the_memo(django_capture_on_commit_callbacks):
+    """Each process keeps its own copies, under the versioned key: another process's bump makes them stale."""
+    view, calls = counting_view()
+    assert view(anonymous_get()).content == b"render 1"
+    cache.incr(publiccache.VERSION_KEY)  # what bump_public_version() does in another worker
+    assert view(anonymous_get()).content == b"render 1"  # within this process's one-second memo
+    publiccache._memo.update(read_at=0.0)  # the second has passed
+    assert view(anonymous_get()).content == b"render 2"
+
+
+def test_each_request_gets_its_own_response_from_the_process_copy():
+    """Middleware adds headers and cookies to the response it is given; that must not reach the next visitor."""
+    view, calls = counting_view()
+    view(anonymous_get())
+    first = view(anonymous_get())
+    first.set_cookie("messages", "for this visitor only")
+    first["X-Only-Mine"] = "1"
+    second = view(anonymous_get())
+    assert not second.cookies and "X-Only-Mine" not in second
+    assert second.content == b"render 1" and len(calls) == 1
+
+
+def test_the_process_copies_stay_bounded():
+    view, calls = counting_view()
+    for n in range(publiccache.LOCAL_PAGES + 10):
+        view(anonymous_get(f"/x/{n}/"))
+    assert len(publiccache._local) == publiccache.LOCAL_PAGES
