@@ -11,18 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from families.models import Building, Household, Resident
 from project.images import PhotoField
 
-from .models import AwardCategory, AwardRound, NoticePreference, RoundCategory, TargetKind
+from .models import TIMELINE_FIELDS, AwardCategory, AwardRound, NoticePreference, RoundCategory, TargetKind
 from .services import CITATION_MAX, CITATION_MIN
-
-TIMELINE_FIELDS = [
-    "nominations_open_at",
-    "nominations_close_at",
-    "review_end_at",
-    "voting_open_at",
-    "voting_close_at",
-    "publicity_end_at",
-    "publication_at",
-]
 
 
 class CategoryForm(forms.ModelForm):

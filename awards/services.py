@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from families.models import AuditEntry, Household, Resident
 from project.publiccache import bump_public_version
 
 from .models import (
+    TIMELINE_FIELDS,
     AwardRound,
     CitationRevision,
     Correction,
@@ -119,18 +120,7 @@ def save_round(*, round: AwardRound, actor, changed: list[str], created: bool = 
             "awards.round_created" if created else "awards.round_timeline_changed",
             round,
             changed=changed,
-            timeline={
-                name: getattr(round, name).isoformat()
-                for name in (
-                    "nominations_open_at",
-                    "nominations_close_at",
-                    "review_end_at",
-                    "voting_open_at",
-                    "voting_close_at",
-                    "publicity_end_at",
-                    "publication_at",
-                )
-            },
+            timeline={name: getattr(round, name).isoformat() for name in TIMELINE_FIELDS},
             announced=round.announced,
         )
         bump_public_version()
@@ -424,50 +414,119 @@ def edit_citation(*, nomination: Nomination, actor, citation: str, reason: str) 
 # --- Voting ------------------------------------------------------------------------------------------------------
 
 
-def cast_vote(*, nomination: Nomination, resident: Resident) -> Vote:
-    """Cast one online vote, within the category's limit, exactly even under concurrent requests."""
-    with transaction.atomic():
-        me = _live_membership(resident)
-        # Lock the voter's household row: every vote of this household (and so of this resident) queues
-        # here, so "count the ballot, then insert" below cannot be raced past the limit by parallel requests.
-        Household.objects.select_for_update().filter(pk=me.household_id).first()
-        nomination = Nomination.objects.select_related("round", "entry").get(pk=nomination.pk)
-        round, entry = nomination.round, nomination.entry
-        if not round.accepts_votes():
-            raise AwardError(_("Voting for this round is not open."))
-        if nomination.status != NominationStatus.SHORTLISTED:
-            raise AwardError(_("Only shortlisted nominations can receive votes."))
-        if nomination.household_id and nomination.household_id == me.household_id:
-            raise AwardError(_("You cannot vote for your own household or a member of it."))
-        if nomination.resident_id == me.pk:
-            raise AwardError(_("You cannot vote for yourself."))
-        key = unit_key(entry, me)
-        # Votes for a nomination that was declined since no longer count, so they free their place.
-        cast = list(
-            Vote.objects.filter(entry=entry, unit_key=key, nomination__status=NominationStatus.SHORTLISTED).values_list(
-                "nomination_id", flat=True
+class NotVerified(AwardError):
+    """The voter has no verified membership of a household (any more)."""
+
+
+def cast_vote(*, nomination: Nomination, resident: Resident | None = None, user=None) -> Vote:
+    """Cast one online vote, within the category's limit, exactly even under concurrent requests.
+
+    The voter is ``resident``, or the verified resident of ``user``. ``nomination``
+    comes with its round and entry, as the request loaded them.
+
+    This is the site's busiest write (everyone votes in the last hour of a
+    round), and the ORM's compilation cost more than the database work, so
+    the two statements inside the transaction are plain SQL, kept here and
+    nowhere else: one locks the voter's household and reads their membership,
+    the other inserts the vote only if the ballot has room. Only a refused
+    vote asks the database why, to say so.
+    """
+    if (resident is None) == (user is None):
+        raise TypeError("cast_vote() takes a resident or a user")
+    round, entry = nomination.round, nomination.entry
+    if not round.accepts_votes():
+        raise AwardError(_("Voting for this round is not open."))
+    try:
+        with transaction.atomic():
+            me = _lock_voter(resident_id=resident.pk if resident else None, user_id=user.pk if user else None)
+            if me is None:
+                raise NotVerified(_("Only verified residents can take part. Join your household first."))
+            voter_id, household_id, building_id = me
+            if nomination.household_id and nomination.household_id == household_id:
+                raise AwardError(_("You cannot vote for your own household or a member of it."))
+            if nomination.resident_id == voter_id:
+                raise AwardError(_("You cannot vote for yourself."))
+            vote = Vote(
+                round_id=round.pk,
+                entry_id=entry.pk,
+                nomination_id=nomination.pk,
+                unit_key=unit_key(entry, Resident(pk=voter_id, household_id=household_id)),
+                voter_id=voter_id,
+                household_id=household_id,
+                building_id=building_id,
+                created_at=timezone.now(),
             )
+            vote.pk = _insert_vote_if_allowed(vote, limit=entry.votes_per_voter)
+            if vote.pk is None:
+                raise _refusal(vote, limit=entry.votes_per_voter)
+            vote._state.adding = False
+            return vote
+    except IntegrityError as exc:  # the unique constraint, should two requests ever pass the checks at once
+        raise AwardError(_("This vote is already on your ballot.")) from exc
+
+
+def _lock_voter(*, resident_id: int | None, user_id: int | None) -> tuple[int, int, int] | None:
+    """The voter's (resident, household, building) if verified, with their household row locked.
+
+    Every vote of a household (and so of each of its residents) queues on that
+    lock, so "read the ballot, then insert" in ``cast_vote`` cannot be raced
+    past the limit by parallel requests. SQLite has no row locks; its
+    IMMEDIATE transactions already serialise writers.
+    """
+    resident_table, household_table = Resident._meta.db_table, Household._meta.db_table
+    column = "id" if resident_id is not None else "user_id"
+    lock = " FOR UPDATE OF h" if connection.features.has_select_for_update_of else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id, r.household_id, h.building_id FROM {resident_table} r "  # noqa: S608 - names from _meta
+            f"JOIN {household_table} h ON h.id = r.household_id WHERE r.{column} = %s AND r.status = %s{lock}",
+            [resident_id if resident_id is not None else user_id, Resident.Status.VERIFIED],
         )
-        if nomination.pk in cast:
-            raise AwardError(_("This vote is already on your ballot."))
-        if len(cast) >= entry.votes_per_voter:
-            raise AwardError(
-                _("You have used all %(n)d of your votes in this category. Withdraw one to change your choice.")
-                % {"n": entry.votes_per_voter}
-            )
-        try:
-            with transaction.atomic():
-                return Vote.objects.create(
-                    round=round,
-                    entry=entry,
-                    nomination=nomination,
-                    unit_key=key,
-                    voter=me,
-                    household_id=me.household_id,
-                    building_id=me.household.building_id,
-                )
-        except IntegrityError as exc:
-            raise AwardError(_("This vote is already on your ballot.")) from exc
+        return cursor.fetchone()
+
+
+def _insert_vote_if_allowed(vote: Vote, *, limit: int) -> int | None:
+    """Insert ``vote`` if its nomination is shortlisted, is not on the ballot yet and the ballot has room.
+
+    Run after ``_lock_voter``, so the statement's snapshot already holds every
+    vote of this household committed before the lock was granted. Votes for a
+    nomination declined since no longer count, so they free their place.
+    Returns the new vote's id, or None if it was refused.
+    """
+    vote_table, nomination_table = Vote._meta.db_table, Nomination._meta.db_table
+    names = ("round", "entry", "nomination", "unit_key", "voter", "household", "building", "created_at")
+    fields = [Vote._meta.get_field(name) for name in names]
+    values = [field.get_db_prep_save(getattr(vote, field.attname), connection) for field in fields]
+    shortlisted = NominationStatus.SHORTLISTED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {vote_table} ({', '.join(f.column for f in fields)}) "  # noqa: S608 - names from _meta
+            f"SELECT {', '.join(['%s'] * len(fields))} "
+            f"WHERE EXISTS (SELECT 1 FROM {nomination_table} WHERE id = %s AND status = %s) "
+            f"AND NOT EXISTS (SELECT 1 FROM {vote_table} WHERE nomination_id = %s AND unit_key = %s) "
+            f"AND (SELECT COUNT(*) FROM {vote_table} v JOIN {nomination_table} n ON n.id = v.nomination_id "
+            "WHERE v.entry_id = %s AND v.unit_key = %s AND n.status = %s) < %s RETURNING id",
+            [
+                *values,
+                *(vote.nomination_id, shortlisted),
+                *(vote.nomination_id, vote.unit_key),
+                *(vote.entry_id, vote.unit_key, shortlisted, limit),
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _refusal(vote: Vote, *, limit: int) -> AwardError:
+    """Why ``_insert_vote_if_allowed`` refused ``vote`` (still under the household's lock, so still true)."""
+    nomination = Nomination.objects.only("status").get(pk=vote.nomination_id)
+    if nomination.status != NominationStatus.SHORTLISTED:
+        return AwardError(_("Only shortlisted nominations can receive votes."))
+    if Vote.objects.filter(nomination_id=vote.nomination_id, unit_key=vote.unit_key).exists():
+        return AwardError(_("This vote is already on your ballot."))
+    return AwardError(
+        _("You have used all %(n)d of your votes in this category. Withdraw one to change your choice.") % {"n": limit}
+    )
 
 
 def withdraw_vote(*, nomination: Nomination, resident: Resident) -> None:

@@ -67,12 +67,17 @@ def verified_resident_required(view):
             return redirect_to_login(request.get_full_path())
         membership = verified_membership(request.user)
         if membership is None:
-            messages.info(request, _("Join your household with the code from your grid worker first."))
-            return redirect("families:join")
+            return not_verified_response(request)
         request.membership = membership
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def not_verified_response(request):
+    """Where a signed-in user who is not (or no longer) a verified resident is sent, and why."""
+    messages.info(request, _("Join your household with the code from your grid worker first."))
+    return redirect("families:join")
 
 
 def organizer_required(view):

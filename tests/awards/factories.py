@@ -8,18 +8,19 @@ from itertools import count
 import pytest
 from django.utils import timezone, translation
 
-from awards.models import AwardCategory, AwardRound, Nomination, NominationStatus, RoundCategory, TargetKind, VoteUnit
+from awards.models import (
+    TIMELINE_FIELDS,
+    AwardCategory,
+    AwardRound,
+    Nomination,
+    NominationStatus,
+    RoundCategory,
+    TargetKind,
+    VoteUnit,
+)
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
 
-BOUNDARIES = [
-    "nominations_open_at",
-    "nominations_close_at",
-    "review_end_at",
-    "voting_open_at",
-    "voting_close_at",
-    "publicity_end_at",
-    "publication_at",
-]
+BOUNDARIES = list(TIMELINE_FIELDS)
 # Which boundary "now" sits just before, per phase.
 PHASE_INDEX = {
     "upcoming": 0,

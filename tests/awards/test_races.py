@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from awards.models import Nomination, Second, TargetKind, Vote
+from awards.models import Nomination, Second, TargetKind, Vote, VoteUnit
 from awards.services import AwardError, cast_vote, nominate, second_nomination
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.factories import HouseholdFactory, ResidentFactory, verified_user
 
 from .factories import (
     CITATION,
@@ -58,6 +58,20 @@ def test_fifty_simultaneous_votes_for_one_nomination_store_one(postgres):
     voter = ResidentFactory()
     _run_in_threads([lambda: cast_vote(nomination=nomination, resident=voter) for _ in range(THREADS)])
     assert Vote.objects.filter(voter=voter).count() == 1
+
+
+def test_simultaneous_votes_from_a_whole_household_store_exactly_its_limit(postgres):
+    """Household mode, through the signed-in user as the vote page calls it: members race each other."""
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=2, vote_unit=VoteUnit.HOUSEHOLD)
+    nominations = [make_nomination(entry) for _ in range(THREADS)]
+    household = HouseholdFactory()
+    members = [verified_user(household=household) for _ in range(5)]
+    calls = [
+        lambda n=n, u=members[i % len(members)]: cast_vote(nomination=n, user=u) for i, n in enumerate(nominations)
+    ]
+    _run_in_threads(calls)
+    assert Vote.objects.filter(household=household).count() == 2
+    assert Vote.objects.filter(unit_key=f"h{household.pk}").count() == 2
 
 
 def test_fifty_simultaneous_seconds_from_one_resident_store_one(postgres):

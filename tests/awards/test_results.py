@@ -213,7 +213,7 @@ def test_the_notice_page_lists_my_notices_and_saves_preferences(resident_client,
 
 
 def test_timeline_changes_are_audited(organizer_client, db):
-    from awards.forms import TIMELINE_FIELDS
+    from awards.models import TIMELINE_FIELDS
     from tests.awards.factories import timeline
 
     values = {name: t.strftime("%Y-%m-%dT%H:%M") for name, t in timeline("nominating").items()}

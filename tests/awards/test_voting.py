@@ -241,3 +241,39 @@ def test_a_vote_for_a_nomination_declined_since_frees_its_place(resident, voting
     first.save()
     cast_vote(nomination=third, resident=me)
     assert Vote.objects.filter(voter=me).count() == 3
+
+
+def test_the_vote_page_is_lean_and_its_query_count_does_not_grow(
+    resident_client, resident, voting_entry, django_assert_max_num_queries
+):
+    """The busiest page of a round: session, user, nomination, then the vote's own locked statements."""
+    nominations = [make_nomination(voting_entry) for _ in range(3)]
+    for nomination in nominations[:2]:
+        resident_client.post(f"/nominations/{nomination.pk}/vote/")
+    with django_assert_max_num_queries(10):  # refused (the ballot is full): two more queries say why
+        resident_client.post(f"/nominations/{nominations[2].pk}/vote/")
+    other = make_nomination(voting_entry)
+    Vote.objects.filter(nomination=nominations[0]).delete()
+    with django_assert_max_num_queries(7):
+        response = resident_client.post(f"/nominations/{other.pk}/vote/")
+    assert response.status_code == 302 and Vote.objects.filter(nomination=other).count() == 1
+
+
+def test_voting_for_a_missing_or_unannounced_nomination_is_a_404(resident_client, voting_entry):
+    assert resident_client.post("/nominations/999999/vote/").status_code == 404
+    draft = make_entry(make_round("voting", announced=False), TargetKind.PERSON)
+    assert resident_client.post(f"/nominations/{make_nomination(draft).pk}/vote/").status_code == 404
+    assert not Vote.objects.exists()
+
+
+def test_for_vote_loads_what_a_vote_needs_and_defers_the_rest(voting_entry):
+    from awards.models import Nomination
+
+    nomination = make_nomination(voting_entry)
+    loaded = Nomination.objects.for_vote(nomination.pk)
+    assert loaded.pk == nomination.pk and loaded.round.phase() == voting_entry.round.phase() == "voting"
+    assert loaded.entry.votes_per_voter == 2 and loaded.entry.vote_unit == VoteUnit.RESIDENT
+    assert loaded.resident_id == nomination.resident_id
+    assert loaded.citation == nomination.citation  # deferred: loaded on access
+    assert loaded.round.title == voting_entry.round.title
+    assert Nomination.objects.for_vote(999999) is None

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, StoreItem
-from awards.models import AwardRound
+from awards.models import TIMELINE_FIELDS, AwardRound
 from families.management.commands.backup import row_counts
 from families.models import AuditEntry, FamilyMotto, Profile, Resident
 
@@ -128,15 +128,7 @@ def test_store_items_refuse_negative_or_absurd_numbers(organizer_client, price, 
 def test_a_round_whose_dates_are_out_of_order_is_refused(organizer_client):
     now = timezone.localtime()
     stamps = [now + timedelta(days=d) for d in (1, 10, 5, 12, 20, 30, 31)]  # review ends before nominations close
-    names = [
-        "nominations_open_at",
-        "nominations_close_at",
-        "review_end_at",
-        "voting_open_at",
-        "voting_close_at",
-        "publicity_end_at",
-        "publication_at",
-    ]
+    names = TIMELINE_FIELDS
     data = {"title": "2026年度评选", "year": "2026", "description": ""}
     data.update({name: stamp.strftime("%Y-%m-%dT%H:%M") for name, stamp in zip(names, stamps, strict=True)})
     response = organizer_client.post("/organize/rounds/new/", data)
