@@ -60,16 +60,17 @@ def _fresh_version() -> int:
 
 def bump_public_version() -> None:
     """Invalidate every cached public page once the current transaction commits."""
+    transaction.on_commit(expire_pages)
 
-    def _bump():
-        try:
-            version = cache.incr(VERSION_KEY)
-        except ValueError:  # the key was evicted: start afresh rather than reuse an old number
-            version = _fresh_version()
-            cache.set(VERSION_KEY, version, timeout=None)
-        _memo.update(version=version, read_at=time.monotonic())
 
-    transaction.on_commit(_bump)
+def expire_pages() -> None:
+    """Make every cached public page stale now, in every process (each within its memo's second)."""
+    try:
+        version = cache.incr(VERSION_KEY)
+    except ValueError:  # the key was evicted: start afresh rather than reuse an old number
+        version = _fresh_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+    _memo.update(version=version, read_at=time.monotonic())
 
 
 def forget_process_state() -> None:

@@ -54,19 +54,20 @@ def test_board_query_count_does_not_grow_with_history(client, organizer, scope, 
 
     url = reverse("activities:leaderboard") + f"?scope={scope}&period={period}"
     _credit(organizer, ResidentFactory(show_name_publicly=True))
-    publiccache.clear()
+    client.get(url)  # warm what the page keeps in the cache besides itself
+    publiccache.expire_pages()
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for _ in range(8):
         _credit(organizer, ResidentFactory(show_name_publicly=True), hours=2)
-    publiccache.clear()
+    publiccache.expire_pages()
     with django_assert_num_queries(len(small)):
         client.get(url)
 
 
 def test_board_reads_aggregates_not_the_ledger(client, organizer):
     _credit(organizer, ResidentFactory())
-    publiccache.clear()
+    publiccache.expire_pages()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
