@@ -131,18 +131,29 @@ def request(
         return error.code, error.read().decode("utf-8", "replace")
 
 
+def session_for(user) -> tuple[str, str]:
+    """A logged-in session id and a CSRF secret for ``user``, in the site's session store (call inside the site)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.middleware.csrf import _get_new_csrf_string
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]  # what a sign-in with a password records
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key, _get_new_csrf_string()
+
+
 def login_sessions(env: dict, usernames: list[str]) -> list[tuple[str, str]]:
     """Logged-in session ids and CSRF secrets for ``usernames``, made in the site's own database (one process)."""
     code = (
-        "from django.conf import settings\n"
-        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY\n"
-        "from django.contrib.sessions.backends.db import SessionStore\n"
-        "from django.middleware.csrf import _get_new_csrf_string\n"
+        "from django.contrib.auth import get_user_model\n"
+        "from tests.serving import session_for\n"
         f"for name in {list(usernames)!r}:\n"
-        "    u = get_user_model().objects.get(username=name)\n"
-        "    s = SessionStore(); s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]\n"
-        "    s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()\n"
-        "    print('SESSION', s.session_key, _get_new_csrf_string())\n"
+        "    print('SESSION', *session_for(get_user_model().objects.get(username=name)))\n"
     )
     out = manage(env, "shell", "-c", code)
     return [tuple(line.split()[1:3]) for line in out.splitlines() if line.startswith("SESSION ")]

@@ -23,19 +23,15 @@ from tests.project.test_faults import scratch_postgres  # noqa: F401 - fixture
 
 SETUP = r"""
 import json
-from django.conf import settings
-from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.middleware.csrf import _get_new_csrf_string
+from django.contrib.auth import get_user_model
+from tests.serving import session_for
 from awards.models import AwardRound, Nomination
 from activities.models import Signup, StoreItem
 from activities.services import award_points
 from families.models import Resident
 
 def session(user):
-    s = SessionStore(); s[SESSION_KEY] = str(user.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.create()
-    return [s.session_key, _get_new_csrf_string()]
+    return list(session_for(user))
 
 voting = [r for r in AwardRound.objects.all() if r.accepts_votes()]
 nominations = list(Nomination.objects.filter(round__in=voting, status="shortlisted").values_list("pk", flat=True))

@@ -136,3 +136,20 @@ def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restar
         "from families.models import Resident; print('PUBLIC', Resident.objects.filter(show_name_publicly=True).count())",
     )
     assert "PUBLIC 0" in out  # the write attempted during the outage left nothing behind
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_restart_while_idle_costs_at_most_one_clean_503_per_worker(scratch_postgres, static_root):
+    """Without per-request health checks, a cut connection is found by the next request, which fails cleanly."""
+    url_db, name, admin = scratch_postgres
+    env = _prepare(url_db, static_root)
+    serving.run_python(env, MAKE_MEMBERS.format(count=1))
+    session = serving.login_sessions(env, ["writer0"])[0]
+    with serving.gunicorn(env, workers=2) as (url, _process):
+        for _ in range(4):  # both workers hold a connection
+            assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
+        admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        answers = [serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"}) for _ in range(12)]
+        statuses = [status for status, _body in answers]
+        assert set(statuses) <= {200, 503} and statuses.count(503) <= 2, statuses  # at most one per worker
+        assert all("Traceback" not in body for _status, body in answers)
