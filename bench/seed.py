@@ -344,25 +344,65 @@ def time_export(**_sizes) -> float | None:
 
 
 def vote_fixture(voters: int, any_round: bool = False) -> dict:
-    """Logged-in sessions and CSRF secrets for ``voters`` residents who have not voted, and the vote URLs."""
+    """Logged-in sessions and CSRF secrets for ``voters`` residents who have not voted, and the vote URLs.
+
+    In the bench round, residents without an account get one (made in bulk), so
+    the vote benchmark can spread its requests over a crowd of voters, as in a
+    round's last hour, instead of a few voters who soon have no votes left.
+    """
     paths = vote_paths()
     if not paths and not any_round:
         return {}
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.middleware.csrf import _get_new_csrf_string
+    from tests.serving import session_for
 
-    sessions = []
-    people = bench_voters(voters) if _bench_round() else _residents_with_accounts(voters)
+    if _bench_round():
+        _give_accounts(voters)
+        people = bench_voters(voters)
+    else:
+        people = _residents_with_accounts(voters)
+    started, sessions = time.perf_counter(), []
     for person in people:
-        store = SessionStore()
-        store[SESSION_KEY] = str(person.user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        store[HASH_SESSION_KEY] = person.user.get_session_auth_hash()
-        store.create()
-        sessions.append({"session": store.session_key, "csrf": _get_new_csrf_string()})
-    return {"voters": sessions, "paths": paths}
+        sessions.append(dict(zip(("session", "csrf"), session_for(person.user), strict=True)))
+        if len(sessions) % 500 == 0:
+            _progress("voter sessions", len(sessions), len(people), started)
+    return {"voters": sessions, "paths": paths, "votes_before": _bench_round_votes()}
+
+
+def _bench_round_votes() -> int:
+    from awards.models import Vote
+
+    round_ = _bench_round()
+    return Vote.objects.filter(round=round_).count() if round_ else 0
+
+
+def _give_accounts(count: int) -> None:
+    """Accounts (with profiles) for up to ``count`` verified residents who have none and have not voted."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from families.models import Profile, Resident
+
+    needed = count - len(bench_voters(count))
+    if needed <= 0:
+        return
+    residents = list(
+        Resident.objects.verified()
+        .filter(user__isnull=True)
+        .exclude(award_votes__round=_bench_round())
+        .order_by("-pk")[:needed]
+    )
+    User = get_user_model()
+    password = make_password(None)  # unusable: these accounts only ever sign in through the bench's sessions
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=f"bench-voter-{r.pk}", password=password) for r in residents], batch_size=BATCH
+        )
+        Profile.objects.bulk_create(
+            [Profile(user=u, full_name=r.full_name) for u, r in zip(users, residents, strict=True)]
+        )
+        for resident, user in zip(residents, users, strict=True):
+            resident.user = user
+        Resident.objects.bulk_update(residents, ["user"], batch_size=BATCH)
 
 
 def vote_check() -> dict:
@@ -374,5 +414,6 @@ def vote_check() -> dict:
     round_ = _bench_round()
     votes = Vote.objects.filter(round=round_)
     duplicates = votes.values("nomination", "unit_key").annotate(n=Count("id")).filter(n__gt=1).count()
-    over = votes.values("entry", "unit_key").annotate(n=Count("id")).filter(n__gt=3).count()
-    return {"duplicates": duplicates, "over_limit": over}
+    limit = round_.entries.get().votes_per_voter
+    over = votes.values("entry", "unit_key").annotate(n=Count("id")).filter(n__gt=limit).count()
+    return {"duplicates": duplicates, "over_limit": over, "votes_after": _bench_round_votes()}
