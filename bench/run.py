@@ -262,21 +262,27 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
         baselines: list[float] = []
 
         def fresh_baseline() -> float:
-            """The bare view measured again just before each figure: the machine's load drifts during a run."""
             rps = run_wrk(wrk, server.url + "/bench/baseline", max(2, seconds // 2))["rps"]
             baselines.append(rps)
             return rps
 
-        baseline = fresh_baseline()
+        def around(measure):
+            """Run ``measure`` between two measurements of the bare view; the machine's load drifts during a
+            run, so each figure is divided by the mean of the baseline just before and just after it."""
+            before = fresh_baseline()
+            result = measure()
+            return result, round((before + fresh_baseline()) / 2, 1)
+
         signed_in = _signed_in_cookie(env)
-        points_small = run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"]
+        points_small, baseline = around(
+            lambda: run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"]
+        )
         record(f"/points/ signed in (not cached) at {small_ledger:,} entries, req/s", points_small, "req/s", baseline)
         if size["ledger"] > small_ledger:
             log(f"   scale-up to full size: {scale(size['ledger'], size['votes']):.1f} s")
         else:
             scale(size["ledger"], size["votes"])
-        baseline = fresh_baseline()
-        points_full = run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"]
+        points_full, baseline = around(lambda: run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"])
         record(f"/points/ signed in (not cached) at {size['ledger']:,} entries, req/s", points_full, "req/s", baseline)
         record("/points/ slowdown from the small to the full ledger", points_small / points_full, "x")
         pages = [
@@ -291,13 +297,11 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
             if not check_url(server.url + path):
                 log(f"   {metric:<44} skipped: {path} does not answer 200")
                 continue
-            baseline = fresh_baseline()
-            result = run_wrk(wrk, server.url + path, seconds)
+            result, baseline = around(lambda path=path: run_wrk(wrk, server.url + path, seconds))
             record(metric, result["rps"], "req/s", baseline)
             if result["errors"]:
                 record(metric.replace("req/s", "errors"), result["errors"], "count")
-        baseline = fresh_baseline()
-        vote = _bench_votes(env, server, wrk, seconds, size["voters"])
+        vote, baseline = _bench_votes(env, server, wrk, seconds, size["voters"], around)
         if vote:
             label = "vote POST, 16 connections"
             record(f"{label}, req/s", vote["rps"], "req/s", baseline)
@@ -338,7 +342,7 @@ def _timed_job(env: dict, function: str, size: dict) -> float | None:
     return json.loads(match.group(1))
 
 
-def _bench_votes(env: dict, server: Server, wrk: str, seconds: int, voters: int) -> dict | None:
+def _bench_votes(env: dict, server: Server, wrk: str, seconds: int, voters: int, around) -> tuple[dict | None, float]:
     """16 connections POST votes at random shortlisted nominations, each taking the next of its share of
     ``voters`` logged-in residents: a crowd voting in a round's last hour, so most votes are new ones."""
     code = (
@@ -351,21 +355,23 @@ def _bench_votes(env: dict, server: Server, wrk: str, seconds: int, voters: int)
     match = re.search(r"^RESULT (.+)$", completed.stdout, re.M)
     if not match:
         log("   vote POST: skipped (no open round to vote in yet)")
-        return None
+        return None, 0.0
     fixture = json.loads(match.group(1))
     if not fixture:
         log("   vote POST: skipped (no open round to vote in yet)")
-        return None
+        return None, 0.0
     VAR.mkdir(parents=True, exist_ok=True)
     script = VAR / "vote.lua"
     script.write_text(_vote_lua(fixture, WRK_THREADS))
-    result = run_wrk(wrk, server.url + "/", seconds, connections=16, threads=WRK_THREADS, script=script)
+    result, baseline = around(
+        lambda: run_wrk(wrk, server.url + "/", seconds, connections=16, threads=WRK_THREADS, script=script)
+    )
     check = "import sys, json; sys.path.insert(0, 'bench'); import seed; print('RESULT', json.dumps(seed.vote_check()))"
     completed = subprocess.run(
         [PY, "manage.py", "shell", "-c", check], cwd=ROOT, env=env, capture_output=True, text=True
     )
     integrity = json.loads(re.search(r"^RESULT (.+)$", completed.stdout, re.M).group(1))
-    return {**result, **integrity, "stored": integrity["votes_after"] - fixture["votes_before"]}
+    return {**result, **integrity, "stored": integrity["votes_after"] - fixture["votes_before"]}, baseline
 
 
 def _signed_in_cookie(env: dict) -> list[str]:
