@@ -352,6 +352,9 @@ def _bench_votes(env: dict, server: Server, wrk: str, seconds: int, voters: int,
     completed = subprocess.run(
         [PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
+    for line in completed.stdout.splitlines():
+        if line.startswith("   "):  # the seeder's progress lines
+            log(line)
     match = re.search(r"^RESULT (.+)$", completed.stdout, re.M)
     if not match:
         log("   vote POST: skipped (no open round to vote in yet)")

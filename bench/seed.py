@@ -275,6 +275,13 @@ def vote_paths() -> list[str]:
     return [f"/nominations/{pk}/vote/" for pk in round_.nominations.values_list("pk", flat=True)]
 
 
+def _bench_round_voter_ids():
+    """A subquery, not a join: SQLite ran the join's NOT EXISTS once per resident through the round index."""
+    from awards.models import Vote
+
+    return Vote.objects.filter(round=_bench_round()).values("voter_id")
+
+
 def bench_voters(count: int):
     """Residents with accounts who have not voted in the bench round yet."""
     from families.models import Resident
@@ -282,7 +289,7 @@ def bench_voters(count: int):
     return list(
         Resident.objects.verified()
         .filter(user__isnull=False)
-        .exclude(award_votes__round=_bench_round())
+        .exclude(pk__in=_bench_round_voter_ids())
         .select_related("user")
         .order_by("-pk")[:count]
     )
@@ -388,7 +395,7 @@ def _give_accounts(count: int) -> None:
     residents = list(
         Resident.objects.verified()
         .filter(user__isnull=True)
-        .exclude(award_votes__round=_bench_round())
+        .exclude(pk__in=_bench_round_voter_ids())
         .order_by("-pk")[:needed]
     )
     User = get_user_model()
