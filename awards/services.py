@@ -494,8 +494,7 @@ def _insert_vote_if_allowed(vote: Vote, *, limit: int) -> int | None:
     Returns the new vote's id, or None if it was refused.
     """
     vote_table, nomination_table = Vote._meta.db_table, Nomination._meta.db_table
-    names = ("round", "entry", "nomination", "unit_key", "voter", "household", "building", "created_at")
-    fields = [Vote._meta.get_field(name) for name in names]
+    fields = [field for field in Vote._meta.concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(getattr(vote, field.attname), connection) for field in fields]
     shortlisted = NominationStatus.SHORTLISTED
     with connection.cursor() as cursor:
