@@ -275,24 +275,22 @@ def vote_paths() -> list[str]:
     return [f"/nominations/{pk}/vote/" for pk in round_.nominations.values_list("pk", flat=True)]
 
 
-def _bench_round_voter_ids():
-    """A subquery, not a join: SQLite ran the join's NOT EXISTS once per resident through the round index."""
-    from awards.models import Vote
+def _not_voted():
+    """Verified residents who have not voted in the bench round yet, newest first.
 
-    return Vote.objects.filter(round=_bench_round()).values("voter_id")
+    Excluded through a subquery, not a join: SQLite ran the join's NOT EXISTS
+    once per resident through the round index.
+    """
+    from awards.models import Vote
+    from families.models import Resident
+
+    voted = Vote.objects.filter(round=_bench_round()).values("voter_id")
+    return Resident.objects.verified().exclude(pk__in=voted).order_by("-pk")
 
 
 def bench_voters(count: int):
     """Residents with accounts who have not voted in the bench round yet."""
-    from families.models import Resident
-
-    return list(
-        Resident.objects.verified()
-        .filter(user__isnull=False)
-        .exclude(pk__in=_bench_round_voter_ids())
-        .select_related("user")
-        .order_by("-pk")[:count]
-    )
+    return list(_not_voted().filter(user__isnull=False).select_related("user")[:count])
 
 
 def _residents_with_accounts(count: int):
@@ -389,15 +387,10 @@ def _give_accounts(count: int) -> None:
 
     from families.models import Profile, Resident
 
-    needed = count - len(bench_voters(count))
+    needed = count - _not_voted().filter(user__isnull=False)[:count].count()
     if needed <= 0:
         return
-    residents = list(
-        Resident.objects.verified()
-        .filter(user__isnull=True)
-        .exclude(pk__in=_bench_round_voter_ids())
-        .order_by("-pk")[:needed]
-    )
+    residents = list(_not_voted().filter(user__isnull=True)[:needed])
     User = get_user_model()
     password = make_password(None)  # unusable: these accounts only ever sign in through the bench's sessions
     with transaction.atomic():
