@@ -106,22 +106,32 @@ def scratch_postgres(postgres):
         admin.close()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restart(scratch_postgres, static_root):
+@pytest.fixture
+def one_member_site(scratch_postgres, static_root):
+    """A scratch PostgreSQL site with one verified member and their session: (env, db name, admin, session)."""
     url_db, name, admin = scratch_postgres
     env = _prepare(url_db, static_root)
     serving.run_python(env, MAKE_MEMBERS.format(count=1))
-    session = serving.login_sessions(env, ["writer0"])[0]
+    return env, name, admin, serving.login_sessions(env, ["writer0"])[0]
+
+
+def _my_page(url: str, session) -> tuple[int, str]:
+    return serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restart(one_member_site):
+    env, name, admin, session = one_member_site
     with serving.gunicorn(env, workers=2) as (url, _process):
         assert serving.request(url + "/healthz")[0] == 200
-        assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
+        assert _my_page(url, session)[0] == 200
 
         # The database goes away: new connections refused, existing ones cut.
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
         for _ in range(4):  # both workers, whichever answers
             assert serving.request(url + "/healthz")[0] == 503
-        status, body = serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})
+        status, body = _my_page(url, session)
         assert status == 503 and "Traceback" not in body
         status, _ = serving.post_form(url, "/me/", {"form": "consent", "show_name_publicly": "on"}, session)
         assert status == 503
@@ -130,7 +140,7 @@ def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restar
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         for _ in range(4):
             assert serving.request(url + "/healthz")[0] == 200
-        assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
+        assert _my_page(url, session)[0] == 200
     out = serving.run_python(
         env,
         "from families.models import Resident; print('PUBLIC', Resident.objects.filter(show_name_publicly=True).count())",
@@ -139,17 +149,14 @@ def test_postgres_outage_gives_clean_503s_and_the_site_recovers_without_a_restar
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_restart_while_idle_costs_at_most_one_clean_503_per_worker(scratch_postgres, static_root):
+def test_a_database_restart_while_idle_costs_at_most_one_clean_503_per_worker(one_member_site):
     """Without per-request health checks, a cut connection is found by the next request, which fails cleanly."""
-    url_db, name, admin = scratch_postgres
-    env = _prepare(url_db, static_root)
-    serving.run_python(env, MAKE_MEMBERS.format(count=1))
-    session = serving.login_sessions(env, ["writer0"])[0]
+    env, name, admin, session = one_member_site
     with serving.gunicorn(env, workers=2) as (url, _process):
         for _ in range(4):  # both workers hold a connection
-            assert serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"})[0] == 200
+            assert _my_page(url, session)[0] == 200
         admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-        answers = [serving.request(url + "/me/", headers={"Cookie": f"sessionid={session[0]}"}) for _ in range(12)]
+        answers = [_my_page(url, session) for _ in range(12)]
         statuses = [status for status, _body in answers]
         assert set(statuses) <= {200, 503} and statuses.count(503) <= 2, statuses  # at most one per worker
         assert all("Traceback" not in body for _status, body in answers)
