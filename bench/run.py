@@ -140,13 +140,14 @@ class Server:
             env=self.env,
         )
         deadline = time.time() + 60
-        while time.time() < deadline:
+        while time.time() < deadline and self.process.poll() is None:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
                     if response.status == 200:
                         return self
             except OSError:
                 time.sleep(0.3)
+        self.__exit__()  # a master left running would hold the port and the caller's output open
         raise RuntimeError("gunicorn did not come up")
 
     def worker_rss_mb(self) -> float:
