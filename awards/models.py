@@ -264,6 +264,22 @@ class AwardRound(models.Model):
     def accepts_votes(self, at=None) -> bool:
         return self.phase(at) == Phase.VOTING
 
+    @staticmethod
+    def accepts_votes_sql(alias: str, at, connection) -> tuple[str, list]:
+        """``accepts_votes(at)`` as an SQL condition on the rounds table named ``alias``, and its parameters.
+
+        For the vote statement (``awards.services.cast_vote``), which decides in
+        the database. It follows ``phase()``: announced, neither confirmed nor
+        published, and ``at`` within the voting window. A test checks the two
+        agree in every phase.
+        """
+        at = connection.ops.adapt_datetimefield_value(at)
+        return (
+            f"{alias}.announced = %s AND {alias}.published_at IS NULL AND {alias}.results_confirmed_at IS NULL "
+            f"AND {alias}.voting_open_at <= %s AND %s < {alias}.voting_close_at",
+            [True, at, at],
+        )
+
     def under_review(self, at=None) -> bool:
         """Organizers review from the first nomination until voting opens."""
         return self.phase(at) in (Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING)
@@ -378,56 +394,6 @@ class NominationQuerySet(models.QuerySet):
 
     def with_seconds(self) -> NominationQuerySet:
         return self.annotate(seconds_count=models.Count("seconds", distinct=True))
-
-    def for_vote(self, pk: int) -> Nomination | None:
-        """The nomination with its round and entry, holding what a vote needs, in one plain-SQL query.
-
-        The vote page is the busiest page of a round (everyone votes in its last
-        hour), and compiling this three-table ``select_related`` cost the ORM
-        more than the database spent answering it. The round comes through a
-        raw queryset, so its datetimes are converted as usual; every field not
-        selected here is deferred, so reading one still loads it.
-        """
-        round_fields = [
-            f.column for f in AwardRound._meta.concrete_fields if f.name in ("id", *AwardRound.PHASE_FIELDS)
-        ]
-        select = ", ".join(f"r.{column}" for column in round_fields)
-        rounds = AwardRound.objects.db_manager(self.db).raw(
-            f"SELECT {select}, n.id AS n_id, n.household_id AS n_household, n.resident_id AS n_resident, "  # noqa: S608
-            "e.id AS e_id, e.vote_unit AS e_vote_unit, e.votes_per_voter AS e_votes_per_voter "
-            f"FROM {Nomination._meta.db_table} n JOIN {AwardRound._meta.db_table} r ON r.id = n.round_id "
-            f"JOIN {RoundCategory._meta.db_table} e ON e.id = n.entry_id WHERE n.id = %s",
-            [pk],
-        )
-        round = next(iter(rounds), None)
-        if round is None:
-            return None
-        entry = _partial(
-            RoundCategory,
-            self.db,
-            id=round.e_id,
-            round_id=round.pk,
-            vote_unit=round.e_vote_unit,
-            votes_per_voter=round.e_votes_per_voter,
-        )
-        nomination = _partial(
-            Nomination,
-            self.db,
-            id=round.n_id,
-            round_id=round.pk,
-            entry_id=entry.pk,
-            household_id=round.n_household,
-            resident_id=round.n_resident,
-        )
-        entry.round = nomination.round = round
-        nomination.entry = entry
-        return nomination
-
-
-def _partial(model: type[models.Model], db: str, **values) -> models.Model:
-    """An instance loaded with only ``values``; its other fields are deferred."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(db, names, [values[name] for name in names])
 
 
 def target_key_for(kind: str, building_id: int, household_id: int | None, resident_id: int | None) -> str:

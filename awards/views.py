@@ -355,16 +355,15 @@ decline = _resident_post(_decline)
 
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """The busiest page of a round's last hour: the service checks the voter's membership in the query that
-    locks their household, so this view asks the database for nothing but the nomination (in one lean query)."""
+    """The busiest page of a round's last hour: one statement reads the nomination and the voter's membership
+    and stores the vote (``services.cast_vote``); only a refused vote costs more queries, to say why."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    nomination = Nomination.objects.for_vote(pk)
-    if nomination is None or not nomination.round.announced:
-        raise Http404
-    back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
+    back = _safe_next(request, reverse("awards:nomination", args=[pk]))
     try:
-        services.cast_vote(nomination=nomination, user=request.user)
+        services.cast_vote(nomination=pk, user=request.user)
+    except Nomination.DoesNotExist as missing:
+        raise Http404 from missing
     except services.NotVerified:
         return not_verified_response(request)
     except AwardError as error:

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from awards.models import Nomination, Second, TargetKind, Vote, VoteUnit
 from awards.services import AwardError, cast_vote, nominate, second_nomination
@@ -72,6 +73,23 @@ def test_simultaneous_votes_from_a_whole_household_store_exactly_its_limit(postg
     _run_in_threads(calls)
     assert Vote.objects.filter(household=household).count() == 2
     assert Vote.objects.filter(unit_key=f"h{household.pk}").count() == 2
+
+
+def test_a_vote_outside_a_transaction_is_one_statement_and_survives_a_new_connection(postgres):
+    """As in production (autocommit): the vote's statements are prepared on a connection's first vote, then
+    each vote is one round trip; a refusal leaves the connection clean, and a new connection prepares anew."""
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=3)
+    first, second, third = (make_nomination(entry) for _ in range(3))
+    voter = ResidentFactory()
+    cast_vote(nomination=first, resident=voter)
+    with CaptureQueriesContext(connection) as queries:
+        cast_vote(nomination=second, resident=voter)
+    assert [q["sql"].split(" ", 1)[0] for q in queries] == ["EXECUTE"]
+    with pytest.raises(AwardError, match="already"):
+        cast_vote(nomination=second, resident=voter)
+    connection.close()
+    cast_vote(nomination=third, resident=voter)
+    assert Vote.objects.filter(voter=voter).count() == 3
 
 
 def test_fifty_simultaneous_seconds_from_one_resident_store_one(postgres):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from awards.models import NominationStatus, TargetKind, Vote, VoteUnit
+from awards.models import AwardRound, NominationStatus, TargetKind, Vote, VoteUnit
 from awards.services import AwardError, cast_vote, voter_order
 from families.access import verified_membership
 from tests.factories import ResidentFactory
@@ -246,15 +246,17 @@ def test_a_vote_for_a_nomination_declined_since_frees_its_place(resident, voting
 def test_the_vote_page_is_lean_and_its_query_count_does_not_grow(
     resident_client, resident, voting_entry, django_assert_max_num_queries
 ):
-    """The busiest page of a round: session, user, nomination, then the vote's own locked statements."""
+    """The busiest page of a round: session, user, and one statement that checks the rules and stores the vote
+    (prepared on a connection's first vote on PostgreSQL); here also the test transaction's savepoint pair."""
     nominations = [make_nomination(voting_entry) for _ in range(3)]
     for nomination in nominations[:2]:
         resident_client.post(f"/nominations/{nomination.pk}/vote/")
-    with django_assert_max_num_queries(10):  # refused (the ballot is full): two more queries say why
-        resident_client.post(f"/nominations/{nominations[2].pk}/vote/")
+    with django_assert_max_num_queries(9):  # refused (the ballot is full): three more queries say why
+        response = resident_client.post(f"/nominations/{nominations[2].pk}/vote/")
+    assert response.status_code == 302 and not Vote.objects.filter(nomination=nominations[2]).exists()
     other = make_nomination(voting_entry)
     Vote.objects.filter(nomination=nominations[0]).delete()
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         response = resident_client.post(f"/nominations/{other.pk}/vote/")
     assert response.status_code == 302 and Vote.objects.filter(nomination=other).count() == 1
 
@@ -266,14 +268,34 @@ def test_voting_for_a_missing_or_unannounced_nomination_is_a_404(resident_client
     assert not Vote.objects.exists()
 
 
-def test_for_vote_loads_what_a_vote_needs_and_defers_the_rest(voting_entry):
-    from awards.models import Nomination
+@pytest.mark.parametrize(
+    "phase", ["upcoming", "nominating", "reviewing", "waiting", "counting", "publicity", "published"]
+)
+def test_the_vote_statement_refuses_votes_outside_the_voting_phase(resident, phase):
+    nomination = make_nomination(make_entry(make_round(phase), TargetKind.PERSON))
+    with translation.override("en"), pytest.raises(AwardError, match="not open"):
+        cast_vote(nomination=nomination, resident=verified_membership(resident))
+    assert not Vote.objects.exists()
 
-    nomination = make_nomination(voting_entry)
-    loaded = Nomination.objects.for_vote(nomination.pk)
-    assert loaded.pk == nomination.pk and loaded.round.phase() == voting_entry.round.phase() == "voting"
-    assert loaded.entry.votes_per_voter == 2 and loaded.entry.vote_unit == VoteUnit.RESIDENT
-    assert loaded.resident_id == nomination.resident_id
-    assert loaded.citation == nomination.citation  # deferred: loaded on access
-    assert loaded.round.title == voting_entry.round.title
-    assert Nomination.objects.for_vote(999999) is None
+
+def test_the_vote_statements_phase_condition_agrees_with_phase_at_the_boundaries(voting_entry):
+    from django.db import connection
+
+    round = voting_entry.round
+    confirmed = make_round("publicity")
+    tick = timedelta(microseconds=1)
+    for subject in (round, confirmed):
+        for at in (
+            subject.voting_open_at - tick,
+            subject.voting_open_at,
+            subject.voting_close_at - tick,
+            subject.voting_close_at,
+        ):
+            condition, params = AwardRound.accepts_votes_sql("rd", at, connection)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {AwardRound._meta.db_table} rd WHERE rd.id = %s AND {condition}",
+                    [subject.pk, *params],
+                )
+                in_sql = cursor.fetchone()[0] == 1
+            assert in_sql == subject.accepts_votes(at), (subject.phase(at), at)
