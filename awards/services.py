@@ -438,6 +438,9 @@ def cast_vote(*, nomination: Nomination | int, resident: Resident | None = None,
     if (resident is None) == (user is None):
         raise TypeError("cast_vote() takes a resident or a user")
     nomination_id = nomination.pk if isinstance(nomination, Nomination) else nomination
+    low, high = connection.ops.integer_field_range(Nomination._meta.pk.get_internal_type())
+    if not low <= nomination_id <= high:  # an id from a URL that no row can have; the database would refuse it
+        raise Nomination.DoesNotExist
     voter = ("id", resident.pk) if resident is not None else ("user_id", user.pk)
     try:
         vote = _insert_vote_if_allowed(nomination_id, voter=voter, at=timezone.now())

@@ -263,6 +263,7 @@ def test_the_vote_page_is_lean_and_its_query_count_does_not_grow(
 
 def test_voting_for_a_missing_or_unannounced_nomination_is_a_404(resident_client, voting_entry):
     assert resident_client.post("/nominations/999999/vote/").status_code == 404
+    assert resident_client.post(f"/nominations/{2**70}/vote/").status_code == 404  # past any id column's range
     draft = make_entry(make_round("voting", announced=False), TargetKind.PERSON)
     assert resident_client.post(f"/nominations/{make_nomination(draft).pk}/vote/").status_code == 404
     assert not Vote.objects.exists()
