@@ -156,7 +156,7 @@ def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @verified_resident_required
 def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = get_object_or_404(Signup.objects.live(), activity_id=pk, resident=request.membership)
+    signup = get_object_or_404(Signup.objects.live(), activity__pk=pk, resident=request.membership)
     try:
         services.cancel_signup(signup=signup, actor=request.user)
     except services.ServiceError as exc:
@@ -722,7 +722,7 @@ def organize_new_code(request: HttpRequest, pk: int) -> HttpResponse:
     from .models import new_checkin_code
 
     with transaction.atomic():
-        activity = Activity.objects.select_for_update().get(pk=pk)
+        activity = get_object_or_404(Activity.objects.select_for_update(), pk=pk)
         activity.checkin_code = new_checkin_code()
         activity.save(update_fields=["checkin_code"])
         AuditEntry.objects.log(actor=request.user, action="activities.checkin_code_changed", target=activity)

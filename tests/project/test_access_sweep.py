@@ -54,9 +54,10 @@ def _walk(patterns, prefix=""):
             yield prefix + str(entry.pattern)
 
 
-def _concrete(route: str) -> str:
-    """A path for a route, with every parameter filled by a value that names an existing row."""
-    path = re.sub(r"<int:[^>]+>", "1", route)
+def _concrete(route: str, number: str = "1") -> str:
+    """A path for a route, with every parameter filled by a value that names an existing row (or ``number``
+    for integer ones)."""
+    path = re.sub(r"<int:[^>]+>", number, route)
     path = re.sub(r"<(?:str|slug):[^>]+>", "x", path)
     path = re.sub(r"<path:[^>]+>", "x", path)
     path = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", path)
@@ -135,3 +136,21 @@ def test_csrf_is_enforced_for_signed_in_users(community, resident):
             not_enforced.append((path, response.status_code))
     assert not not_enforced
     assert row_counts() == before
+
+
+def test_ids_past_any_columns_range_are_not_found_rather_than_a_500(community, resident, organizer):
+    """The URL's int converter takes any number of digits; the database would refuse one past 64 bits."""
+    huge = str(2**70)
+    routes = [route for route in _walk(get_resolver().url_patterns) if "<int:" in route and "admin/" not in route]
+    assert routes
+    failures = []
+    for user in (resident, organizer):
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        for route in routes:
+            path = _concrete(route, huge)
+            for method in ("get", "post"):
+                response = getattr(client, method)(path)
+                if response.status_code >= 500:
+                    failures.append((user.username, method, path, response.status_code))
+    assert not failures
