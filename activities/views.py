@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from families.access import organizer_required, verified_membership, verified_re
 from families.models import AuditEntry, Building, Grid, Household, Resident
 from project.exports import tabular_response
 from project.images import store_photo
-from project.publiccache import bump_public_version, cache_public_page
+from project.publiccache import bump_public_version, cache_public_page, cached_fragment
 from project.ratelimit import client_ip
 
 from . import conf, exports, services
@@ -422,7 +423,12 @@ LEADERBOARD_SUMMARY_SECONDS = 60
 
 @cache_public_page()
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history."""
+    """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history.
+
+    Visitors get the whole page from the public cache; signed-in residents get
+    their own page around the same board, rendered once per public version
+    (``cached_fragment``), as fresh as the visitors' page.
+    """
     scope = request.GET.get("scope", "person")
     if scope not in PointsAggregate.Scope.values:
         scope = "person"
@@ -432,6 +438,28 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("key") or _period_key_for(kind, timezone.localdate())
     if not _valid_key(kind, key):
         key = _period_key_for(kind, timezone.localdate())
+    board = cached_fragment(
+        f"leaderboard:{scope}:{kind}:{key}",
+        lambda: render_to_string("activities/_leaderboard_board.html", _board(scope, kind, key)),
+    )
+    return render(
+        request,
+        "activities/leaderboard.html",
+        {
+            "board": board,
+            "scope": scope,
+            "kind": kind,
+            "key": key,
+            "scopes": PointsAggregate.Scope.choices,
+            "periods": PointsAggregate.Period.choices,
+            "previous_key": _shift_key(kind, key, -1),
+            "next_key": _shift_key(kind, key, 1),
+        },
+    )
+
+
+def _board(scope: str, kind: str, key: str) -> dict:
+    """The board's rows (the top 50, named only with consent) and the period's totals."""
     rows_qs = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key=key).exclude(
         points=0, half_hours=0
     )
@@ -462,24 +490,13 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
                 "stars": range(conf.star_rank(stars.get(row.scope_id, 0))) if scope == "person" else range(0),
             }
         )
-    return render(
-        request,
-        "activities/leaderboard.html",
-        {
-            "entries": entries,
-            "scope": scope,
-            "kind": kind,
-            "key": key,
-            "scopes": PointsAggregate.Scope.choices,
-            "periods": PointsAggregate.Period.choices,
-            "previous_key": _shift_key(kind, key, -1),
-            "next_key": _shift_key(kind, key, 1),
-            "total_count": summary["count"] or 0,
-            "total_points": summary["points"] or 0,
-            "total_hours": hours_text(summary["half_hours"] or 0),
-            "unnamed": sum(1 for entry in entries if not entry["public"]),
-        },
-    )
+    return {
+        "entries": entries,
+        "total_count": summary["count"] or 0,
+        "total_points": summary["points"] or 0,
+        "total_hours": hours_text(summary["half_hours"] or 0),
+        "unnamed": sum(1 for entry in entries if not entry["public"]),
+    }
 
 
 def _names_for(scope: str, ids: list[int]) -> dict[int, tuple[str, str | None, bool]]:

@@ -107,6 +107,13 @@ def _local_put(key: str, blob: bytes, timeout: int) -> None:
             _local.popitem(last=False)
 
 
+def cached_fragment(name: str, render, timeout: int = DEFAULT_TIMEOUT) -> str:
+    """A piece of a public page, rendered by ``render()`` once per public version and language and shared
+    by every visitor, signed in or not: it must hold nothing personal. Signed-in pages are not cached
+    whole (their header is the visitor's own), so this is how they share the public work."""
+    return cache.get_or_set(f"fragment:{public_version()}:{get_language()}:{name}", render, timeout)
+
+
 def cache_public_page(timeout: int = DEFAULT_TIMEOUT):
     """Cache a view's response for anonymous visitors (GET/HEAD, status 200)."""
 

@@ -247,3 +247,21 @@ def test_xlsx_writer_neutralises_formulas_and_keeps_dates(tmp_path):
     assert [cell.value for cell in sheet[2]][0] == "'=HYPERLINK(1)"
     assert sheet.cell(2, 2).value.date() == date(2026, 11, 5)
     assert (sheet.cell(2, 3).value, sheet.cell(2, 4).value) == (3, "<&>")
+
+
+def test_signed_in_residents_share_the_board_but_get_their_own_header(resident_client, organizer_client, organizer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _credit(organizer, ResidentFactory(full_name="第一位", show_name_publicly=True))
+    publiccache.expire_pages()
+    url = reverse("activities:leaderboard")
+    mine = organizer_client.get(url).content.decode()
+    assert "第一位" in mine and reverse("organize") in mine
+    with CaptureQueriesContext(connection) as queries:
+        theirs = resident_client.get(url).content.decode()
+    assert "第一位" in theirs and reverse("organize") not in theirs  # the organizer's header did not leak
+    assert not any("activities_pointsaggregate" in query["sql"] for query in queries)  # the board was shared
+    _credit(organizer, ResidentFactory(full_name="第二位", show_name_publicly=True))
+    publiccache.expire_pages()  # what a committed ledger entry does
+    assert "第二位" in resident_client.get(url).content.decode()
