@@ -101,7 +101,9 @@ def test_an_organizer_reviews_closes_confirms_with_a_reason_answers_an_objection
     cast_vote(nomination=second, resident=ResidentFactory())
 
     page.goto(f"{live_server.url}/organize/rounds/{voting.pk}/")
-    page.get_by_role("button", name="立即结束投票").click()
+    page.get_by_role("link", name="立即结束投票").click()
+    expect(page.get_by_text("名居民将不能再投票")).to_be_visible()  # it asks first, with the count
+    page.get_by_role("button", name="确定，立即结束投票").click()
     expect(page.get_by_role("heading", name="结果与当选名单")).to_be_visible()
     # Override the ranking: the second-placed nomination wins, with a recorded reason.
     page.get_by_label(first.resident.full_name).uncheck()
@@ -125,7 +127,9 @@ def test_an_organizer_reviews_closes_confirms_with_a_reason_answers_an_objection
     # Time passes: the publicity period ends.
     AwardRound.objects.filter(pk=voting.pk).update(publicity_end_at=timezone.now() - timedelta(seconds=1))
     page.reload()
-    page.get_by_role("button", name="发布荣誉").click()
+    page.get_by_role("link", name="发布荣誉").click()
+    expect(page.get_by_text("1 项荣誉将登上公开的光荣榜")).to_be_visible()
+    page.get_by_role("button", name="确定，发布荣誉").click()
     expect(page.get_by_text("项荣誉已登上光荣榜")).to_be_visible()
     honour = Honour.objects.get()
     assert honour.nomination_id == second.pk and honour.certificate_number == f"HR{voting.year}-{second.pk:06d}"
