@@ -323,6 +323,7 @@ def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_second": membership is not None
             and phase == Phase.NOMINATING
             and nomination.is_live
+            and not nomination.to_be_matched
             and not is_nominator
             and not nomination.is_nominee(membership),
             "can_withdraw": is_nominator and nomination.is_live and round.nominations_withdrawable(),

@@ -193,6 +193,11 @@ def test_a_typed_name_is_shown_to_nobody_but_the_nominator_and_organizers(
 
 def test_a_typed_name_cannot_be_seconded_before_it_is_linked(neighbour_client, person_entry):
     nomination = make_typed_nomination(person_entry)
+    page = neighbour_client.get(f"/nominations/{nomination.pk}/").content.decode()
+    assert f'action="/nominations/{nomination.pk}/second/"' not in page
+    listing = neighbour_client.get(f"/rounds/{person_entry.round_id}/nominations/").content.decode()
+    assert "社区工作人员在户籍登记中核对此人后即可附议。" in listing
+    assert f'action="/nominations/{nomination.pk}/second/"' not in listing
     response = neighbour_client.post(
         f"/nominations/{nomination.pk}/second/", form_token(neighbour_client, "awards.second"), follow=True
     )
