@@ -147,6 +147,23 @@ class Activity(models.Model):
     def is_past(self, at=None) -> bool:
         return self.ends_at < (at or timezone.now())
 
+    def hours_waiting(self) -> dict:
+        """What "confirm all hours" would credit: the volunteers with hours waiting, their hours and points.
+
+        The points follow the activity's rule as ``services.confirm_hours``
+        credits them; hours past a volunteer's daily limit are not credited, so
+        these are the most it credits.
+        """
+        half_hours = points = volunteers = 0
+        for signup in Signup.objects.filter(activity=self).awaiting_confirmation().select_related("activity"):
+            proposed = signup.proposed_half_hours()
+            if proposed < 1:
+                continue
+            volunteers += 1
+            half_hours += proposed
+            points += proposed * self.points_per_hour // 2
+        return {"volunteers": volunteers, "hours": hours_text(half_hours), "points": points}
+
     def places_left(self) -> int:
         confirmed = getattr(self, "confirmed_count", None)
         if confirmed is None:
@@ -160,6 +177,12 @@ class SignupQuerySet(models.QuerySet):
 
     def confirmed(self) -> SignupQuerySet:
         return self.filter(status=Signup.Status.CONFIRMED)
+
+    def awaiting_confirmation(self) -> SignupQuerySet:
+        """Sign-ups with a place whose hours are not confirmed yet and who were not marked absent."""
+        return self.filter(status=Signup.Status.CONFIRMED, hours_confirmed_at__isnull=True).exclude(
+            attendance__in=[Signup.Attendance.ABSENT, Signup.Attendance.NO_SHOW]
+        )
 
     def hours_to_confirm(self) -> SignupQuerySet:
         """Confirmed sign-ups of finished activities whose hours the organizer has not confirmed yet."""

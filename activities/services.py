@@ -581,9 +581,7 @@ def confirm_all_hours(*, activity: Activity, actor) -> tuple[int, list[str]]:
     """Confirm every sign-up of an activity that has hours waiting; returns (how many, messages of the others)."""
     confirmed, problems = 0, []
     pending = list(
-        Signup.objects.filter(activity=activity, status=Signup.Status.CONFIRMED, hours_confirmed_at__isnull=True)
-        .exclude(attendance__in=[Signup.Attendance.ABSENT, Signup.Attendance.NO_SHOW])
-        .select_related("resident", "activity")
+        Signup.objects.filter(activity=activity).awaiting_confirmation().select_related("resident", "activity")
     )
     for signup in pending:
         if signup.proposed_half_hours() < 1:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import organizer_required, verified_membership, verified_resident_required
 from families.models import AuditEntry, Building, Grid, Household, Resident
@@ -816,15 +816,22 @@ def organize_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @organizer_required
 def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirming every volunteer's hours asks first: GET says who gets how many hours and points, POST does it."""
     activity = get_object_or_404(Activity, pk=pk)
-    count, problems = services.confirm_all_hours(activity=activity, actor=request.user)
-    messages.success(request, _("Confirmed the hours of %(count)s volunteers.") % {"count": count})
-    for problem in problems:
-        messages.warning(request, problem)
-    return redirect("activities:organize_sheet", pk=pk)
+    if request.method == "POST":
+        count, problems = services.confirm_all_hours(activity=activity, actor=request.user)
+        messages.success(request, _("Confirmed the hours of %(count)s volunteers.") % {"count": count})
+        for problem in problems:
+            messages.warning(request, problem)
+        return redirect("activities:organize_sheet", pk=pk)
+    return render(
+        request,
+        "activities/organize/confirm_all.html",
+        {"activity": activity, "waiting": activity.hours_waiting(), "daily_cap": conf.daily_hours_cap()},
+    )
 
 
 @require_POST

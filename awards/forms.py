@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from families.models import Building, Household, Resident
 from project.images import PhotoField
 
-from .models import TIMELINE_FIELDS, AwardCategory, AwardRound, NoticePreference, RoundCategory, TargetKind
+from .models import (
+    TIMELINE_FIELDS,
+    AwardCategory,
+    AwardRound,
+    NoticePreference,
+    RoundCategory,
+    TargetKind,
+    normalize_person_name,
+)
 from .services import CITATION_MAX, CITATION_MIN
 
 
@@ -86,17 +94,50 @@ def household_choices(building: Building) -> list[tuple[int, str]]:
     return choices
 
 
+def person_choices(household: Household | None) -> list[tuple[int, str]]:
+    """The household's members who agreed to be named in public, by name; repeated names get a number.
+
+    Nobody else is listed: a typed name is how a nominator names anyone else.
+    """
+    if household is None:
+        return []
+    rows = list(
+        Resident.objects.verified()
+        .filter(household=household, show_name_publicly=True)
+        .order_by("full_name", "pk")
+        .values_list("pk", "full_name")
+    )
+    totals = Counter(name for _pk, name in rows)
+    seen: Counter = Counter()
+    choices = []
+    for pk, name in rows:
+        seen[name] += 1
+        choices.append((pk, f"{name} ({seen[name]})" if totals[name] > 1 else name))
+    return choices
+
+
 class NominationForm(forms.Form):
-    """Step by step without JavaScript: category and building, then household (and the person's name)."""
+    """Step by step without JavaScript: category and building (and, for a person, the household), then who and why.
+
+    A person is picked from the household's members who agreed to be named in
+    public, or their name is typed. A typed name is never looked up here: the
+    form answers the same whether or not such a person is in the register.
+    """
 
     entry = forms.ModelChoiceField(label=_("Category"), queryset=RoundCategory.objects.none())
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.all())
     household = forms.TypedChoiceField(label=_("Household"), coerce=int, required=False)
+    person = forms.TypedChoiceField(
+        label=_("The person"),
+        coerce=int,
+        required=False,
+        help_text=_("Only members who agreed to be named in public are listed."),
+    )
     person_name = forms.CharField(
-        label=_("The person's full name"),
+        label=_("Or type the person's full name"),
         max_length=50,
         required=False,
-        help_text=_("As in the register of that household. We do not list residents' names."),
+        help_text=_("An organizer finds the person in the household's register before the nomination goes further."),
     )
     citation = forms.CharField(
         label=_("Citation (事迹)"),
@@ -121,6 +162,13 @@ class NominationForm(forms.Form):
         building = self._value("building", self.fields["building"])
         self.entry, self.building = entry, building
         self.fields["household"].choices = [("", "—")] + (household_choices(building) if building else [])
+        household_id = self._value("household", self.fields["household"])
+        self.household = (
+            Household.objects.filter(pk=household_id, building=building).first() if building and household_id else None
+        )
+        self.fields["person"].choices = [("", _("Someone else: I type the name below"))] + person_choices(
+            self.household if self.target_kind == TargetKind.PERSON else None
+        )
 
     def _value(self, name, field):
         raw = self.data.get(name) if self.is_bound else self.initial.get(name)
@@ -135,6 +183,13 @@ class NominationForm(forms.Form):
     def target_kind(self) -> str | None:
         return self.entry.category.target_kind if self.entry else None
 
+    @property
+    def ready(self) -> bool:
+        """Whether the second step (who and why) can be shown: a person needs their household chosen first."""
+        if not (self.entry and self.building):
+            return False
+        return self.target_kind != TargetKind.PERSON or self.household is not None
+
     def clean(self):
         cleaned = super().clean()
         entry, building = cleaned.get("entry"), cleaned.get("building")
@@ -142,6 +197,7 @@ class NominationForm(forms.Form):
             return cleaned
         kind = entry.category.target_kind
         cleaned["household_obj"] = cleaned["resident_obj"] = None
+        cleaned["typed_name"] = ""
         if kind in (TargetKind.HOUSEHOLD, TargetKind.PERSON):
             household = Household.objects.filter(pk=cleaned.get("household") or 0, building=building).first()
             if household is None:
@@ -149,20 +205,17 @@ class NominationForm(forms.Form):
                 return cleaned
             cleaned["household_obj"] = household
             if kind == TargetKind.PERSON:
-                name = " ".join((cleaned.get("person_name") or "").split())
-                person = (
-                    Resident.objects.filter(household=household, full_name=name)
-                    .exclude(status=Resident.Status.REMOVED)
-                    .first()
-                    if name
-                    else None
-                )
-                if person is None:
-                    self.add_error(
-                        "person_name",
-                        _("Nobody of that name is in that household's register. Check the name and try again."),
-                    )
-                cleaned["resident_obj"] = person
+                picked = cleaned.get("person")
+                typed = normalize_person_name(cleaned.get("person_name") or "")
+                if picked and typed:
+                    self.add_error("person_name", _("Choose a name from the list or type one, not both."))
+                elif picked:
+                    # The choices are exactly the consenting members of this household (see __init__).
+                    cleaned["resident_obj"] = Resident.objects.verified().filter(pk=picked, household=household).first()
+                elif typed:
+                    cleaned["typed_name"] = typed
+                else:
+                    self.add_error("person_name", _("Choose the person from the list, or type their name."))
         return cleaned
 
 
@@ -184,6 +237,34 @@ class ReviewForm(forms.Form):
         if cleaned.get("decision") == "reject" and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Please give the reason for not shortlisting; the nominator will see it."))
         return cleaned
+
+
+def linkable_people(household_ids) -> dict[int, list[tuple[int, str]]]:
+    """For organizers linking typed names: each household's people in the register (not removed), in one query."""
+    people: dict[int, list[tuple[int, str]]] = {}
+    rows = (
+        Resident.objects.filter(household_id__in=household_ids)
+        .exclude(status=Resident.Status.REMOVED)
+        .order_by("full_name", "pk")
+        .values_list("household_id", "pk", "full_name", "status")
+    )
+    for household_id, pk, name, status in rows:
+        label = name if status == Resident.Status.VERIFIED else f"{name} ({Resident.Status(status).label})"
+        people.setdefault(household_id, []).append((pk, label))
+    return people
+
+
+class LinkForm(forms.Form):
+    """An organizer names the register person a typed name means (at review)."""
+
+    resident = forms.TypedChoiceField(label=_("The person in the register"), coerce=int)
+    merge = forms.BooleanField(
+        label=_("If this person is already nominated in this category, merge into that nomination"), required=False
+    )
+
+    def __init__(self, *args, people: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].choices = [("", "—"), *people]
 
 
 class CitationForm(forms.Form):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -280,6 +283,16 @@ class AwardRound(models.Model):
             [True, at, at],
         )
 
+    def voting_reach(self) -> dict[str, int]:
+        """Who ending voting now concerns: every verified resident (all lose their vote) and how many have voted.
+
+        A resident counts as having voted once they cast any vote in the round.
+        """
+        return {
+            "eligible": Resident.objects.verified().count(),
+            "voted": self.votes.values("voter_id").distinct().count(),
+        }
+
     def under_review(self, at=None) -> bool:
         """Organizers review from the first nomination until voting opens."""
         return self.phase(at) in (Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING)
@@ -370,6 +383,7 @@ class NominationStatus(models.TextChoices):
     REJECTED = "rejected", _("Not shortlisted")
     WITHDRAWN = "withdrawn", _("Withdrawn by the nominator")
     DECLINED = "declined", _("Declined by the nominee")
+    MERGED = "merged", _("Merged into another nomination")
 
 
 LIVE_STATUSES = (NominationStatus.SUBMITTED, NominationStatus.SHORTLISTED)
@@ -395,13 +409,39 @@ class NominationQuerySet(models.QuerySet):
     def with_seconds(self) -> NominationQuerySet:
         return self.annotate(seconds_count=models.Count("seconds", distinct=True))
 
+    def winners(self) -> NominationQuerySet:
+        """The confirmed winners, with their targets: what publishing a round puts on the board."""
+        return self.filter(is_winner=True).with_target().order_by("entry__category__sort_order", "entry_id", "id")
+
+    def to_be_matched(self) -> NominationQuerySet:
+        """Person nominations whose name was typed and waits for an organizer to link it to the register."""
+        return self.filter(target_kind=TargetKind.PERSON, resident__isnull=True)
+
 
 def target_key_for(kind: str, building_id: int, household_id: int | None, resident_id: int | None) -> str:
+    """The key that makes a target unique in a category; a typed name that waits to be matched has none yet."""
     if kind == TargetKind.BUILDING:
         return f"b{building_id}"
     if kind == TargetKind.HOUSEHOLD:
         return f"h{household_id}"
+    if resident_id is None:
+        raise ValueError("A person nomination without a register person has no target key; use typed_target_key().")
     return f"p{resident_id}"
+
+
+def typed_target_key() -> str:
+    """A key of its own for a typed name, so that nothing about the register decides whether it collides.
+
+    Two typed names are never the same target until an organizer links them
+    to a register person (``services.link_nomination``), where the rule of one
+    nomination per target applies again.
+    """
+    return "t" + secrets.token_hex(8)
+
+
+def normalize_person_name(raw: str) -> str:
+    """A name as typed, in one form: full-width letters and spaces folded (NFKC), runs of spaces made one."""
+    return " ".join(unicodedata.normalize("NFKC", raw or "").split())
 
 
 class Nomination(models.Model):
@@ -426,6 +466,20 @@ class Nomination(models.Model):
     )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="nominations", verbose_name=_("person")
+    )
+    typed_name = models.CharField(
+        _("name as typed"),
+        max_length=50,
+        blank=True,
+        help_text=_("The name the nominator typed. Shown to organizers only, until they link it to the register."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
     )
     nominator = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="nominations_made", verbose_name=_("nominated by")
@@ -452,16 +506,31 @@ class Nomination(models.Model):
         constraints = [
             # One nomination per target per category of a round: a second nomination becomes a 附议.
             models.UniqueConstraint(fields=["entry", "target_key"], name="nomination_one_per_target"),
+            # A person is a register person, or a typed name waiting to be matched to one.
             models.CheckConstraint(
                 condition=(
                     Q(target_kind="building", household__isnull=True, resident__isnull=True)
                     | Q(target_kind="household", household__isnull=False, resident__isnull=True)
-                    | Q(target_kind="person", household__isnull=False, resident__isnull=False)
+                    | (
+                        Q(target_kind="person", household__isnull=False)
+                        & (Q(resident__isnull=False) | ~Q(typed_name=""))
+                    )
                 ),
                 name="nomination_target_matches_kind",
             ),
             models.CheckConstraint(
                 condition=Q(is_winner=False) | Q(status="shortlisted"), name="nomination_winner_is_shortlisted"
+            ),
+            # Nobody votes on a typed name: an organizer links it to the register first.
+            models.CheckConstraint(
+                condition=~Q(status="shortlisted") | ~Q(target_kind="person") | Q(resident__isnull=False),
+                name="nomination_shortlisted_person_is_matched",
+            ),
+            # A merged nomination names the one it was merged into, and only a merged one does.
+            models.CheckConstraint(
+                condition=(Q(status="merged") & Q(merged_into__isnull=False))
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="nomination_merged_names_its_target",
             ),
         ]
         indexes = [models.Index(fields=["round", "status"])]
@@ -470,17 +539,44 @@ class Nomination(models.Model):
         return f"{self.entry.category} · {self.target_name}"
 
     def save(self, *args, **kwargs):
-        self.target_key = target_key_for(self.target_kind, self.building_id, self.household_id, self.resident_id)
+        if self.to_be_matched:
+            if not self.target_key.startswith("t"):
+                self.target_key = typed_target_key()
+        else:
+            self.target_key = target_key_for(self.target_kind, self.building_id, self.household_id, self.resident_id)
         super().save(*args, **kwargs)
 
     @property
+    def to_be_matched(self) -> bool:
+        """A typed name that no organizer has linked to a register person yet."""
+        return self.target_kind == TargetKind.PERSON and self.resident_id is None
+
+    @property
     def target_name(self) -> str:
-        """The target as verified residents and organizers see it (never a door number or phone)."""
+        """The target as verified residents and organizers see it (never a door number or phone).
+
+        A typed name is never shown here, to anyone: until an organizer links
+        it, the nomination is "a resident of <building>" (``name_for_organizers``
+        shows the typed name on organizer pages).
+        """
         if self.target_kind == TargetKind.BUILDING:
             return self.building.name
         if self.target_kind == TargetKind.HOUSEHOLD:
             return f"{self.building.name} · {self.household.display_name}"
+        if self.to_be_matched:
+            return _("A resident of %(building)s") % {"building": self.building.name}
         return f"{self.resident.full_name}（{self.building.name}）"
+
+    @property
+    def name_for_organizers(self) -> str:
+        """The target with a typed name as typed (marked as waiting to be matched): organizer pages only."""
+        if self.to_be_matched:
+            return _("%(name)s (typed, to be matched) · %(building)s · %(household)s") % {
+                "name": self.typed_name,
+                "building": self.building.name,
+                "household": self.household.display_name,
+            }
+        return self.target_name
 
     @property
     def public_name(self) -> str:
@@ -489,6 +585,8 @@ class Nomination(models.Model):
             return self.building.name
         if self.target_kind == TargetKind.HOUSEHOLD:
             return self.household.public_name if self.household.show_publicly else self.household.anonymous_name
+        if self.to_be_matched:
+            return _("A resident of %(building)s") % {"building": self.building.name}
         return self.resident.public_name
 
     @property
@@ -498,6 +596,8 @@ class Nomination(models.Model):
     def nominee_users(self) -> list:
         """Accounts that may decline this nomination: the person, or the household's verified members."""
         if self.target_kind == TargetKind.PERSON:
+            if self.to_be_matched:
+                return []  # told when an organizer links the name, not before
             return [self.resident.user] if self.resident.user_id and self.resident.is_verified else []
         if self.target_kind == TargetKind.HOUSEHOLD:
             return [

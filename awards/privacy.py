@@ -18,6 +18,7 @@ def personal_data(user) -> dict:
                 "round": n.round.title,
                 "category": n.entry.category.name,
                 "target": n.target_name,
+                "name_given": n.typed_name,
                 "citation": n.citation,
                 "status": n.status,
                 "created_at": n.created_at.isoformat(),

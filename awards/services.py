@@ -20,10 +20,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from families.models import AuditEntry, Household, Resident
+from project import formtokens
 from project.publiccache import bump_public_version
 
 from .models import (
@@ -45,11 +47,16 @@ from .models import (
     TargetKind,
     Vote,
     VoteUnit,
+    normalize_person_name,
     target_key_for,
 )
 
 CITATION_MIN = 20
 CITATION_MAX = 1500
+# The names of the one-time form tokens (project.formtokens) of the forms that create something here.
+NOMINATE_FORM = "awards.nominate"
+SECOND_FORM = "awards.second"
+OBJECTION_FORM = "awards.objection"
 
 
 class AwardError(Exception):
@@ -72,6 +79,11 @@ def unit_key(entry: RoundCategory, resident: Resident) -> str:
     if entry.vote_unit == VoteUnit.HOUSEHOLD:
         return f"h{resident.household_id}"
     return f"r{resident.pk}"
+
+
+def _claim(token: str | None, resident: Resident, form_name: str) -> formtokens.Claim:
+    """Use up a form's one-time token in the caller's transaction (no token, as from the demo seeder: nothing)."""
+    return formtokens.claim(token=token, user=resident.user if token else None, form_name=form_name)
 
 
 def _audit(actor, action: str, target, **details) -> None:
@@ -198,7 +210,7 @@ def send_voting_open_notices(*, round: AwardRound) -> int:
 # --- Nominations -------------------------------------------------------------------------------------------------
 
 
-def _check_target(entry: RoundCategory, building, household, resident) -> None:
+def _check_target(entry: RoundCategory, building, household, resident, typed_name: str = "") -> None:
     kind = entry.category.target_kind
     if building is None:
         raise AwardError(_("Choose a building."))
@@ -206,18 +218,23 @@ def _check_target(entry: RoundCategory, building, household, resident) -> None:
         household is None or household.building_id != building.pk
     ):
         raise AwardError(_("Choose a household in that building."))
-    if kind == TargetKind.PERSON and (
-        resident is None or resident.household_id != household.pk or resident.status == Resident.Status.REMOVED
-    ):
-        raise AwardError(_("Nobody of that name is in that household's register. Check the name and try again."))
+    if kind != TargetKind.PERSON:
+        return
+    if resident is None and not typed_name:
+        raise AwardError(_("Choose the person from the list, or type their name."))
+    if resident is not None and (resident.household_id != household.pk or resident.status == Resident.Status.REMOVED):
+        raise AwardError(_("Choose the person from the list, or type their name."))
 
 
-def _is_self(entry: RoundCategory, me: Resident, building, household, resident) -> bool:
+def _is_self(entry: RoundCategory, me: Resident, building, household, resident, typed_name: str = "") -> bool:
     kind = entry.category.target_kind
     if kind == TargetKind.BUILDING:
         return building.pk == me.household.building_id
     if kind == TargetKind.HOUSEHOLD:
         return household.pk == me.household_id
+    if resident is None:
+        # The nominator's own name in their own household: comparing with what they know tells them nothing.
+        return household.pk == me.household_id and typed_name == normalize_person_name(me.full_name)
     return resident.pk == me.pk
 
 
@@ -228,31 +245,52 @@ def nominate(
     building,
     household=None,
     resident=None,
+    typed_name: str = "",
     citation: str,
     photo: str = "",
+    token: str | None = None,
 ) -> tuple[Nomination, bool]:
     """Nominate a target, or second it if it is already nominated in this category.
 
     Returns the nomination and whether it was created (False: it was seconded).
     The unique constraint on (category, target) settles two people nominating
     the same target at the same moment: the loser's nomination becomes a second.
+
+    A person is either ``resident`` (picked from the household's members who
+    agreed to be named in public) or ``typed_name``. A typed name is taken as it
+    is, whatever the register holds: it is never compared with the register
+    here, so neither the answer nor what happens next tells the nominator
+    whether such a person lives there. It waits "to be matched" until an
+    organizer links it at review (``link_nomination``); the nominee is told then.
+
+    ``token`` is the form's one-time token (``project.formtokens``): the same
+    form sent twice makes one nomination.
     """
-    me = _live_membership(nominator)
     round = entry.round
     kind = entry.category.target_kind
     if kind == TargetKind.BUILDING:
         household = resident = None
-    elif kind == TargetKind.HOUSEHOLD:
-        resident = None
-    if not round.accepts_nominations():
-        raise AwardError(_("Nominations for this round are not open."))
-    _check_target(entry, building, household, resident)
-    if not entry.self_nomination_allowed and _is_self(entry, me, building, household, resident):
-        raise AwardError(_("In this category you cannot nominate yourself, your own household or your own building."))
+    if kind != TargetKind.PERSON:
+        resident, typed_name = None, ""
+    typed_name = "" if resident is not None else normalize_person_name(typed_name)[:50]
     citation = (citation or "").strip()
-    key = target_key_for(kind, building.pk, household.pk if household else None, resident.pk if resident else None)
     with transaction.atomic():
-        existing = Nomination.objects.filter(entry=entry, target_key=key).first()
+        claim = _claim(token, nominator, NOMINATE_FORM)
+        me = _live_membership(nominator)
+        if not round.accepts_nominations():
+            raise AwardError(_("Nominations for this round are not open."))
+        _check_target(entry, building, household, resident, typed_name)
+        if not entry.self_nomination_allowed and _is_self(entry, me, building, household, resident, typed_name):
+            raise AwardError(
+                _("In this category you cannot nominate yourself, your own household or your own building.")
+            )
+        if typed_name:
+            existing = None
+        else:
+            key = target_key_for(
+                kind, building.pk, household.pk if household else None, resident.pk if resident else None
+            )
+            existing = Nomination.objects.filter(entry=entry, target_key=key).first()
         if existing is None:
             if not CITATION_MIN <= len(citation) <= CITATION_MAX:
                 raise AwardError(
@@ -268,16 +306,20 @@ def nominate(
                         building=building,
                         household=household,
                         resident=resident,
+                        typed_name=typed_name,
                         nominator=me,
                         citation=citation,
                         photo=photo,
                     )
             except IntegrityError:
+                if typed_name:  # a typed name has a key of its own: this is not a second nomination of it
+                    raise
                 existing = Nomination.objects.get(entry=entry, target_key=key)
             else:
                 nomination = Nomination.objects.with_target().get(pk=nomination.pk)
                 users = [u for u in nomination.nominee_users() if u.pk != me.user_id]
                 _notify(users, kind=NoticeKind.NOMINATED, round=round, nomination=nomination)
+                claim.done(nomination, url=reverse("awards:nomination", args=[nomination.pk]))
                 return nomination, True
         if not existing.is_live:
             raise AwardError(
@@ -285,27 +327,145 @@ def nominate(
                     "This target was nominated before and is no longer in the running (withdrawn, declined or not shortlisted)."
                 )
             )
-        second_nomination(nomination=existing, resident=me)
+        second = second_nomination(nomination=existing, resident=me)
+        claim.done(second, url=reverse("awards:nomination", args=[existing.pk]))
         return existing, False
 
 
-def second_nomination(*, nomination: Nomination, resident: Resident) -> Second:
-    """Second (附议) a nomination: once per resident, while nominations are open."""
-    me = _live_membership(resident)
-    nomination = Nomination.objects.select_related("round").get(pk=nomination.pk)
-    if not nomination.round.accepts_nominations():
-        raise AwardError(_("Seconding is only possible while nominations are open."))
-    if not nomination.is_live:
-        raise AwardError(_("This nomination is no longer in the running."))
-    if nomination.nominator_id == me.pk:
-        raise AwardError(_("You made this nomination, so you cannot second it."))
-    if nomination.is_nominee(me):
-        raise AwardError(_("This nomination is about you or your household, so you cannot second it."))
-    try:
-        with transaction.atomic():
-            return Second.objects.create(nomination=nomination, resident=me)
-    except IntegrityError as exc:
-        raise AwardError(_("You have already seconded this nomination.")) from exc
+def second_nomination(*, nomination: Nomination, resident: Resident, token: str | None = None) -> Second:
+    """Second (附议) a nomination: once per resident, while nominations are open.
+
+    A typed name waiting to be matched cannot be seconded yet: who it is (and
+    so whether the rules about oneself apply) is known only once an organizer
+    links it.
+    """
+    with transaction.atomic():
+        claim = _claim(token, resident, SECOND_FORM)
+        me = _live_membership(resident)
+        nomination = Nomination.objects.select_related("round").get(pk=nomination.pk)
+        if not nomination.round.accepts_nominations():
+            raise AwardError(_("Seconding is only possible while nominations are open."))
+        if not nomination.is_live:
+            raise AwardError(_("This nomination is no longer in the running."))
+        if nomination.to_be_matched:
+            raise AwardError(
+                _("This nomination waits for the organizers to find the person in the register; second it after that.")
+            )
+        if nomination.nominator_id == me.pk:
+            raise AwardError(_("You made this nomination, so you cannot second it."))
+        if nomination.is_nominee(me):
+            raise AwardError(_("This nomination is about you or your household, so you cannot second it."))
+        try:
+            with transaction.atomic():
+                second = Second.objects.create(nomination=nomination, resident=me)
+        except IntegrityError as exc:
+            raise AwardError(_("You have already seconded this nomination.")) from exc
+        claim.done(second, url=reverse("awards:nomination", args=[nomination.pk]))
+        return second
+
+
+def link_nomination(*, nomination: Nomination, resident: Resident, actor, merge: bool = False) -> Nomination:
+    """An organizer links a typed name to a register person of that household, at review.
+
+    From then on the rules of a named person apply: not the nominator
+    themselves (unless the category allows it), and one nomination per person
+    per category. If the person is already nominated in the category, the
+    organizer is told; with ``merge`` the typed nomination is closed as merged
+    and its nominator becomes a second of the existing one (unless that would
+    break the seconding rules). The nominee is told now, not before.
+    Returns the nomination that carries the person afterwards.
+    """
+    with transaction.atomic():
+        nomination = (
+            Nomination.objects.select_for_update(of=("self",))
+            .select_related("round", "entry__category", "building", "household", "nominator__user")
+            .get(pk=nomination.pk)
+        )
+        if not nomination.to_be_matched:
+            raise AwardError(_("This nomination is already linked to a person in the register."))
+        if not nomination.round.under_review():
+            raise AwardError(_("Nominations can only be reviewed before voting opens."))
+        if nomination.status != NominationStatus.SUBMITTED:
+            raise AwardError(_("Only a nomination that waits for review can be linked."))
+        if (
+            resident is None
+            or resident.household_id != nomination.household_id
+            or resident.status == Resident.Status.REMOVED
+        ):
+            raise AwardError(_("Choose a person of that household's register."))
+        if not nomination.entry.self_nomination_allowed and resident.pk == nomination.nominator_id:
+            raise AwardError(
+                _(
+                    "This is the nominator themselves, and this category does not allow nominating oneself. Do not shortlist it, and say why."
+                )
+            )
+        key = target_key_for(TargetKind.PERSON, nomination.building_id, nomination.household_id, resident.pk)
+        existing = Nomination.objects.filter(entry=nomination.entry, target_key=key).exclude(pk=nomination.pk).first()
+        if existing is not None:
+            return _merge(nomination, into=existing, resident=resident, actor=actor, merge=merge)
+        nomination.resident = resident
+        try:
+            with transaction.atomic():
+                nomination.save(update_fields=["resident", "target_key"])
+        except IntegrityError as exc:  # nominated by someone else this very moment
+            raise AwardError(
+                _("%(name)s was nominated in this category meanwhile. Try again to merge the two.")
+                % {"name": resident.full_name}
+            ) from exc
+        _audit(
+            actor,
+            "awards.nomination_linked",
+            nomination,
+            round=nomination.round_id,
+            typed_name=nomination.typed_name,
+            resident=resident.pk,
+        )
+        nomination = Nomination.objects.with_target().select_related("round").get(pk=nomination.pk)
+        users = [u for u in nomination.nominee_users() if u.pk != nomination.nominator.user_id]
+        _notify(users, kind=NoticeKind.NOMINATED, round=nomination.round, nomination=nomination)
+        return nomination
+
+
+def _merge(typed: Nomination, *, into: Nomination, resident: Resident, actor, merge: bool) -> Nomination:
+    """Close ``typed`` as merged into ``into`` (the same person's nomination), its nominator becoming a second."""
+    if not into.is_live:
+        raise AwardError(
+            _(
+                "%(name)s was nominated in this category before and is no longer in the running. Do not shortlist this nomination, and say why."
+            )
+            % {"name": resident.full_name}
+        )
+    if not merge:
+        raise AwardError(
+            _(
+                "%(name)s is already nominated in this category. Tick “merge into that nomination” to close this one and count its nominator as a second of the existing nomination."
+            )
+            % {"name": resident.full_name}
+        )
+    into = Nomination.objects.select_for_update(of=("self",)).select_related("household", "resident").get(pk=into.pk)
+    supporters = [typed.nominator_id, *typed.seconds.values_list("resident_id", flat=True)]
+    added = []
+    for supporter in supporters:
+        if supporter == into.nominator_id or supporter == into.resident_id:
+            continue  # the rules of seconding: not one's own nomination, not about oneself
+        _second, created = Second.objects.get_or_create(nomination=into, resident_id=supporter)
+        if created:
+            added.append(supporter)
+    typed.status = NominationStatus.MERGED
+    typed.merged_into = into
+    typed.reviewed_at = timezone.now()
+    typed.save(update_fields=["status", "merged_into", "reviewed_at"])
+    _audit(
+        actor,
+        "awards.nomination_merged",
+        typed,
+        round=typed.round_id,
+        typed_name=typed.typed_name,
+        resident=resident.pk,
+        merged_into=into.pk,
+        seconds_added=added,
+    )
+    return into
 
 
 def withdraw_nomination(*, nomination: Nomination, resident: Resident) -> None:
@@ -364,6 +524,8 @@ def review_nomination(*, nomination: Nomination, actor, shortlist: bool, reason:
             raise AwardError(_("This nomination was withdrawn or declined and cannot be reviewed."))
         if not shortlist and not reason:
             raise AwardError(_("Please give the reason for not shortlisting; the nominator will see it."))
+        if shortlist and nomination.to_be_matched:
+            raise AwardError(_("Link the typed name to a person in the register before shortlisting."))
         new_status = NominationStatus.SHORTLISTED if shortlist else NominationStatus.REJECTED
         if nomination.status == new_status and nomination.review_reason == reason:
             return
@@ -768,19 +930,25 @@ def confirm_winners(*, round: AwardRound, actor, winners: dict[int, set[int]], r
 # --- Publicity ---------------------------------------------------------------------------------------------------
 
 
-def file_objection(*, round: AwardRound, resident: Resident, nomination: Nomination | None, text: str) -> Objection:
-    """A verified resident objects (异议) during the publicity period."""
-    me = _live_membership(resident)
+def file_objection(
+    *, round: AwardRound, resident: Resident, nomination: Nomination | None, text: str, token: str | None = None
+) -> Objection:
+    """A verified resident objects (异议) during the publicity period; the same form sent twice files one."""
     text = (text or "").strip()
-    if not round.accepts_objections():
-        raise AwardError(_("Objections can be filed only during the publicity period."))
-    if nomination is not None:
-        nomination = Nomination.objects.filter(pk=nomination.pk, round=round, is_winner=True).first()
-        if nomination is None:
-            raise AwardError(_("Objections are about the proposed winners of this round."))
-    if not 10 <= len(text) <= 2000:
-        raise AwardError(_("Please describe your objection in 10 to 2000 characters."))
-    return Objection.objects.create(round=round, resident=me, nomination=nomination, text=text)
+    with transaction.atomic():
+        claim = _claim(token, resident, OBJECTION_FORM)
+        me = _live_membership(resident)
+        if not round.accepts_objections():
+            raise AwardError(_("Objections can be filed only during the publicity period."))
+        if nomination is not None:
+            nomination = Nomination.objects.filter(pk=nomination.pk, round=round, is_winner=True).first()
+            if nomination is None:
+                raise AwardError(_("Objections are about the proposed winners of this round."))
+        if not 10 <= len(text) <= 2000:
+            raise AwardError(_("Please describe your objection in 10 to 2000 characters."))
+        objection = Objection.objects.create(round=round, resident=me, nomination=nomination, text=text)
+        claim.done(objection, url=reverse("awards:round", args=[round.pk]) + "#objections")
+    return objection
 
 
 def answer_objection(*, objection: Objection, actor, answer: str) -> None:

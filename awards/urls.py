@@ -30,6 +30,7 @@ urlpatterns = [
     path("organize/rounds/<int:pk>/categories/<int:entry_pk>/", views.entry_edit, name="entry_edit"),
     path("organize/rounds/<int:pk>/nominations/", views.review_list, name="review_list"),
     path("organize/nominations/<int:pk>/review/", views.review, name="review"),
+    path("organize/nominations/<int:pk>/link/", views.link, name="link"),
     path("organize/nominations/<int:pk>/citation/", views.citation_edit, name="citation_edit"),
     path("organize/rounds/<int:pk>/close-voting/", views.close_voting, name="close_voting"),
     path("organize/rounds/<int:pk>/paper/<int:entry_pk>/", views.paper_tally, name="paper_tally"),

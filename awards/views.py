@@ -16,16 +16,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from families.access import (
     is_organizer,
     not_verified_response,
+    organizer_may_edit_grid,
     organizer_required,
     verified_membership,
     verified_resident_required,
 )
-from families.models import AuditEntry
+from families.models import AuditEntry, Resident
+from project import formtokens
 from project.exports import tabular_response
 from project.images import delete_photo, store_photo
 from project.publiccache import cache_public_page
@@ -38,6 +40,7 @@ from .forms import (
     CitationForm,
     ConfirmForm,
     EntryForm,
+    LinkForm,
     NominationForm,
     NoticePreferenceForm,
     ObjectionForm,
@@ -45,6 +48,7 @@ from .forms import (
     ReviewForm,
     RoundForm,
     WithdrawHonourForm,
+    linkable_people,
 )
 from .models import (
     AwardCategory,
@@ -220,6 +224,11 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
         if is_limited("award-nominate", str(request.user.pk), limit=NOMINATION_LIMIT, window_seconds=HOUR):
             form.add_error(None, _("You have sent many nominations in the last hour. Please try again later."))
         elif form.is_valid():
+            try:
+                token = formtokens.token_from(request, services.NOMINATE_FORM)
+            except formtokens.TokenInvalid:
+                formtokens.token_invalid(request)
+                return _nominate_page(request, round, form)
             record_attempt("award-nominate", str(request.user.pk), window_seconds=HOUR)
             data = form.cleaned_data
             photo = store_photo(data["photo"], folder="awards/nominations") if data.get("photo") else ""
@@ -230,9 +239,14 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
                     building=data["building"],
                     household=data.get("household_obj"),
                     resident=data.get("resident_obj"),
+                    typed_name=data.get("typed_name") or "",
                     citation=data.get("citation") or "",
                     photo=photo,
+                    token=token,
                 )
+            except formtokens.AlreadySubmitted as exc:
+                delete_photo(photo)
+                return formtokens.already_recorded(request, exc, fallback=reverse("awards:candidates", args=[round.pk]))
             except AwardError as error:
                 delete_photo(photo)
                 form.add_error(None, str(error))
@@ -247,14 +261,27 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 return redirect("awards:nomination", pk=nomination.pk)
     else:
-        # Steps without JavaScript: choosing the category and building reloads the form with the households.
+        # Steps without JavaScript: choosing the category and building (and for a person, the household) reloads
+        # the form with what comes next.
         form = NominationForm(request.GET or None, round=round) if request.GET else NominationForm(round=round)
         if request.GET:
             form.errors.clear()
+    return _nominate_page(request, round, form)
+
+
+def _nominate_page(request: HttpRequest, round: AwardRound, form: NominationForm) -> HttpResponse:
     return render(
         request,
         "awards/nominate.html",
-        {"round": round, "form": form, "entry": form.entry, "building": form.building, "kind": form.target_kind},
+        {
+            "round": round,
+            "form": form,
+            "entry": form.entry,
+            "building": form.building,
+            "household": form.household,
+            "kind": form.target_kind,
+            "ready": form.ready,
+        },
     )
 
 
@@ -296,6 +323,7 @@ def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_second": membership is not None
             and phase == Phase.NOMINATING
             and nomination.is_live
+            and not nomination.to_be_matched
             and not is_nominator
             and not nomination.is_nominee(membership),
             "can_withdraw": is_nominator and nomination.is_live and round.nominations_withdrawable(),
@@ -328,11 +356,6 @@ def _resident_post(action):
     return require_POST(verified_resident_required(view))
 
 
-def _second(nomination, membership):
-    services.second_nomination(nomination=nomination, resident=membership)
-    return _("Your second (附议) was added.")
-
-
 def _withdraw(nomination, membership):
     services.withdraw_nomination(nomination=nomination, resident=membership)
     return _("Your nomination was withdrawn.")
@@ -348,9 +371,30 @@ def _unvote(nomination, membership):
     return _("Your vote was withdrawn. You can vote for someone else.")
 
 
-second = _resident_post(_second)
 withdraw = _resident_post(_withdraw)
 decline = _resident_post(_decline)
+
+
+@require_POST
+@verified_resident_required
+def second(request: HttpRequest, pk: int) -> HttpResponse:
+    """Second (附议) a nomination; the button's one-time token makes a double click one second."""
+    nomination = get_object_or_404(Nomination.objects.select_related("round"), pk=pk)
+    if not nomination.round.announced:
+        raise Http404
+    back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
+    try:
+        token = formtokens.token_from(request, services.SECOND_FORM)
+        services.second_nomination(nomination=nomination, resident=request.membership, token=token)
+    except formtokens.TokenInvalid:
+        formtokens.token_invalid(request)
+        return redirect(back)
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=back)
+    except AwardError as error:
+        return _fail(request, error, back)
+    messages.success(request, _("Your second (附议) was added."))
+    return redirect(back)
 
 
 @require_POST
@@ -389,12 +433,19 @@ def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
         return _fail(
             request, AwardError(_("You have filed many objections in the last hour. Please try again later.")), back
         )
+    try:
+        token = formtokens.token_from(request, services.OBJECTION_FORM)
+    except formtokens.TokenInvalid:
+        formtokens.token_invalid(request)
+        return redirect(back + "#objections")
     record_attempt("award-objection", str(request.user.pk), window_seconds=HOUR)
     nomination = next((n for n in winners if n.pk == form.cleaned_data.get("nomination")), None)
     try:
         services.file_objection(
-            round=round, resident=request.membership, nomination=nomination, text=form.cleaned_data["text"]
+            round=round, resident=request.membership, nomination=nomination, text=form.cleaned_data["text"], token=token
         )
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=back + "#objections")
     except AwardError as error:
         return _fail(request, error, back)
     messages.success(request, _("Your objection was filed. The organizers will answer it on this page."))
@@ -507,7 +558,8 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
     phase = round.phase()
     found = dict(Nomination.objects.filter(round=round).values_list("status").annotate(n=Count("id")).order_by())
     counts = {status: found.get(status, 0) for status in NominationStatus.values}
-    counts["closed"] = counts["withdrawn"] + counts["declined"]
+    counts["closed"] = counts["withdrawn"] + counts["declined"] + counts["merged"]
+    counts["to_be_matched"] = Nomination.objects.filter(round=round).live().to_be_matched().count()
     entries = list(round.entries.select_related("category").annotate(tallies=Count("paper_tallies")))
     objections = list(round.objections.select_related("nomination__entry__category", "nomination__building"))
     for objection in objections:
@@ -538,7 +590,6 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": entries,
             "objections": objections,
             "honours": honours,
-            "withdraw_form": WithdrawHonourForm(),
             "audit": audit,
             "corrections": list(round.corrections.all()),
             "unanswered": sum(1 for o in objections if not o.answered_at),
@@ -560,6 +611,15 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
     if status in NominationStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Typed names wait to be linked to the register: the household's people, for organizers of its grid only.
+    unmatched = [
+        n
+        for n in page.object_list
+        if n.to_be_matched and n.is_live and organizer_may_edit_grid(request.user, n.building.grid_id)
+    ]
+    people = linkable_people({n.household_id for n in unmatched}) if unmatched else {}
+    for nomination in unmatched:
+        nomination.link_form = LinkForm(people=people.get(nomination.household_id, []), prefix=f"l{nomination.pk}")
     for nomination in page.object_list:
         nomination.form = ReviewForm(
             prefix=f"n{nomination.pk}",
@@ -603,6 +663,41 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
+@require_POST
+@organizer_required
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a typed name to a register person of its household (or merge it into that person's nomination)."""
+    nomination = get_object_or_404(Nomination.objects.select_related("building"), pk=pk)
+    if not organizer_may_edit_grid(request.user, nomination.building.grid_id):
+        raise Http404
+    back = _safe_next(request, reverse("awards:review_list", args=[nomination.round_id]))
+    people = linkable_people([nomination.household_id]).get(nomination.household_id, [])
+    form = LinkForm(request.POST, people=people, prefix=f"l{nomination.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a person of that household's register."))
+        return redirect(back)
+    resident = Resident.objects.get(pk=form.cleaned_data["resident"])
+    try:
+        result = services.link_nomination(
+            nomination=nomination, resident=resident, actor=request.user, merge=form.cleaned_data["merge"]
+        )
+    except AwardError as error:
+        return _fail(request, error, back)
+    if result.pk == nomination.pk:
+        messages.success(
+            request,
+            _("The nomination now names %(name)s, who has been told. You can review it now.")
+            % {"name": resident.full_name},
+        )
+    else:
+        messages.success(
+            request,
+            _("Merged: %(name)s was already nominated; the nominator now counts as a second of that nomination.")
+            % {"name": resident.full_name},
+        )
+    return redirect(back)
+
+
 @organizer_required
 def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     nomination = get_object_or_404(Nomination.objects.with_target().select_related("round"), pk=pk)
@@ -627,16 +722,24 @@ def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @organizer_required
 def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ending voting early asks first: GET says who can no longer vote, POST ends it."""
     round = get_object_or_404(AwardRound, pk=pk)
-    try:
-        services.close_voting(round=round, actor=request.user)
-    except AwardError as error:
-        return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
-    messages.success(request, _("Voting is closed. The results can now be counted."))
-    return redirect("awards:confirm", pk=round.pk)
+    if request.method == "POST":
+        try:
+            services.close_voting(round=round, actor=request.user)
+        except AwardError as error:
+            return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
+        messages.success(request, _("Voting is closed. The results can now be counted."))
+        return redirect("awards:confirm", pk=round.pk)
+    can = round.phase() == Phase.VOTING
+    return render(
+        request,
+        "awards/organize/close_voting.html",
+        {"round": round, "can": can, "reach": round.voting_reach() if can else None},
+    )
 
 
 @organizer_required
@@ -713,33 +816,69 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @organizer_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publishing asks first: GET lists the honours that go on the board, POST publishes them."""
     round = get_object_or_404(AwardRound, pk=pk)
-    try:
-        honours = services.publish_round(round=round, actor=request.user)
-    except AwardError as error:
-        return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
-    messages.success(request, _("The round is published: %(n)d honours are on the honour board.") % {"n": len(honours)})
-    return redirect("awards:organize_round", pk=round.pk)
+    if request.method == "POST":
+        try:
+            honours = services.publish_round(round=round, actor=request.user)
+        except AwardError as error:
+            return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
+        messages.success(
+            request, _("The round is published: %(n)d honours are on the honour board.") % {"n": len(honours)}
+        )
+        return redirect("awards:organize_round", pk=round.pk)
+    winners = list(Nomination.objects.filter(round=round).winners())
+    unanswered = round.objections.filter(answered_at__isnull=True).count()
+    return render(
+        request,
+        "awards/organize/publish.html",
+        {
+            "round": round,
+            "winners": winners,
+            "unanswered": unanswered,
+            "can": round.phase() == Phase.PUBLISHING and not unanswered,
+        },
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @organizer_required
 def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
-    honour = get_object_or_404(Honour, pk=pk)
-    form = WithdrawHonourForm(request.POST)
+    """Withdrawing an honour asks first: GET says what it undoes and asks the public reason, POST withdraws."""
+    honour = get_object_or_404(
+        Honour.objects.select_related(
+            "category",
+            "building",
+            "household__building",
+            "resident__household__building",
+            "nomination__building",
+            "nomination__household",
+            "nomination__resident",
+        ),
+        pk=pk,
+    )
     back = reverse("awards:organize_round", args=[honour.round_id]) if honour.round_id else reverse("organize")
-    if not form.is_valid():
-        messages.error(request, _("Please give the reason for the correction; it will be public."))
+    form = WithdrawHonourForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_honour(honour=honour, actor=request.user, reason=form.cleaned_data["reason"])
+        except AwardError as error:
+            return _fail(request, error, back)
+        messages.success(request, _("The honour was withdrawn; the correction is shown on the round page."))
         return redirect(back)
-    try:
-        services.withdraw_honour(honour=honour, actor=request.user, reason=form.cleaned_data["reason"])
-    except AwardError as error:
-        return _fail(request, error, back)
-    messages.success(request, _("The honour was withdrawn; the correction is shown on the round page."))
-    return redirect(back)
+    return render(
+        request,
+        "awards/organize/withdraw_honour.html",
+        {
+            "honour": honour,
+            "form": form,
+            "back": back,
+            "can": honour.round_id is not None and honour.published_at is not None and honour.withdrawn_at is None,
+        },
+    )
 
 
 @organizer_required

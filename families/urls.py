@@ -27,6 +27,11 @@ urlpatterns = [
     path("organize/register/buildings/new/", views.building_edit, name="organize_building_new"),
     path("organize/register/buildings/<int:pk>/", views.building_edit, name="organize_building"),
     path("organize/register/buildings/<int:pk>/slips/", views.join_slips, name="organize_join_slips"),
+    path(
+        "organize/register/buildings/<int:pk>/slips/reissue/",
+        views.reissue_join_codes,
+        name="organize_reissue_join_codes",
+    ),
     path("organize/register/export.<str:fmt>", views.export_register, name="organize_export"),
     path("organize/register/import/", views.import_upload, name="organize_import"),
     path("organize/register/import/<int:pk>/", views.import_preview, name="organize_import_preview"),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from project.exports import tabular_response
 from project.publiccache import cache_public_page
@@ -550,18 +550,36 @@ def building_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "families/organize/building_edit.html", {"form": form, "building": building})
 
 
+@require_safe
 @organizer_required
 def join_slips(request: HttpRequest, pk: int) -> HttpResponse:
     """A4 sheets of join-code slips for one building, to cut and hand out."""
     building = get_object_or_404(_buildings_for(request), pk=pk)
     households = building.households.order_by("door_label")
-    if request.method == "POST" and request.POST.get("form") == "rotate_all":
+    return render(request, "families/organize/join_slips.html", {"building": building, "households": households})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@organizer_required
+def reissue_join_codes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reissuing every join code of a building asks first: GET says how many households it touches, POST does it."""
+    building = get_object_or_404(_buildings_for(request), pk=pk)
+    households = building.households.order_by("door_label")
+    if request.method == "POST":
         count = rotate_join_codes_of_building(building=building, actor=request.user, households=households)
         messages.success(
             request, _("%(count)d new join codes were issued; the old ones no longer work.") % {"count": count}
         )
         return redirect("families:organize_join_slips", pk=building.pk)
-    return render(request, "families/organize/join_slips.html", {"building": building, "households": households})
+    return render(
+        request,
+        "families/organize/reissue_codes.html",
+        {
+            "building": building,
+            "households": households.count(),
+            "members": Resident.objects.verified().filter(household__building=building).count(),
+        },
+    )
 
 
 @organizer_required

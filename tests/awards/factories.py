@@ -6,6 +6,7 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.utils import timezone, translation
 
 from awards.models import (
@@ -18,6 +19,7 @@ from awards.models import (
     TargetKind,
     VoteUnit,
 )
+from project import formtokens
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
 
 BOUNDARIES = list(TIMELINE_FIELDS)
@@ -94,3 +96,26 @@ def english_messages():
     """Service messages in English, so tests can match them (pages still follow the request's language)."""
     with translation.override("en"):
         yield
+
+
+def make_typed_nomination(entry: RoundCategory, *, household=None, name="李秀英", nominator=None, **kw) -> Nomination:
+    """A person nomination by a typed name, waiting to be matched to the register."""
+    household = household or HouseholdFactory()
+    values = {"status": NominationStatus.SUBMITTED, **kw}
+    return Nomination.objects.create(
+        round=entry.round,
+        entry=entry,
+        target_kind=TargetKind.PERSON,
+        building=household.building,
+        household=household,
+        typed_name=name,
+        nominator=nominator or ResidentFactory(),
+        citation=CITATION,
+        **values,
+    )
+
+
+def form_token(client, form_name: str) -> dict:
+    """The hidden one-time token a form rendered for ``client``'s signed-in user carries."""
+    user = get_user_model().objects.get(pk=client.session[SESSION_KEY])
+    return {formtokens.FIELD_NAME: formtokens.new_token(user, form_name)}

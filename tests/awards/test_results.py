@@ -28,6 +28,7 @@ from tests.factories import ResidentFactory
 
 from .factories import (
     english_messages,  # noqa: F401
+    form_token,
     make_entry,
     make_nomination,
     make_round,
@@ -128,7 +129,12 @@ def test_objections_are_filed_in_publicity_and_answered_on_the_record(
     round, entry, (a, b, c) = counted
     confirm_winners(round=round, actor=organizer, winners={entry.pk: {a.pk}})
     response = resident_client.post(
-        f"/rounds/{round.pk}/objection/", {"nomination": a.pk, "text": "该候选人的事迹有夸大之处，请核实。"}
+        f"/rounds/{round.pk}/objection/",
+        {
+            "nomination": a.pk,
+            "text": "该候选人的事迹有夸大之处，请核实。",
+            **form_token(resident_client, "awards.objection"),
+        },
     )
     assert response.status_code == 302
     objection = round.objections.get()

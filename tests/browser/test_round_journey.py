@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,25 +22,42 @@ def test_a_resident_nominates_seconds_votes_changes_a_vote_and_sees_the_ballot(l
     nominating = make_round("nominating", title="2026年度评选")
     person = make_entry(nominating, TargetKind.PERSON, name="身边好人")
     target_home = HouseholdFactory(display_name="孙家", door_label="5单元501")
-    ResidentFactory(household=target_home, full_name="孙桂兰")
+    ResidentFactory(household=target_home, full_name="孙桂兰", show_name_publicly=True)
+    ResidentFactory(household=target_home, full_name="孙志强")  # did not agree to be named: never listed
     others = make_nomination(person, status=NominationStatus.SUBMITTED)
 
     login(page, "resident")
     page.goto(f"{live_server.url}/rounds/{nominating.pk}/")
     page.get_by_role("link", name="我要推荐").first.click()
-    # Step one (category and building) reloads the form with that building's households.
+    # Step one (category and building, then the household) reloads the form with what comes next.
     page.get_by_label("类别").select_option(label="身边好人 · 个人")
     page.get_by_label("楼院").select_option(label=target_home.building.name)
     page.get_by_role("button", name="下一步").click()
     expect(page.get_by_label("家庭")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("5单元501")
     page.get_by_label("家庭").select_option(label="孙家")
-    page.get_by_label("被推荐人的姓名").fill("孙桂兰")
+    page.get_by_role("button", name="下一步").click()
+    # Step two: pick a member who agreed to be named, or type a name.
+    expect(page.get_by_label(re.compile("^被推荐人"))).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("孙志强")
+    page.get_by_label(re.compile("^被推荐人")).select_option(label="孙桂兰")
     page.get_by_label("事迹").fill(CITATION)
     expect(page.locator(".char-count")).to_contain_text(str(len(CITATION)))
     page.get_by_role("button", name="提交推荐").click()
     expect(page.get_by_text("您的推荐已收到")).to_be_visible()
     expect(page.locator("h1")).to_contain_text("孙桂兰")
+
+    # A typed name is taken without saying whether it lives there, and shown to others as "a resident of …".
+    page.goto(
+        f"{live_server.url}/rounds/{nominating.pk}/nominate/?entry={person.pk}&building={target_home.building_id}&household={target_home.pk}"
+    )
+    page.get_by_label("或填写此人的姓名").fill("孙志强")
+    page.get_by_label("事迹").fill(CITATION)
+    page.get_by_role("button", name="提交推荐").click()
+    expect(page.get_by_text("您的推荐已收到")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("的一位居民")
+    expect(page.get_by_text("填写的姓名：孙志强")).to_be_visible()
+    assert Nomination.objects.get(typed_name="孙志强").resident is None
 
     page.goto(f"{live_server.url}/rounds/{nominating.pk}/nominations/")
     page.locator(f"form[action='/nominations/{others.pk}/second/'] button").click()
@@ -101,7 +119,9 @@ def test_an_organizer_reviews_closes_confirms_with_a_reason_answers_an_objection
     cast_vote(nomination=second, resident=ResidentFactory())
 
     page.goto(f"{live_server.url}/organize/rounds/{voting.pk}/")
-    page.get_by_role("button", name="立即结束投票").click()
+    page.get_by_role("link", name="立即结束投票").click()
+    expect(page.get_by_text("名居民将不能再投票")).to_be_visible()  # it asks first, with the count
+    page.get_by_role("button", name="确定，立即结束投票").click()
     expect(page.get_by_role("heading", name="结果与当选名单")).to_be_visible()
     # Override the ranking: the second-placed nomination wins, with a recorded reason.
     page.get_by_label(first.resident.full_name).uncheck()
@@ -125,7 +145,9 @@ def test_an_organizer_reviews_closes_confirms_with_a_reason_answers_an_objection
     # Time passes: the publicity period ends.
     AwardRound.objects.filter(pk=voting.pk).update(publicity_end_at=timezone.now() - timedelta(seconds=1))
     page.reload()
-    page.get_by_role("button", name="发布荣誉").click()
+    page.get_by_role("link", name="发布荣誉").click()
+    expect(page.get_by_text("1 项荣誉将登上公开的光荣榜")).to_be_visible()
+    page.get_by_role("button", name="确定，发布荣誉").click()
     expect(page.get_by_text("项荣誉已登上光荣榜")).to_be_visible()
     honour = Honour.objects.get()
     assert honour.nomination_id == second.pk and honour.certificate_number == f"HR{voting.year}-{second.pk:06d}"

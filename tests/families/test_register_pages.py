@@ -200,7 +200,7 @@ def test_organizer_panel_counts_what_waits(organizer_client, household, resident
 def test_all_codes_of_a_building_can_be_reissued(organizer_client, household):
     other = HouseholdFactory(building=household.building)
     before = {household.join_code, other.join_code}
-    organizer_client.post(f"/organize/register/buildings/{household.building_id}/slips/", {"form": "rotate_all"})
+    organizer_client.post(f"/organize/register/buildings/{household.building_id}/slips/reissue/")
     after = set(Household.objects.filter(building=household.building).values_list("join_code", flat=True))
     assert not before & after
     assert AuditEntry.objects.filter(action="household.join_code_rotated").count() == 2
