@@ -326,3 +326,23 @@ def test_existing_rows_are_classified_by_what_the_database_remembers():
     }
     assert Resident.objects.get(pk=asked.pk).matched_person_id == imported.pk
     assert written_down.pk  # a person a grid worker wrote down stays a register person
+
+
+# --- The import and requests ------------------------------------------------------------------------------
+
+
+def test_an_import_adds_the_register_person_beside_a_pending_request_of_that_name(organizer):
+    from families.register_io import check_register
+    from families.services import import_register
+    from tests.families.helpers import csv_bytes
+
+    row = ["第一网格", "幸福里1号楼", "1单元101", "王家", "王建国", "王建国", "13812345678"]
+    import_register(plan=check_register(csv_bytes([row[:5] + ["", ""]]), "a.csv"), actor=organizer)
+    household = Household.objects.get(door_label="1单元101")
+    stranger, request = _queue(household, "王建国")
+    import_register(plan=check_register(csv_bytes([row]), "b.csv"), actor=organizer)
+    request.refresh_from_db()
+    assert request.phone == "" and request.status == "pending"  # the stranger's row never gets the real number
+    person = Resident.objects.get(household=household, source="import")
+    assert person.full_name == "王建国" and person.phone == "13812345678" and person.user is None
+    assert "13812345678" not in _client(stranger).get("/me/data/").content.decode()
