@@ -90,7 +90,6 @@ def _tell_household(member: Resident) -> None:
         users=others.distinct(),
         kind="household_joined",
         params={"name": member.full_name, "household": member.household.display_name},
-        url=reverse("families:me"),
     )
 
 
