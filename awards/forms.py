@@ -344,4 +344,4 @@ class WithdrawHonourForm(forms.Form):
 class NoticePreferenceForm(forms.ModelForm):
     class Meta:
         model = NoticePreference
-        fields = ["voting_open", "by_email"]
+        fields = ["voting_open"]

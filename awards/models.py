@@ -767,6 +767,8 @@ class Correction(models.Model):
 
 
 class NoticeKind(models.TextChoices):
+    """The kinds of notice awards sends (registered with the core in awards/notices.py)."""
+
     NOMINATED = "nominated", _("You were nominated")
     SHORTLISTED = "shortlisted", _("Your nomination was shortlisted")
     REJECTED = "rejected", _("Your nomination was not shortlisted")
@@ -774,44 +776,11 @@ class NoticeKind(models.TextChoices):
     OBJECTION_ANSWERED = "objection_answered", _("Your objection was answered")
 
 
-class NoticeQuerySet(models.QuerySet):
-    def unread(self) -> NoticeQuerySet:
-        return self.filter(read_at__isnull=True)
-
-
-class Notice(models.Model):
-    """A message on the site for one account (copied by email unless they opted out)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="award_notices")
-    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
-    round = models.ForeignKey(AwardRound, on_delete=models.CASCADE, related_name="notices")
-    nomination = models.ForeignKey(Nomination, on_delete=models.CASCADE, null=True, blank=True, related_name="notices")
-    detail = models.TextField(_("detail"), max_length=1000, blank=True)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
-
-    objects = NoticeQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        indexes = [models.Index(fields=["user", "-created_at"])]
-
-    def __str__(self) -> str:
-        return self.kind_label
-
-    @property
-    def kind_label(self) -> str:
-        return NoticeKind(self.kind).label
-
-
 class NoticePreference(models.Model):
-    """What an account wants to hear about; kept here so the register stays untouched."""
+    """Which award notices an account wants; whether copies go by email is the core's ``NoticeSettings``."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="award_notice_pref")
     voting_open = models.BooleanField(_("tell me when voting opens"), default=True)
-    by_email = models.BooleanField(_("also send notices by email"), default=True)
 
     class Meta:
         verbose_name = _("notice preference")

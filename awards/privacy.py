@@ -1,13 +1,13 @@
-"""The award rounds' part of a resident's own data (their nominations, seconds, ballot, objections, notices).
+"""The award rounds' part of a resident's own data (their nominations, seconds, ballot, objections).
 
 Nothing needs anonymising here when an account is deleted: nominations, votes
 and objections point at the register's person, whose row families.privacy
-strips of name and phone; notices and preferences go with the account.
+strips of name and phone; preferences go with the account (notices are the core's).
 """
 
 from __future__ import annotations
 
-from .models import Nomination, Notice, Objection, Second, Vote
+from .models import Nomination, Objection, Second, Vote
 
 
 def personal_data(user) -> dict:
@@ -43,9 +43,5 @@ def personal_data(user) -> dict:
         "objections": [
             {"round": o.round.title, "text": o.text, "answer": o.answer, "created_at": o.created_at.isoformat()}
             for o in Objection.objects.filter(resident__in=people).select_related("round")
-        ],
-        "notices": [
-            {"kind": notice.kind, "detail": notice.detail, "created_at": notice.created_at.isoformat()}
-            for notice in Notice.objects.filter(user=user)
         ],
     }

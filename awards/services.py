@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from families.models import AuditEntry, Household, Resident
 from project import formtokens
+from project.notices import notify
 from project.publiccache import bump_public_version
 
 from .models import (
@@ -36,7 +36,6 @@ from .models import (
     Honour,
     Nomination,
     NominationStatus,
-    Notice,
     NoticeKind,
     NoticePreference,
     Objection,
@@ -91,36 +90,13 @@ def _audit(actor, action: str, target, **details) -> None:
 
 
 def _notify(users: Iterable, *, kind: str, round: AwardRound, nomination: Nomination | None = None, detail: str = ""):
-    """On-site notices for ``users``, copied by email (after commit) to those who want email."""
-    users = list({u.pk: u for u in users if u is not None}.values())
-    if not users:
-        return
-    Notice.objects.bulk_create(
-        [Notice(user=u, kind=kind, round=round, nomination=nomination, detail=detail) for u in users]
-    )
-    no_email = set(NoticePreference.objects.filter(user__in=users, by_email=False).values_list("user_id", flat=True))
-    recipients = [u.email for u in users if u.email and u.pk not in no_email]
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = f"{NoticeKind(kind).label} · {round.title}"
-        body = "\n\n".join(
-            part
-            for part in [
-                str(NoticeKind(kind).label),
-                str(round.title),
-                str(nomination) if nomination else "",
-                detail,
-                _("See all your notices on the site under “My notices”."),
-            ]
-            if part
-        )
-
-    def _send():
-        for address in recipients:
-            send_mail(subject, body, None, [address], fail_silently=True)
-
-    transaction.on_commit(_send)
+    """On-site notices for ``users`` (the core's ``notify``), copied by email after commit to those who want email."""
+    if nomination is not None:
+        title = f"{round.title} · {nomination.entry.category.name}"
+        url = reverse("awards:nomination", args=[nomination.pk])
+    else:
+        title, url = round.title, reverse("awards:round", args=[round.pk])
+    notify(users=users, kind=kind, params={"title": title, "detail": detail}, url=url)
 
 
 # --- Rounds ------------------------------------------------------------------------------------------------------

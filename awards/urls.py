@@ -18,7 +18,6 @@ urlpatterns = [
     path("nominations/<int:pk>/decline/", views.decline, name="decline"),
     path("nominations/<int:pk>/vote/", views.vote, name="vote"),
     path("nominations/<int:pk>/vote/withdraw/", views.unvote, name="unvote"),
-    path("notices/", views.notices, name="notices"),
     path("organize/awards/categories/", views.category_list, name="category_list"),
     path("organize/awards/categories/new/", views.category_edit, name="category_new"),
     path("organize/awards/categories/<int:pk>/", views.category_edit, name="category_edit"),

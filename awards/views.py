@@ -42,7 +42,6 @@ from .forms import (
     EntryForm,
     LinkForm,
     NominationForm,
-    NoticePreferenceForm,
     ObjectionForm,
     PaperTallyForm,
     ReviewForm,
@@ -56,8 +55,6 @@ from .models import (
     Honour,
     Nomination,
     NominationStatus,
-    Notice,
-    NoticePreference,
     Objection,
     PaperTally,
     Phase,
@@ -450,24 +447,6 @@ def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
         return _fail(request, error, back)
     messages.success(request, _("Your objection was filed. The organizers will answer it on this page."))
     return redirect(back + "#objections")
-
-
-@login_required
-def notices(request: HttpRequest) -> HttpResponse:
-    preference = NoticePreference.objects.filter(user=request.user).first() or NoticePreference(user=request.user)
-    form = NoticePreferenceForm(request.POST or None, instance=preference)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your notice settings were saved."))
-        return redirect("awards:notices")
-    page = Paginator(
-        Notice.objects.filter(user=request.user).select_related("round", "nomination__entry__category"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    items = list(page.object_list)
-    unread = [n.pk for n in items if n.read_at is None]
-    if unread:
-        Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "awards/notices.html", {"page": page, "items": items, "form": form, "unread": set(unread)})
 
 
 # --- Organizer area ----------------------------------------------------------------------------------------------

@@ -36,10 +36,10 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "household", "status", "user"]
-    list_filter = ["status"]
+    list_display = ["full_name", "household", "status", "source", "user"]
+    list_filter = ["status", "source"]
     search_fields = ["full_name"]
-    raw_id_fields = ["household", "user"]
+    raw_id_fields = ["household", "user", "matched_person"]
     list_select_related = ["household__building", "user"]
 
 

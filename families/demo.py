@@ -149,6 +149,7 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                     phone=f"13{rng.randint(100000000, 999999999)}",
                     status=Resident.Status.VERIFIED,
                     verified_at=now,
+                    source=Resident.Source.IMPORT,  # the demo register stands for the office's spreadsheet
                     # Most demo neighbours agreed to be named, so the board shows names as well as anonymity.
                     show_name_publicly=rng.random() < 0.7,
                     show_name_changed_at=now,
@@ -280,5 +281,7 @@ def _seed_mottos(organizer, households: int, now) -> None:
         FamilyMotto.objects.bulk_update(mottos, ["approved_revision"])
         # Two people a grid worker wrote down who still wait for an organizer to confirm them.
         for household, name in zip(chosen[:2], ("赵新来", "钱租户"), strict=False):
-            Resident.objects.create(household=household, full_name=name, status=Resident.Status.PENDING)
+            Resident.objects.create(
+                household=household, full_name=name, status=Resident.Status.PENDING, source=Resident.Source.ORGANIZER
+            )
         AuditEntry.objects.log(actor=organizer, action="demo.mottos_seeded", details={"mottos": len(mottos)})

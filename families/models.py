@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +24,35 @@ def new_join_code() -> str:
 def normalize_join_code(raw: str) -> str:
     """What a resident typed, as stored: upper case, without spaces or dashes."""
     return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
+
+
+# Han ideographs (with the extensions and compatibility forms) and the other CJK scripts' letters.
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff]"
+)
+# The dot in transliterated names (阿依古丽·买买提) comes in several look-alikes; they read as one.
+_NAME_DOTS = str.maketrans({"・": "·", "•": "·", "‧": "·", "∙": "·", "⋅": "·", "．": "·"})
+
+
+def clean_person_name(raw: str) -> str:
+    """A name as it is stored and shown: NFKC (full-width letters and spaces folded), no control or
+    invisible characters, runs of whitespace as one space."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
+def name_key(raw: str) -> str:
+    """What two spellings of one name have in common, to match a typed name against the register.
+
+    After ``clean_person_name``: a name with Chinese (or other CJK) characters loses every space
+    ("王 秀英", "王　秀英" and "王秀英" are one name) and its middle dots are one dot; a Latin name
+    keeps single spaces between its words ("Anna Li" is not "AnnaLi"). Case is ignored in both.
+    """
+    text = clean_person_name(raw).translate(_NAME_DOTS)
+    if _CJK.search(text):
+        text = "".join(text.split()).replace(".", "·")  # NFKC made a full-width "．" a plain "."
+    return text.casefold()
 
 
 class Grid(models.Model):
@@ -55,6 +86,37 @@ class Building(models.Model):
         return self.name
 
 
+class HouseholdQuerySet(models.QuerySet):
+    def with_unusual_joins(self, *, since, accounts: int = 2) -> HouseholdQuerySet:
+        """Households that ``accounts`` or more accounts joined or asked to join since ``since``.
+
+        What a join slip shared in a group chat looks like: several accounts
+        using one household's code (or door) within a day. Counted are requests
+        made (pending, approved or turned down) and register persons an account
+        was linked to, by distinct account, so one person's request and its
+        approval count once. Annotated with ``recent_accounts``, most first.
+        """
+        recent = Q(source=Resident.Source.REQUEST, created_at__gte=since) | (
+            Q(user__isnull=False, verified_at__gte=since) & ~Q(source=Resident.Source.REQUEST)
+        )
+        busy = (
+            Resident.objects.filter(recent)
+            .values("household")
+            .annotate(accounts=models.Count("user", distinct=True))
+            .filter(accounts__gte=accounts)
+            .values("household")
+        )
+        recent_here = Q(residents__source=Resident.Source.REQUEST, residents__created_at__gte=since) | (
+            Q(residents__user__isnull=False, residents__verified_at__gte=since)
+            & ~Q(residents__source=Resident.Source.REQUEST)
+        )
+        return (
+            self.filter(pk__in=busy)
+            .annotate(recent_accounts=models.Count("residents__user", distinct=True, filter=recent_here))
+            .order_by("-recent_accounts", "pk")
+        )
+
+
 class Household(models.Model):
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="households", verbose_name=_("building")
@@ -71,6 +133,8 @@ class Household(models.Model):
     )
     show_publicly_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         ordering = ["building__name", "door_label"]
@@ -101,18 +165,39 @@ class ResidentQuerySet(models.QuerySet):
     def pending(self) -> ResidentQuerySet:
         return self.filter(status=Resident.Status.PENDING)
 
+    def register_persons(self) -> ResidentQuerySet:
+        """Rows an import or an organizer created (not a join), not removed."""
+        return self.filter(source__in=Resident.REGISTER_SOURCES).exclude(status=Resident.Status.REMOVED)
+
+    def unlinked_register_persons(self) -> ResidentQuerySet:
+        """Register persons no account is linked to yet: who a join code may claim (by name)."""
+        return self.register_persons().filter(user__isnull=True)
+
 
 class Resident(models.Model):
     """A person in the register, with or without an account.
 
     A user is a verified resident when a row links them to a household with
     status ``verified``; at most one such live row exists per user.
+
+    ``source`` says who wrote the row. A *register person* is a row an import
+    or an organizer created; a join code can link an account to one of them
+    (``families.services.join_household``). A row created by a join is a
+    *request* (``source = request``): while pending it gives no rights, and it
+    may name the register person it claims to be (``matched_person``).
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
         VERIFIED = "verified", _("Verified")
         REMOVED = "removed", _("Removed")
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("Register import")
+        ORGANIZER = "organizer", _("Added by an organizer")
+        REQUEST = "request", _("Asked to join")
+
+    REGISTER_SOURCES = (Source.IMPORT, Source.ORGANIZER)
 
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
@@ -129,6 +214,27 @@ class Resident(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VERIFIED)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    source = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=Source.choices,
+        default=Source.ORGANIZER,
+        help_text=_("Who put this person in the register: an import, an organizer, or the person asking to join."),
+    )
+    matched_person = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("matches register person"),
+        help_text=_("For a request: the register person of that household whose name it gave. Approval links to them."),
+    )
+    with_code = models.BooleanField(
+        _("asked with the join code"),
+        default=False,
+        help_text=_("For a request: the person entered the household's join code (otherwise building and door)."),
+    )
     show_name_publicly = models.BooleanField(
         _("show my name in public"),
         default=False,
@@ -150,8 +256,20 @@ class Resident(models.Model):
                 condition=Q(user__isnull=False) & ~Q(status="removed"),
                 name="resident_one_live_membership_per_user",
             ),
+            models.CheckConstraint(
+                condition=Q(source__in=["import", "organizer", "request"]), name="resident_source_known"
+            ),
+            # Only a request names the register person it claims to be.
+            models.CheckConstraint(
+                condition=Q(matched_person__isnull=True) | Q(source="request"), name="resident_only_requests_match"
+            ),
         ]
-        indexes = [models.Index(fields=["household", "status"])]
+        indexes = [
+            models.Index(fields=["household", "status"]),
+            # The dashboard's unusual-joins flag reads the last day's requests and links.
+            models.Index(fields=["created_at"], condition=Q(source="request"), name="resident_request_recent"),
+            models.Index(fields=["verified_at"], condition=Q(user__isnull=False), name="resident_linked_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -159,6 +277,10 @@ class Resident(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED
+
+    @property
+    def is_register_person(self) -> bool:
+        return self.source in self.REGISTER_SOURCES
 
     @property
     def public_name(self) -> str:

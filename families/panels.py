@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from .access import is_organizer, scope_to_organizer
-from .models import MottoRevision, Resident
+from .models import Household, MottoRevision, Resident
+
+# A household that this many accounts joined or asked to join within the window is flagged on the dashboard.
+UNUSUAL_JOIN_ACCOUNTS = 2
+UNUSUAL_JOIN_WINDOW = timedelta(hours=24)
+UNUSUAL_JOINS_SHOWN = 10
 
 
 def register_panel(request) -> dict | None:
-    """What waits for organizers in the register: members to approve and mottos to review."""
+    """What waits for organizers in the register: join requests to approve, unusual joins, mottos to review."""
     if not is_organizer(request.user):
         return None
     members = scope_to_organizer(Resident.objects.pending(), request.user, grid_path="household__building__grid")
     mottos = scope_to_organizer(
         MottoRevision.objects.pending(), request.user, grid_path="motto__household__building__grid"
     )
+    unusual = scope_to_organizer(
+        Household.objects.with_unusual_joins(
+            since=timezone.now() - UNUSUAL_JOIN_WINDOW, accounts=UNUSUAL_JOIN_ACCOUNTS
+        ).select_related("building"),
+        request.user,
+        grid_path="building__grid",
+    )
     return {
         "template": "families/panel_register.html",
         "members_waiting": members.count(),
         "mottos_waiting": mottos.count(),
+        "unusual_joins": list(unusual[:UNUSUAL_JOINS_SHOWN]),
     }
 
 

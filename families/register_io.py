@@ -489,6 +489,9 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
         rows = (
             Resident.objects.filter(household_id__in=ids[start : start + 5000])
             .exclude(status=Resident.Status.REMOVED)
+            # A request nobody approved yet is not the register's person: the file's row is added beside it
+            # (and never gives the stranger who asked the real person's number).
+            .exclude(status=Resident.Status.PENDING, source=Resident.Source.REQUEST)
             .values_list("pk", "household_id", "full_name", "phone")
         )
         for pk, household_id, full_name, phone in rows:
@@ -508,6 +511,7 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
                         phone=row.phone,
                         status=Resident.Status.VERIFIED,
                         verified_at=now,
+                        source=Resident.Source.IMPORT,
                     )
                 )
         elif row.phone and person[1] != row.phone:

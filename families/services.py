@@ -7,10 +7,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from project.notices import notify
 from project.publiccache import bump_public_version
 
 from .access import forget_membership
@@ -23,24 +26,122 @@ from .models import (
     Profile,
     RegisterImport,
     Resident,
+    clean_person_name,
+    name_key,
     new_join_code,
     normalize_join_code,
 )
+from .register_io import normalize_phone
 
 
 class JoinError(Exception):
     """A join attempt that must be refused, with the message to show."""
 
 
-def join_household(*, user, code: str, full_name: str) -> Resident:
-    """Make ``user`` a verified member of the household whose join code is ``code``.
+def _same_phone(register_phone: str, profile_phone: str | None) -> bool:
+    """Whether two numbers are one, compared in one form: the register keeps 11 digits, profiles ``+86…``."""
+    if not register_phone or not profile_phone:
+        return False
+    ours, theirs = normalize_phone(register_phone), normalize_phone(profile_phone)
+    return ours is not None and ours == theirs
 
-    Refuses a wrong code, and a user who already belongs to a household. If
-    the register already lists a person of that name in the household without
-    an account, the account is linked to that person instead of adding a new one.
+
+def _links_at_once(person: Resident, profile: Profile | None) -> bool:
+    """The join table's middle rows: no phone in the register, or the account verified that same number.
+
+    A register person an organizer has not confirmed yet (pending) is never linked at once.
+    """
+    if person.status != Resident.Status.VERIFIED:
+        return False
+    if not person.phone.strip():
+        return True
+    return profile is not None and profile.phone_verified and _same_phone(person.phone, profile.phone)
+
+
+def _match(candidates: list[Resident], full_name: str, profile: Profile | None) -> tuple[Resident | None, bool]:
+    """The unlinked register person ``full_name`` names, and whether the table links the account at once.
+
+    Names are compared by ``name_key``. Two listed people with one name (rare,
+    but a father and son can share one): the one whose number the account
+    verified is linked; otherwise the request waits, naming the first, and an
+    organizer decides.
+    """
+    key = name_key(full_name)
+    matches = [person for person in candidates if name_key(person.full_name) == key]
+    if not matches:
+        return None, False
+    by_phone = [person for person in matches if person.phone.strip() and _links_at_once(person, profile)]
+    if by_phone:
+        return by_phone[0], True
+    if len(matches) == 1:
+        return matches[0], _links_at_once(matches[0], profile)
+    return matches[0], False
+
+
+def _tell_household(member: Resident) -> None:
+    """Tell the household's other verified members with an account that ``member`` joined, so a misuse is seen."""
+    User = get_user_model()
+    others = User.objects.filter(
+        residencies__household_id=member.household_id,
+        residencies__status=Resident.Status.VERIFIED,
+        is_active=True,
+    ).exclude(pk=member.user_id or 0)
+    notify(
+        users=others.distinct(),
+        kind="household_joined",
+        params={"name": member.full_name, "household": member.household.display_name},
+    )
+
+
+def _link(*, person: Resident, user, request: Resident | None) -> Resident:
+    """Link ``user`` to the register person ``person`` (verified), closing their request if they had one."""
+    if request is not None:
+        # The request is answered by the link: its row stays (removed) for the record.
+        Resident.objects.filter(pk=request.pk).update(status=Resident.Status.REMOVED)
+    try:
+        with transaction.atomic():
+            updated = (
+                Resident.objects.filter(pk=person.pk, user__isnull=True)
+                .exclude(status=Resident.Status.REMOVED)
+                .update(user=user, status=Resident.Status.VERIFIED, verified_at=timezone.now())
+            )
+    except IntegrityError as exc:
+        raise JoinError(_("You already belong to a household. Ask your grid worker to move you.")) from exc
+    if not updated:
+        raise JoinError(_("This person has just been claimed by another account."))
+    person.refresh_from_db()
+    return person
+
+
+def _remember_name(user, full_name: str) -> None:
+    profile, _created = Profile.objects.get_or_create(user=user)
+    if not profile.full_name:
+        profile.full_name = full_name[:50]
+        profile.save(update_fields=["full_name"])
+
+
+def join_household(*, user, code: str, full_name: str) -> Resident:
+    """Join the household whose join code is ``code``, following the join table (README, "Joining").
+
+    A code proves that you hold the slip, not that you live there, so:
+
+    - a wrong code is refused (the view counts it against the limits);
+    - a name that matches an unlinked register person of the household
+      (``families.models.name_key``) links the account to that person, verified at
+      once, when the register has no phone for them or the account has
+      verified the same number;
+    - anything else (the register has another number, or the account verified
+      none; or the name matches nobody unlinked) queues a pending request that
+      names the matched person, if any, for an organizer to approve. It gives
+      no rights until then.
+
+    A pending request of the same household follows the same table when the
+    code is entered (it never becomes a member by the code alone, and the
+    register's name is never overwritten). Returns the verified register person
+    or the pending request. Every link tells the household's other members.
     """
     code = normalize_join_code(code)
-    full_name = " ".join((full_name or "").split())
+    full_name = clean_person_name(full_name)
     if not full_name:
         raise JoinError(_("Please enter your full name."))
     with transaction.atomic():
@@ -48,65 +149,80 @@ def join_household(*, user, code: str, full_name: str) -> Resident:
         if household is None:
             raise JoinError(_("That join code is not right. Check the slip from your grid worker and try again."))
         existing = Resident.objects.filter(user=user).exclude(status=Resident.Status.REMOVED).first()
-        if (
-            existing is not None
-            and existing.status == Resident.Status.PENDING
-            and existing.household_id == household.pk
-        ):
-            # The slip arrived after the request: the code proves it, no organizer needed.
-            Resident.objects.filter(pk=existing.pk).update(
-                status=Resident.Status.VERIFIED, verified_at=timezone.now(), full_name=full_name
-            )
-            existing.refresh_from_db()
-            AuditEntry.objects.log(actor=user, action="household.joined_by_code", target=existing)
-            forget_membership(user)
-            return existing
         if existing is not None:
-            if existing.household_id == household.pk:
-                raise JoinError(_("You are already a member of this household."))
-            raise JoinError(_("You already belong to a household. Ask your grid worker to move you."))
-        # Lock the household's unlinked residents so two accounts cannot claim the same person.
-        person = (
-            Resident.objects.select_for_update()
-            .filter(household=household, user__isnull=True, full_name=full_name)
-            .exclude(status=Resident.Status.REMOVED)
-            .first()
+            if existing.status == Resident.Status.VERIFIED:
+                if existing.household_id == household.pk:
+                    raise JoinError(_("You are already a member of this household."))
+                raise JoinError(_("You already belong to a household. Ask your grid worker to move you."))
+            if existing.household_id != household.pk or existing.source != Resident.Source.REQUEST:
+                raise JoinError(_("You have already asked to join a household. An organizer will confirm it."))
+        # Lock the household's unlinked register persons so two accounts cannot claim the same person.
+        candidates = list(
+            Resident.objects.unlinked_register_persons().select_for_update().filter(household=household).order_by("pk")
         )
+        profile = Profile.objects.filter(user=user).first()
+        person, at_once = _match(candidates, full_name, profile)
+        if at_once:
+            person = _link(person=person, user=user, request=existing)
+            _remember_name(user, full_name)
+            AuditEntry.objects.log(
+                actor=user,
+                action="household.joined_by_code",
+                target=person,
+                details={"request": existing.pk} if existing is not None else {},
+            )
+            _tell_household(person)
+            result = person
+        else:
+            result = _queue_request(
+                household=household, user=user, full_name=full_name, match=person, with_code=True, request=existing
+            )
+    forget_membership(user)
+    return result
+
+
+def _queue_request(
+    *, household: Household, user, full_name: str, match: Resident | None, with_code: bool, request: Resident | None
+) -> Resident:
+    """Write (or, for the same household, update) the user's pending request; the caller holds the transaction."""
+    if request is not None:
+        request.full_name = full_name
+        request.matched_person = match
+        request.with_code = request.with_code or with_code
+        request.save(update_fields=["full_name", "matched_person", "with_code"])
+    else:
         try:
             with transaction.atomic():
-                if person is not None:
-                    updated = Resident.objects.filter(pk=person.pk, user__isnull=True).update(
-                        user=user, status=Resident.Status.VERIFIED, verified_at=timezone.now()
-                    )
-                    if not updated:
-                        raise JoinError(_("This person has just been claimed by another account."))
-                    person.refresh_from_db()
-                else:
-                    person = Resident.objects.create(
-                        household=household,
-                        full_name=full_name,
-                        user=user,
-                        status=Resident.Status.VERIFIED,
-                        verified_at=timezone.now(),
-                    )
+                request = Resident.objects.create(
+                    household=household,
+                    full_name=full_name,
+                    user=user,
+                    status=Resident.Status.PENDING,
+                    source=Resident.Source.REQUEST,
+                    matched_person=match,
+                    with_code=with_code,
+                )
         except IntegrityError as exc:
-            raise JoinError(_("You already belong to a household. Ask your grid worker to move you.")) from exc
-        profile, _created = Profile.objects.get_or_create(user=user)
-        if not profile.full_name:
-            profile.full_name = full_name
-            profile.save(update_fields=["full_name"])
-        AuditEntry.objects.log(actor=user, action="household.joined_by_code", target=person)
-    forget_membership(user)
-    return person
+            raise JoinError(_("You have already asked to join a household. An organizer will confirm it.")) from exc
+    _remember_name(user, full_name)
+    AuditEntry.objects.log(
+        actor=user,
+        action="household.join_requested",
+        target=request,
+        details={"with_code": with_code, "matches": match.pk if match is not None else None},
+    )
+    return request
 
 
 def request_membership(*, user, building: Building, door: str, full_name: str) -> Resident:
     """A signed-in user without a slip asks to join the household at ``door``; an organizer confirms by hand.
 
-    The request is a ``pending`` Resident row: it counts as the user's one live
-    membership (so they cannot ask twice), but gives no rights until approved.
+    The request is a ``pending`` Resident row (``source = request``): it counts
+    as the user's one live membership (so they cannot ask twice), but gives no
+    rights until approved. It names the register person its name matches, so
+    approval links to them instead of adding a second row.
     """
-    full_name = " ".join((full_name or "").split())
+    full_name = clean_person_name(full_name)
     door = " ".join(unicodedata.normalize("NFKC", door or "").split())
     if not full_name:
         raise JoinError(_("Please enter your full name."))
@@ -122,14 +238,11 @@ def request_membership(*, user, building: Building, door: str, full_name: str) -
             if existing.status == Resident.Status.PENDING:
                 raise JoinError(_("You have already asked to join a household. An organizer will confirm it."))
             raise JoinError(_("You already belong to a household. Ask your grid worker to move you."))
-        try:
-            with transaction.atomic():
-                person = Resident.objects.create(
-                    household=household, full_name=full_name, user=user, status=Resident.Status.PENDING
-                )
-        except IntegrityError as exc:
-            raise JoinError(_("You have already asked to join a household. An organizer will confirm it.")) from exc
-        AuditEntry.objects.log(actor=user, action="household.join_requested", target=person)
+        candidates = list(Resident.objects.unlinked_register_persons().filter(household=household).order_by("pk"))
+        match, _at_once = _match(candidates, full_name, None)
+        person = _queue_request(
+            household=household, user=user, full_name=full_name, match=match, with_code=False, request=None
+        )
     return person
 
 
@@ -262,17 +375,76 @@ def set_grid_assignments(*, grid, users, actor) -> dict:
     return changes
 
 
-def approve_member(*, resident: Resident, actor) -> None:
-    """An organizer confirms a waiting member by hand."""
+def approve_member(*, resident: Resident, actor) -> Resident:
+    """An organizer confirms a waiting member by hand; returns the verified row.
+
+    A request that names a register person links the account to that person
+    (the request's row is closed), so the register keeps one row per person
+    and its name; a request for a new member becomes the member. Either way
+    the household's other members are told, and so is the person asking.
+    """
     with transaction.atomic():
-        updated = Resident.objects.filter(pk=resident.pk, status=Resident.Status.PENDING).update(
-            status=Resident.Status.VERIFIED, verified_at=timezone.now()
+        waiting = (
+            Resident.objects.select_for_update(of=("self",))
+            .select_related("household__building", "user")
+            .filter(pk=resident.pk, status=Resident.Status.PENDING)
+            .first()
         )
-        if not updated:
+        if waiting is None:
             raise RegisterError(_("This member is no longer waiting for approval."))
-        AuditEntry.objects.log(actor=actor, action="member.approved", target=resident)
+        now = timezone.now()
+        member = waiting
+        if waiting.source == Resident.Source.REQUEST and waiting.matched_person_id is not None:
+            person = Resident.objects.select_for_update().get(pk=waiting.matched_person_id)
+            if person.user_id is not None or person.status == Resident.Status.REMOVED:
+                raise RegisterError(
+                    _(
+                        "%(name)s in the register is no longer free: another account was linked, or the person was "
+                        "removed. Reject this request, or correct the register first."
+                    )
+                    % {"name": person.full_name}
+                )
+            Resident.objects.filter(pk=waiting.pk).update(status=Resident.Status.REMOVED)
+            Resident.objects.filter(pk=person.pk).update(
+                user=waiting.user, status=Resident.Status.VERIFIED, verified_at=now
+            )
+            member = Resident.objects.select_related("household__building", "user").get(pk=person.pk)
+            AuditEntry.objects.log(
+                actor=actor, action="member.approved", target=member, details={"request": waiting.pk}
+            )
+        else:
+            Resident.objects.filter(pk=waiting.pk).update(status=Resident.Status.VERIFIED, verified_at=now)
+            member.status, member.verified_at = Resident.Status.VERIFIED, now
+            AuditEntry.objects.log(actor=actor, action="member.approved", target=member)
+        _tell_household(member)
+        if waiting.user is not None:
+            notify(
+                users=[waiting.user],
+                kind="join_approved",
+                params={"household": member.household.public_name},
+                url=reverse("families:me"),
+            )
     if resident.user is not None:
         forget_membership(resident.user)
+    return member
+
+
+def reject_request(*, resident: Resident, actor) -> None:
+    """An organizer turns down a request to join; the person asking is told (the row stays, removed)."""
+    with transaction.atomic():
+        updated = Resident.objects.filter(
+            pk=resident.pk, status=Resident.Status.PENDING, source=Resident.Source.REQUEST
+        ).update(status=Resident.Status.REMOVED)
+        if not updated:
+            raise RegisterError(_("This member is no longer waiting for approval."))
+        AuditEntry.objects.log(actor=actor, action="member.rejected", target=resident)
+        if resident.user is not None:
+            notify(
+                users=[resident.user],
+                kind="join_rejected",
+                params={"building": resident.household.building.name},
+                url=reverse("families:join"),
+            )
 
 
 def remove_member(*, resident: Resident, actor) -> None:

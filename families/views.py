@@ -69,6 +69,7 @@ from .services import (
     approve_member,
     import_register,
     join_household,
+    reject_request,
     remove_member,
     request_membership,
     review_motto,
@@ -187,11 +188,23 @@ def join(request: HttpRequest) -> HttpResponse:
                 _record_join_failure(request)
                 form.add_error("code", str(error))
             else:
-                messages.success(
-                    request,
-                    _("Welcome! You are now a verified member of %(household)s.")
-                    % {"household": person.household.public_name},
-                )
+                if person.is_verified:
+                    messages.success(
+                        request,
+                        _("Welcome! You are now a verified member of %(household)s.")
+                        % {"household": person.household.public_name},
+                    )
+                else:
+                    # A right code that links nobody counts against the account's limit too: a slip holder
+                    # cannot try name after name. The answer is the same whether the name matched or not.
+                    record_attempt("join-user", str(request.user.pk), window_seconds=JOIN_WINDOW_SECONDS)
+                    messages.info(
+                        request,
+                        _(
+                            "Your request is waiting for your grid worker to confirm it. "
+                            "Until then you cannot nominate, vote or earn points."
+                        ),
+                    )
                 return redirect("families:me")
     return render(request, "families/join.html", context)
 
@@ -404,7 +417,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved.") if changes else _("Nothing was changed."))
                 return redirect("families:organize_household", pk=household.pk)
     elif request.method == "POST" and request.POST.get("form") == "resident":
-        resident_form = ResidentForm(request.POST, prefix="new", instance=Resident(household=household))
+        resident_form = ResidentForm(
+            request.POST, prefix="new", instance=Resident(household=household, source=Resident.Source.ORGANIZER)
+        )
         if resident_form.is_valid():
             person = resident_form.save(commit=False)
             person.status = Resident.Status.VERIFIED
@@ -418,7 +433,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         rotate_join_code(household=household, actor=request.user)
         messages.success(request, _("A new join code was issued; the old one no longer works."))
         return redirect("families:organize_household", pk=household.pk)
-    people = list(household.residents.select_related("user"))
+    people = list(household.residents.select_related("user", "matched_person"))
     residents = [p for p in people if p.status != Resident.Status.REMOVED]
     removed = [p for p in people if p.status == Resident.Status.REMOVED]
     motto = FamilyMotto.objects.filter(household=household).select_related("approved_revision").first()
@@ -462,8 +477,11 @@ def resident_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "approve":
-            approve_member(resident=person, actor=request.user)
-            messages.success(request, _("%(name)s is now a verified member.") % {"name": person.full_name})
+            member = approve_member(resident=person, actor=request.user)
+            messages.success(request, _("%(name)s is now a verified member.") % {"name": member.full_name})
+        elif action == "reject":
+            reject_request(resident=person, actor=request.user)
+            messages.success(request, _("The request of %(name)s was turned down.") % {"name": person.full_name})
         elif action == "remove":
             remove_member(resident=person, actor=request.user)
             messages.success(request, _("%(name)s was removed from the household.") % {"name": person.full_name})
@@ -482,7 +500,9 @@ def resident_action(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def members_waiting(request: HttpRequest) -> HttpResponse:
     waiting = scope_to_organizer(
-        Resident.objects.pending().select_related("household__building", "user").order_by("created_at"),
+        Resident.objects.pending()
+        .select_related("household__building", "user", "matched_person")
+        .order_by("created_at", "pk"),
         request.user,
         grid_path="household__building__grid",
     )
@@ -764,6 +784,7 @@ AUDIT_ACTION_LABELS = {
     "member.added_by_organizer": gettext_lazy("Person added"),
     "member.changed": gettext_lazy("Person changed"),
     "member.approved": gettext_lazy("Member approved"),
+    "member.rejected": gettext_lazy("Request to join turned down"),
     "member.removed": gettext_lazy("Member removed"),
     "grid.created": gettext_lazy("Grid added"),
     "grid.changed": gettext_lazy("Grid changed"),

@@ -8,3 +8,9 @@ class ProjectConfig(AppConfig):
     name = "project"
     verbose_name = _("Site core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # Each app registers its kinds of notice in <app>/notices.py (project/notices.py explains).
+        autodiscover_modules("notices")

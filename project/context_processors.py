@@ -24,4 +24,12 @@ def site(request: HttpRequest) -> dict:
         "community_name": settings.COMMUNITY_NAME,
         "user_is_organizer": signed_in and is_organizer(user),
         "user_membership": verified_membership(user) if signed_in else None,
+        # A callable: counted only when a template shows it (the header, for signed-in readers).
+        "unread_notices": (lambda: _unread_notices(user)) if signed_in else 0,
     }
+
+
+def _unread_notices(user) -> int:
+    from .models import Notice
+
+    return Notice.objects.unread().filter(user=user).count()

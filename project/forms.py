@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from .models import NoticeSettings
+
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
@@ -20,3 +22,9 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(gettext_lazy("That is not your password."))
         return password
+
+
+class NoticeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NoticeSettings
+        fields = ["by_email"]

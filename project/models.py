@@ -37,3 +37,74 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_name} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def unread(self) -> NoticeQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(models.Model):
+    """A message on the site for one account: a kind and its values, rendered in the reader's language.
+
+    Apps register their kinds in ``<app>/notices.py`` (``project.notices.register``);
+    a notice stores the kind, its ``params`` and a link, never rendered text, so
+    the same notice reads in Chinese or English, whichever the reader chose.
+    Written only by ``project.notices.notify``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("account")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("values"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notice_user_newest"),
+            # The header counts the reader's unread notices on every page: a small partial index answers it.
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notice_unread_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        from .notices import label_of
+
+        return label_of(self)
+
+    @property
+    def text(self) -> str:
+        from .notices import text_of
+
+        return text_of(self)
+
+
+class NoticeSettings(models.Model):
+    """How an account wants its notices: on the site always, and by email unless it opted out.
+
+    What an app's notices are about (e.g. "tell me when voting opens") stays with
+    that app, which adds its own setting to the notices page.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_settings", verbose_name=_("account")
+    )
+    by_email = models.BooleanField(_("also send notices by email"), default=True)
+
+    class Meta:
+        verbose_name = _("notice settings")
+        verbose_name_plural = _("notice settings")
+
+    def __str__(self) -> str:
+        return str(self.user)

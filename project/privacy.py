@@ -51,9 +51,27 @@ def personal_data(user) -> dict:
             ],
         },
     }
+    data["notices"] = _notices(user)
     for app, hook in _hooks("personal_data"):
         data[app] = hook(user)
     return data
+
+
+def _notices(user) -> list[dict]:
+    from .models import Notice
+
+    return [
+        {
+            "kind": notice.kind,
+            "label": notice.label,
+            "text": notice.text,
+            "values": notice.params,
+            "link": notice.url,
+            "created_at": _iso(notice.created_at),
+            "read_at": _iso(notice.read_at),
+        }
+        for notice in Notice.objects.filter(user=user)
+    ]
 
 
 def delete_account(*, user) -> None:

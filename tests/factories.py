@@ -66,6 +66,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     status = Resident.Status.VERIFIED
     verified_at = factory.LazyFunction(timezone.now)
+    source = Resident.Source.ORGANIZER  # a register person; requests come from the join services
 
 
 def verified_user(household: Household | None = None, **user_kwargs):

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 from PIL import Image
 
-from awards.models import AwardRound, Correction, Honour, NominationStatus, Notice, NoticePreference, TargetKind
+from awards.models import AwardRound, Correction, Honour, NominationStatus, NoticePreference, TargetKind
 from awards.services import (
     AwardError,
     answer_objection,
@@ -24,6 +24,7 @@ from awards.services import (
 )
 from families.access import verified_membership
 from families.models import AuditEntry
+from project.models import Notice, NoticeSettings
 from tests.factories import ResidentFactory
 
 from .factories import (
@@ -210,12 +211,13 @@ def test_voting_open_notices_go_once_and_respect_the_opt_out(resident, neighbour
 
 
 def test_the_notice_page_lists_my_notices_and_saves_preferences(resident_client, resident):
-    Notice.objects.create(user=resident, kind="voting_open", round=make_round("voting"))
+    round = make_round("voting")
+    Notice.objects.create(user=resident, kind="voting_open", params={"title": round.title}, url=f"/rounds/{round.pk}/")
     body = resident_client.get("/notices/").content.decode()
-    assert "Voting is open" in body or "投票已开始" in body
+    assert "投票已开始" in body and round.title in body and f'href="/rounds/{round.pk}/"' in body
     resident_client.post("/notices/", {"by_email": ""})
     preference = NoticePreference.objects.get(user=resident)
-    assert not preference.voting_open and not preference.by_email
+    assert not preference.voting_open and not NoticeSettings.objects.get(user=resident).by_email
 
 
 def test_timeline_changes_are_audited(organizer_client, db):

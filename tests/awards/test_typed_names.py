@@ -16,12 +16,13 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from awards.models import AwardRound, Nomination, NominationStatus, Notice, Second, TargetKind
+from awards.models import AwardRound, Nomination, NominationStatus, Second, TargetKind
 from awards.services import AwardError, cast_vote, link_nomination, nominate, review_nomination
 from families.access import verified_membership
 from families.models import AuditEntry, GridAssignment, Resident
 from families.services import make_organizer
 from project import publiccache
+from project.models import Notice
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory, verified_user
 
 from .factories import (
@@ -143,7 +144,7 @@ def test_a_picked_member_is_named_at_once_and_told(resident_client, person_entry
     nomination = Nomination.objects.get()
     assert response["Location"] == f"/nominations/{nomination.pk}/"
     assert nomination.resident == picked and not nomination.to_be_matched and nomination.target_key == f"p{picked.pk}"
-    assert Notice.objects.filter(user=user, kind="nominated", nomination=nomination).count() == 1
+    assert Notice.objects.filter(user=user, kind="nominated", url=f"/nominations/{nomination.pk}/").count() == 1
 
 
 def test_picking_and_typing_at_once_is_refused(resident_client, person_entry, target_household):
@@ -237,7 +238,7 @@ def test_linking_names_the_person_tells_them_and_opens_the_review(organizer, org
     assert "这条推荐已对应到 王秀英，并已通知本人。" in response.content.decode()
     nomination.refresh_from_db()
     assert nomination.resident == person and nomination.target_key == f"p{person.pk}"
-    assert Notice.objects.filter(user=user, kind="nominated", nomination=nomination).count() == 1
+    assert Notice.objects.filter(user=user, kind="nominated", url=f"/nominations/{nomination.pk}/").count() == 1
     entry = AuditEntry.objects.get(action="awards.nomination_linked")
     assert entry.details["resident"] == person.pk and entry.details["typed_name"] == "王秀英"
     review_nomination(nomination=nomination, actor=organizer, shortlist=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from families.access import organizer_grid_ids, verified_membership
+from families.access import forget_membership, organizer_grid_ids, verified_membership
 from families.models import AuditEntry, GridAssignment, Resident
 from families.services import make_organizer
 from tests.factories import GridFactory, UserFactory
@@ -56,12 +56,15 @@ def test_the_organizer_approves_the_request(newcomer_client, newcomer, household
     assert verified_membership(newcomer).household == household
 
 
-def test_a_code_confirms_a_waiting_request_for_the_same_household(newcomer_client, newcomer, household):
+def test_a_code_confirms_a_waiting_request_only_for_a_listed_person(newcomer_client, newcomer, household):
     _ask(newcomer_client, household)
     newcomer_client.post("/join/", {"code": household.join_code, "full_name": "赵新来"})
-    newcomer.refresh_from_db()
-    assert verified_membership(newcomer).household == household
-    assert Resident.objects.filter(user=newcomer).count() == 1
+    assert verified_membership(newcomer) is None  # nobody of that name in the register: still waiting
+    listed = Resident.objects.create(household=household, full_name="赵新来", source="organizer")
+    newcomer_client.post("/join/", {"code": household.join_code, "full_name": "赵新来"})
+    forget_membership(newcomer)
+    assert verified_membership(newcomer) == listed
+    assert Resident.objects.filter(user=newcomer).exclude(status="removed").count() == 1
 
 
 def test_an_unscoped_organizer_assigns_grid_workers(organizer_client, household):
