@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import LedgerEntry, PointsAggregate, PointsBalance
+from tests.tokens import token
 
 from .factories import finished_activity, present
 
@@ -120,10 +121,10 @@ def test_verify_ledger_finds_a_missing_leaderboard_row(member, entry):
     assert services.ledger_differences()
 
 
-def test_organizer_awards_points_on_the_record(organizer_client, member):
+def test_organizer_awards_points_on_the_record(organizer_client, organizer, member):
     response = organizer_client.post(
         reverse("activities:organize_volunteer", args=[member.pk]),
-        {"kind": "awarded", "amount": "25", "reason": "疫情防控表彰"},
+        {"kind": "awarded", "amount": "25", "reason": "疫情防控表彰", **token(organizer, "activities.award_points")},
     )
     assert response.status_code == 302
     entry = LedgerEntry.objects.get()
