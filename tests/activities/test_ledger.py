@@ -133,3 +133,17 @@ def test_organizer_awards_points_on_the_record(organizer_client, organizer, memb
 
 def test_residents_cannot_open_someone_s_ledger_page(resident_client, neighbour_member):
     assert resident_client.get(reverse("activities:organize_volunteer", args=[neighbour_member.pk])).status_code == 403
+
+
+def test_an_award_from_the_form_keys_its_ledger_entry_on_the_forms_token(organizer, member):
+    """The ledger's own unique key is the second line of defence behind the form's one-time token."""
+    from django.db import transaction as db_transaction
+
+    entry = services.award_points(resident=member, amount=5, reason="义务巡逻", actor=organizer, token="form-nonce")
+    assert entry.idempotency_key == "points:form:form-nonce"
+    # Were the token's claim ever bypassed, the ledger itself would still refuse a second entry for the form.
+    with pytest.raises(services.AlreadyRecorded), db_transaction.atomic():
+        services.record_entry(
+            resident=member, kind="awarded", amount=5, source="义务巡逻", idempotency_key=entry.idempotency_key
+        )
+    assert LedgerEntry.objects.count() == 1
