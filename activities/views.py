@@ -193,13 +193,12 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
             direction = services.check_in_or_out(activity=activity, resident=request.membership, token=form_token)
         except formtokens.AlreadySubmitted as exc:
             return formtokens.already_recorded(request, exc, fallback=reverse("activities:detail", args=[pk]))
-        except (services.ServiceError, formtokens.TokenInvalid) as exc:
-            if isinstance(exc, formtokens.TokenInvalid):
-                formtokens.token_invalid(request)
-            else:
-                _refused(request, exc)
-            url = reverse("activities:attend", args=[pk])
-            return redirect(url + (f"?t={token}" if token and services.qr_token_valid(activity, token) else ""))
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+            return _attend_again(activity, token)
+        except services.ServiceError as exc:
+            _refused(request, exc)
+            return _attend_again(activity, token)
         if direction == "in":
             messages.success(request, _("You are checked in. Check out the same way when you leave."))
         else:
@@ -217,6 +216,12 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
             "open": activity.checkin_open(),
         },
     )
+
+
+def _attend_again(activity: Activity, token: str) -> HttpResponse:
+    """Back to the check-in page, with the venue's QR token while it is still good."""
+    url = reverse("activities:attend", args=[activity.pk])
+    return redirect(url + (f"?t={token}" if token and services.qr_token_valid(activity, token) else ""))
 
 
 # --- A volunteer's own pages ----------------------------------------------------------
