@@ -22,17 +22,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from families.models import AuditEntry, Household, Resident
+from project import formtokens
+from project.images import store_photo
 from project.publiccache import bump_public_version
 from project.ratelimit import is_limited, record_attempt
 
 from . import conf
 from .models import (
     Activity,
+    ActivityType,
     CorrectionRequest,
     LedgerEntry,
     PointsAggregate,
@@ -45,6 +49,18 @@ from .models import (
 )
 
 QR_SALT = "activities.checkin"
+
+# The create forms' one-time tokens (project.formtokens): the names their templates' {% form_token %} tags use.
+AWARD_POINTS_FORM = "activities.award_points"
+MANUAL_HOURS_FORM = "activities.manual_hours"
+SIGN_UP_FORM = "activities.sign_up"
+WALK_IN_FORM = "activities.walk_in"
+ATTEND_FORM = "activities.attend"
+CORRECTION_FORM = "activities.correction"
+REDEEM_FORM = "activities.redeem"
+ACTIVITY_FORM = "activities.activity_new"
+ACTIVITY_TYPE_FORM = "activities.type_new"
+STORE_ITEM_FORM = "activities.store_item_new"
 
 
 def _recorded_text(message: str, **params) -> str:
@@ -190,8 +206,16 @@ def reverse_entry(*, entry: LedgerEntry, source: str, idempotency_key: str, crea
     )
 
 
-def award_points(*, resident: Resident, amount: int, reason: str, actor, kind: str = "awarded") -> LedgerEntry:
-    """An organizer awards (positive) or adjusts (either sign) points, with a reason, on the record."""
+def award_points(
+    *, resident: Resident, amount: int, reason: str, actor, kind: str = "awarded", token: str | None = None
+) -> LedgerEntry:
+    """An organizer awards (positive) or adjusts (either sign) points, with a reason, on the record.
+
+    ``token`` is the form's one-time token: a resent form raises
+    ``formtokens.AlreadySubmitted``, and the ledger entry's unique key is
+    derived from it, so the ledger itself refuses a second entry for one form
+    (without a token, from a command or the demo, every call is a new entry).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Please give a reason."))
@@ -200,16 +224,18 @@ def award_points(*, resident: Resident, amount: int, reason: str, actor, kind: s
     if kind == LedgerEntry.Kind.AWARDED and amount < 0:
         raise ServiceError(_("Awarded points must be positive; use an adjustment to take points away."))
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=AWARD_POINTS_FORM)
         entry = record_entry(
             resident=resident,
             kind=kind,
             amount=amount,
             source=reason,
-            idempotency_key=f"{kind}:{secrets.token_hex(12)}",
+            idempotency_key=f"points:form:{token}" if token else f"{kind}:{secrets.token_hex(12)}",
             created_by=actor,
         )
         AuditEntry.objects.log(actor=actor, action=f"points.{kind}", target=entry, details={"amount": amount})
         bump_public_version()
+        claim.done(entry, url=reverse("activities:organize_volunteer", args=[resident.pk]))
     return entry
 
 
@@ -236,8 +262,8 @@ def no_show_block_until(resident: Resident, at: datetime | None = None) -> datet
     return until if until > at else None
 
 
-def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = None) -> Signup:
-    """Put a resident on an activity, or on its waiting list when it is full."""
+def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = None, token: str | None = None) -> Signup:
+    """Put a resident on an activity, or on its waiting list when it is full (once per form ``token``)."""
     at = at or timezone.now()
     blocked_until = no_show_block_until(resident, at)
     if blocked_until is not None:
@@ -246,6 +272,7 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
             % {"date": timezone.localtime(blocked_until).strftime("%Y-%m-%d")}
         )
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=resident.user, form_name=SIGN_UP_FORM)
         # Lock the activity row: sign-ups and cancellations of one activity take turns, so
         # counting the confirmed places and inserting the new one is a single step.
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
@@ -263,6 +290,7 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
         except IntegrityError as exc:
             raise ServiceError(_("You have already signed up for this activity.")) from exc
         bump_public_version()
+        claim.done(signup, url=reverse("activities:detail", args=[activity.pk]))
     return signup
 
 
@@ -320,6 +348,59 @@ def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: date
             AuditEntry.objects.log(actor=actor, action="activities.signup_cancelled", target=signup)
         bump_public_version()
     return promoted
+
+
+def save_activity(*, activity: Activity, actor, changed: list[str], token: str | None = None) -> list[Signup]:
+    """Save a new activity or an organizer's changes to one, on the record; returns who moved up.
+
+    More places on an existing activity move people up from the waiting list
+    at once. A new activity is created once per form ``token``.
+    """
+    created = activity.pk is None
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=ACTIVITY_FORM)
+        if created:
+            activity.created_by = actor
+        activity.save()
+        AuditEntry.objects.log(
+            actor=actor,
+            action="activities.activity_created" if created else "activities.activity_changed",
+            target=activity,
+            details={"fields": sorted(changed)},
+        )
+        bump_public_version()
+        promoted = [] if created else fill_free_places(activity=activity)
+        claim.done(activity, url=reverse("activities:organize_sheet", args=[activity.pk]))
+    return promoted
+
+
+def add_activity_type(*, activity_type: ActivityType, actor, token: str | None = None) -> ActivityType:
+    """Add a type of activity (once per form ``token``), on the record."""
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=ACTIVITY_TYPE_FORM)
+        activity_type.save()
+        AuditEntry.objects.log(actor=actor, action="activities.type_added", target=activity_type)
+        claim.done(activity_type, url=reverse("activities:organize_types"))
+    return activity_type
+
+
+def save_store_item(*, item: StoreItem, actor, changed: list[str], photo=None, token: str | None = None) -> StoreItem:
+    """Put a new item in the points store (once per form ``token``) or change one, with its photo re-encoded."""
+    created = item.pk is None
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=STORE_ITEM_FORM)
+        if photo:
+            item.photo = store_photo(photo, folder="activities/store")
+        item.save()
+        AuditEntry.objects.log(
+            actor=actor,
+            action="store.item_created" if created else "store.item_changed",
+            target=item,
+            details={"fields": sorted(changed)},
+        )
+        bump_public_version()
+        claim.done(item, url=reverse("activities:organize_store"))
+    return item
 
 
 def call_off_activity(*, activity: Activity, actor, reason: str) -> Activity:
@@ -386,12 +467,19 @@ def check_code(*, activity: Activity, user, code: str = "", token: str = "", ip:
         raise ServiceError(_("That code is not right. Ask the organizer to read it out again."))
 
 
-def check_in_or_out(*, activity: Activity, resident: Resident, at: datetime | None = None) -> str:
-    """The first scan checks in, the second checks out. Returns "in" or "out"."""
+def check_in_or_out(
+    *, activity: Activity, resident: Resident, at: datetime | None = None, token: str | None = None
+) -> str:
+    """The first scan checks in, the second checks out. Returns "in" or "out".
+
+    One form ``token`` is one step: a double tap on "check in" must not check
+    the volunteer out again at once.
+    """
     at = at or timezone.now()
     if not activity.checkin_open(at):
         raise ServiceError(_("Checking in and out is only possible during the activity."))
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=resident.user, form_name=ATTEND_FORM)
         signup = (
             Signup.objects.select_for_update()
             .filter(activity=activity, resident=resident, status=Signup.Status.CONFIRMED)
@@ -405,12 +493,15 @@ def check_in_or_out(*, activity: Activity, resident: Resident, at: datetime | No
             signup.checked_in_at = at
             signup.attendance = Signup.Attendance.PRESENT
             signup.save(update_fields=["checked_in_at", "attendance"])
-            return "in"
-        if signup.checked_out_at is None:
+            direction = "in"
+        elif signup.checked_out_at is None:
             signup.checked_out_at = at
             signup.save(update_fields=["checked_out_at"])
-            return "out"
-        raise ServiceError(_("You have already checked out."))
+            direction = "out"
+        else:
+            raise ServiceError(_("You have already checked out."))
+        claim.done(signup, url=reverse("activities:detail", args=[activity.pk]))
+    return direction
 
 
 def record_attendance(
@@ -449,12 +540,13 @@ def record_attendance(
     return signup
 
 
-def add_hours_by_hand(*, signup: Signup, actor, half_hours: int, reason: str) -> Signup:
+def add_hours_by_hand(*, signup: Signup, actor, half_hours: int, reason: str, token: str | None = None) -> Signup:
     """补录: the organizer sets a volunteer's hours by hand, with a reason, never beyond the activity's length."""
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Hours added by hand need a reason."))
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=MANUAL_HOURS_FORM)
         signup = Signup.objects.select_for_update(of=("self",)).select_related("activity").get(pk=signup.pk)
         if signup.status != Signup.Status.CONFIRMED:
             raise ServiceError(_("Only volunteers with a place can be credited."))
@@ -476,12 +568,18 @@ def add_hours_by_hand(*, signup: Signup, actor, half_hours: int, reason: str) ->
             target=signup,
             details={"hours": hours_text(half_hours), "reason": reason},
         )
+        claim.done(signup, url=_sheet_url(signup))
     return signup
 
 
-def add_walk_in(*, activity: Activity, resident: Resident, actor) -> Signup:
+def _sheet_url(signup: Signup) -> str:
+    return reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}"
+
+
+def add_walk_in(*, activity: Activity, resident: Resident, actor, token: str | None = None) -> Signup:
     """The organizer puts a volunteer who came without signing up on the sheet (beyond the capacity if need be)."""
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=WALK_IN_FORM)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if Signup.objects.live().filter(activity=activity, resident=resident).exists():
             raise ServiceError(_("This person is already on the sheet."))
@@ -491,6 +589,7 @@ def add_walk_in(*, activity: Activity, resident: Resident, actor) -> Signup:
         except IntegrityError as exc:
             raise ServiceError(_("This person is already on the sheet.")) from exc
         AuditEntry.objects.log(actor=actor, action="activities.walk_in_added", target=signup)
+        claim.done(signup, url=_sheet_url(signup))
     return signup
 
 
@@ -594,7 +693,9 @@ def confirm_all_hours(*, activity: Activity, actor) -> tuple[int, list[str]]:
     return confirmed, problems
 
 
-def request_correction(*, signup: Signup, resident: Resident, half_hours: int, reason: str) -> CorrectionRequest:
+def request_correction(
+    *, signup: Signup, resident: Resident, half_hours: int, reason: str, token: str | None = None
+) -> CorrectionRequest:
     """A volunteer asks for their hours to be corrected; one open request per sign-up."""
     reason = (reason or "").strip()
     if not reason:
@@ -607,11 +708,17 @@ def request_correction(*, signup: Signup, resident: Resident, half_hours: int, r
         raise ServiceError(
             _("Ask for at most the activity's length (%(hours)s hours).") % {"hours": signup.activity.length_text}
         )
-    try:
-        with transaction.atomic():
-            return CorrectionRequest.objects.create(signup=signup, requested_half_hours=half_hours, reason=reason)
-    except IntegrityError as exc:
-        raise ServiceError(_("You have already asked for a correction; the organizer will answer it.")) from exc
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=resident.user, form_name=CORRECTION_FORM)
+        try:
+            with transaction.atomic():
+                correction = CorrectionRequest.objects.create(
+                    signup=signup, requested_half_hours=half_hours, reason=reason
+                )
+        except IntegrityError as exc:
+            raise ServiceError(_("You have already asked for a correction; the organizer will answer it.")) from exc
+        claim.done(correction, url=reverse("activities:mine"))
+    return correction
 
 
 def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, note: str = "") -> CorrectionRequest:
@@ -692,9 +799,13 @@ def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, not
 # --- The points store -----------------------------------------------------------------
 
 
-def redeem(*, resident: Resident, item: StoreItem) -> Redemption:
-    """Exchange points for one item: the balance and the stock both go down, or nothing happens."""
+def redeem(*, resident: Resident, item: StoreItem, token: str | None = None) -> Redemption:
+    """Exchange points for one item: the balance and the stock both go down, or nothing happens.
+
+    Once per form ``token``: a double tap on "redeem" spends the points once.
+    """
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=resident.user, form_name=REDEEM_FORM)
         # Balance row first, then the item row (the same order everywhere): two redemptions by one
         # person cannot overspend, and two people taking the last item cannot oversell it.
         balance = _lock_balance(resident.pk)
@@ -720,6 +831,7 @@ def redeem(*, resident: Resident, item: StoreItem) -> Redemption:
             idempotency_key=f"store:redemption:{redemption.pk}",
             counts_for_ranking=False,
         )
+        claim.done(redemption, url=reverse("activities:my_redemptions"))
     return redemption
 
 

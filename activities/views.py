@@ -22,9 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import organizer_required, verified_membership, verified_resident_required
 from families.models import AuditEntry, Building, Grid, Household, Resident
+from project import formtokens
 from project.exports import tabular_response
-from project.images import store_photo
-from project.publiccache import bump_public_version, cache_public_page, cached_fragment
+from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
 
 from . import conf, exports, services
@@ -143,7 +143,12 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(Activity, pk=pk)
     try:
-        signup = services.sign_up(activity=activity, resident=request.membership)
+        token = formtokens.token_from(request, services.SIGN_UP_FORM)
+        signup = services.sign_up(activity=activity, resident=request.membership, token=token)
+    except formtokens.TokenInvalid:
+        formtokens.token_invalid(request)
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=reverse("activities:detail", args=[pk]))
     except services.ServiceError as exc:
         _refused(request, exc)
     else:
@@ -176,6 +181,7 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST":
         try:
+            form_token = formtokens.token_from(request, services.ATTEND_FORM)
             if token:
                 services.check_code(activity=activity, user=request.user, token=token)
             else:
@@ -184,11 +190,15 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
                 services.check_code(
                     activity=activity, user=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
                 )
-            direction = services.check_in_or_out(activity=activity, resident=request.membership)
+            direction = services.check_in_or_out(activity=activity, resident=request.membership, token=form_token)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("activities:detail", args=[pk]))
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+            return _attend_again(activity, token)
         except services.ServiceError as exc:
             _refused(request, exc)
-            url = reverse("activities:attend", args=[pk])
-            return redirect(url + (f"?t={token}" if token and services.qr_token_valid(activity, token) else ""))
+            return _attend_again(activity, token)
         if direction == "in":
             messages.success(request, _("You are checked in. Check out the same way when you leave."))
         else:
@@ -206,6 +216,12 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
             "open": activity.checkin_open(),
         },
     )
+
+
+def _attend_again(activity: Activity, token: str) -> HttpResponse:
+    """Back to the check-in page, with the venue's QR token while it is still good."""
+    url = reverse("activities:attend", args=[activity.pk])
+    return redirect(url + (f"?t={token}" if token and services.qr_token_valid(activity, token) else ""))
 
 
 # --- A volunteer's own pages ----------------------------------------------------------
@@ -268,19 +284,25 @@ def request_correction(request: HttpRequest, pk: int) -> HttpResponse:
         Signup.objects.select_related("activity"), pk=pk, resident=request.membership
     )  # someone else's sign-up is a 404
     form = CorrectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            services.request_correction(
-                signup=signup,
-                resident=request.membership,
-                half_hours=form.cleaned_data["hours"],
-                reason=form.cleaned_data["reason"],
-            )
+            token = formtokens.token_from(request, services.CORRECTION_FORM)
+            if form.is_valid():
+                services.request_correction(
+                    signup=signup,
+                    resident=request.membership,
+                    half_hours=form.cleaned_data["hours"],
+                    reason=form.cleaned_data["reason"],
+                    token=token,
+                )
+                messages.success(request, _("Your request is sent. The organizer will answer it on the record."))
+                return redirect("activities:mine")
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("activities:mine"))
         except services.ServiceError as exc:
             form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Your request is sent. The organizer will answer it on the record."))
-            return redirect("activities:mine")
     return render(request, "activities/correction_form.html", {"signup": signup, "form": form})
 
 
@@ -554,7 +576,13 @@ def store_item(request: HttpRequest, pk: int) -> HttpResponse:
 def store_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk)
     try:
-        redemption = services.redeem(resident=request.membership, item=item)
+        token = formtokens.token_from(request, services.REDEEM_FORM)
+        redemption = services.redeem(resident=request.membership, item=item, token=token)
+    except formtokens.TokenInvalid:
+        formtokens.token_invalid(request)
+        return redirect("activities:store_item", pk=pk)
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=reverse("activities:my_redemptions"))
     except services.ServiceError as exc:
         _refused(request, exc)
         return redirect("activities:store_item", pk=pk)
@@ -611,23 +639,24 @@ def organize_activities(request: HttpRequest) -> HttpResponse:
 def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     activity = get_object_or_404(Activity, pk=pk) if pk else None
     form = ActivityForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            if activity is None:
-                form.instance.created_by = request.user
-            saved = form.save()
-            AuditEntry.objects.log(
-                actor=request.user,
-                action="activities.activity_created" if activity is None else "activities.activity_changed",
-                target=saved,
-                details={"fields": sorted(form.changed_data)},
-            )
-            bump_public_version()
-            promoted = services.fill_free_places(activity=saved) if activity is not None else []
-        for signup in promoted:
-            messages.info(request, _("%(name)s moved up from the waiting list.") % {"name": signup.resident.full_name})
-        messages.success(request, _("The activity is saved."))
-        return redirect("activities:organize_sheet", pk=saved.pk)
+    if request.method == "POST":
+        try:
+            # Only a new activity carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, services.ACTIVITY_FORM) if activity is None else None
+            if form.is_valid():
+                promoted = services.save_activity(
+                    activity=form.instance, actor=request.user, changed=form.changed_data, token=token
+                )
+                for signup in promoted:
+                    messages.info(
+                        request, _("%(name)s moved up from the waiting list.") % {"name": signup.resident.full_name}
+                    )
+                messages.success(request, _("The activity is saved."))
+                return redirect("activities:organize_sheet", pk=form.instance.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_activities"))
     has_confirmed_hours = activity is not None and activity.signups.filter(hours_confirmed_at__isnull=False).exists()
     return render(
         request,
@@ -639,12 +668,17 @@ def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpR
 @organizer_required
 def organize_types(request: HttpRequest) -> HttpResponse:
     form = ActivityTypeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            activity_type = form.save()
-            AuditEntry.objects.log(actor=request.user, action="activities.type_added", target=activity_type)
-        messages.success(request, _("The activity type is added."))
-        return redirect("activities:organize_types")
+    if request.method == "POST":
+        try:
+            token = formtokens.token_from(request, services.ACTIVITY_TYPE_FORM)
+            if form.is_valid():
+                services.add_activity_type(activity_type=form.instance, actor=request.user, token=token)
+                messages.success(request, _("The activity type is added."))
+                return redirect("activities:organize_types")
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_types"))
     return render(request, "activities/organize/types.html", {"form": form, "types": ActivityType.objects.all()})
 
 
@@ -779,24 +813,30 @@ def organize_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def organize_manual_hours(request: HttpRequest, pk: int) -> HttpResponse:
     signup = _organizer_signup(pk)
     form = ManualHoursForm(request.POST, prefix=f"h{signup.pk}")
-    if not form.is_valid():
-        messages.error(request, _("Hours added by hand need a number of hours and a reason."))
-    else:
-        try:
+    back = reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}"
+    try:
+        token = formtokens.token_from(request, services.MANUAL_HOURS_FORM)
+        if not form.is_valid():
+            messages.error(request, _("Hours added by hand need a number of hours and a reason."))
+        else:
             services.add_hours_by_hand(
                 signup=signup,
                 actor=request.user,
                 half_hours=form.cleaned_data["hours"],
                 reason=form.cleaned_data["reason"],
+                token=token,
             )
-        except services.ServiceError as exc:
-            _refused(request, exc)
-        else:
             messages.success(
                 request,
                 _("Hours of %(name)s are set; confirm them to credit points.") % {"name": signup.resident.full_name},
             )
-    return redirect(reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}")
+    except formtokens.TokenInvalid:
+        formtokens.token_invalid(request)
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=back)
+    except services.ServiceError as exc:
+        _refused(request, exc)
+    return redirect(back)
 
 
 @require_POST
@@ -856,13 +896,22 @@ def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
 def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a volunteer who came without signing up, found by their phone number in the register."""
     activity = get_object_or_404(Activity, pk=pk)
+    try:
+        token = formtokens.token_from(request, services.WALK_IN_FORM)
+    except formtokens.TokenInvalid:
+        formtokens.token_invalid(request)
+        return redirect("activities:organize_sheet", pk=pk)
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_sheet", args=[pk]))
     phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
     matches = list(Resident.objects.verified().filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
     if len(matches) != 1:
         messages.error(request, _("No single verified resident has this phone number in the register."))
     else:
         try:
-            services.add_walk_in(activity=activity, resident=matches[0], actor=request.user)
+            services.add_walk_in(activity=activity, resident=matches[0], actor=request.user, token=token)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_sheet", args=[pk]))
         except services.ServiceError as exc:
             _refused(request, exc)
         else:
@@ -934,20 +983,28 @@ def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
     """One volunteer's points for organizers: the ledger, and a form to award or adjust points."""
     resident = get_object_or_404(Resident.objects.select_related("household__building"), pk=pk)
     form = AwardForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            services.award_points(
-                resident=resident,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                kind=form.cleaned_data["kind"],
-                actor=request.user,
+            token = formtokens.token_from(request, services.AWARD_POINTS_FORM)
+            if form.is_valid():
+                services.award_points(
+                    resident=resident,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    kind=form.cleaned_data["kind"],
+                    actor=request.user,
+                    token=token,
+                )
+                messages.success(request, _("The points are recorded in the ledger."))
+                return redirect("activities:organize_volunteer", pk=pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(
+                request, exc, fallback=reverse("activities:organize_volunteer", args=[pk])
             )
         except services.ServiceError as exc:
             form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("The points are recorded in the ledger."))
-            return redirect("activities:organize_volunteer", pk=pk)
     balance = PointsBalance.objects.filter(resident=resident).first() or PointsBalance(resident=resident)
     entries = (
         LedgerEntry.objects.filter(resident=resident).select_related("created_by").order_by("-created_at", "-pk")[:50]
@@ -989,21 +1046,24 @@ def organize_store(request: HttpRequest) -> HttpResponse:
 def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk) if pk else None
     form = StoreItemForm(request.POST or None, request.FILES or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save(commit=False)
-            if form.cleaned_data.get("photo_upload"):
-                saved.photo = store_photo(form.cleaned_data["photo_upload"], folder="activities/store")
-            saved.save()
-            AuditEntry.objects.log(
-                actor=request.user,
-                action="store.item_created" if item is None else "store.item_changed",
-                target=saved,
-                details={"fields": sorted(form.changed_data)},
-            )
-            bump_public_version()
-        messages.success(request, _("The item is saved."))
-        return redirect("activities:organize_store")
+    if request.method == "POST":
+        try:
+            # Only a new item carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, services.STORE_ITEM_FORM) if item is None else None
+            if form.is_valid():
+                services.save_store_item(
+                    item=form.instance,
+                    actor=request.user,
+                    changed=form.changed_data,
+                    photo=form.cleaned_data.get("photo_upload"),
+                    token=token,
+                )
+                messages.success(request, _("The item is saved."))
+                return redirect("activities:organize_store")
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_store"))
     return render(request, "activities/organize/store_item_form.html", {"form": form, "item": item})
 
 

@@ -30,6 +30,7 @@ from project.publiccache import bump_public_version
 
 from .models import (
     TIMELINE_FIELDS,
+    AwardCategory,
     AwardRound,
     CitationRevision,
     Correction,
@@ -56,6 +57,12 @@ CITATION_MAX = 1500
 NOMINATE_FORM = "awards.nominate"
 SECOND_FORM = "awards.second"
 OBJECTION_FORM = "awards.objection"
+
+# The create forms' one-time tokens (project.formtokens): the names their templates' {% form_token %} tags use.
+CATEGORY_FORM = "awards.category_new"
+ROUND_FORM = "awards.round_new"
+ENTRY_FORM = "awards.entry_new"
+PAPER_TALLY_FORM = "awards.paper_tally"
 
 
 class AwardError(Exception):
@@ -102,11 +109,25 @@ def _notify(users: Iterable, *, kind: str, round: AwardRound, nomination: Nomina
 # --- Rounds ------------------------------------------------------------------------------------------------------
 
 
-def save_round(*, round: AwardRound, actor, changed: list[str], created: bool = False) -> AwardRound:
-    """Save a round's title and timeline, with an audit line naming what changed."""
+def save_category(*, category: AwardCategory, actor, changed: list[str], token: str | None = None) -> AwardCategory:
+    """Add an award category (once per form ``token``) or change one, with an audit line."""
+    created = category.pk is None
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=CATEGORY_FORM)
+        category.save()
+        _audit(actor, "awards.category_created" if created else "awards.category_changed", category, changed=changed)
+        claim.done(category, url=reverse("awards:category_list"))
+    return category
+
+
+def save_round(
+    *, round: AwardRound, actor, changed: list[str], created: bool = False, token: str | None = None
+) -> AwardRound:
+    """Save a round's title and timeline, with an audit line naming what changed (a new round once per ``token``)."""
     if round.published_at:
         raise AwardError(_("This round is published; its timeline can no longer change."))
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=ROUND_FORM)
         round.save()
         _audit(
             actor,
@@ -117,15 +138,17 @@ def save_round(*, round: AwardRound, actor, changed: list[str], created: bool = 
             announced=round.announced,
         )
         bump_public_version()
+        claim.done(round, url=reverse("awards:organize_round", args=[round.pk]))
     return round
 
 
-def save_entry(*, entry: RoundCategory, actor, created: bool) -> RoundCategory:
-    """Add a category to a round or change its rules (before voting opens)."""
+def save_entry(*, entry: RoundCategory, actor, created: bool, token: str | None = None) -> RoundCategory:
+    """Add a category to a round (once per form ``token``) or change its rules (before voting opens)."""
     round = entry.round
     if round.phase() not in (Phase.DRAFT, Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING):
         raise AwardError(_("The rules of a category cannot change once voting has opened."))
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=ENTRY_FORM)
         try:
             with transaction.atomic():
                 entry.save()
@@ -141,6 +164,7 @@ def save_entry(*, entry: RoundCategory, actor, created: bool) -> RoundCategory:
             vote_unit=entry.vote_unit,
             self_nomination_allowed=entry.self_nomination_allowed,
         )
+        claim.done(entry, url=reverse("awards:round_edit", args=[round.pk]))
     return entry
 
 
@@ -824,10 +848,11 @@ def round_results(round: AwardRound) -> list[EntryResult]:
 
 
 def record_paper_tally(
-    *, entry: RoundCategory, actor, counts: dict[int, int], photo: str, note: str = ""
+    *, entry: RoundCategory, actor, counts: dict[int, int], photo: str, note: str = "", token: str | None = None
 ) -> PaperTally:
-    """Enter the counts from paper ballots for a category, with a photo of the tally sheet."""
+    """Enter the counts from paper ballots for a category, with a photo of the tally sheet (once per ``token``)."""
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=PAPER_TALLY_FORM)
         round = AwardRound.objects.select_for_update().get(pk=entry.round_id)
         if round.phase() not in (Phase.VOTING, Phase.COUNTING):
             raise AwardError(_("Paper ballots are entered while voting is open or being counted."))
@@ -844,6 +869,7 @@ def record_paper_tally(
             entry=entry, counts={str(k): v for k, v in counts.items()}, photo=photo, note=note, entered_by=actor
         )
         _audit(actor, "awards.paper_tally_entered", round, category=entry.category.name, counts=tally.counts, note=note)
+        claim.done(tally, url=reverse("awards:paper_tally", args=[round.pk, entry.pk]))
     return tally
 
 

@@ -226,6 +226,8 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
             except formtokens.TokenInvalid:
                 formtokens.token_invalid(request)
                 return _nominate_page(request, round, form)
+            except formtokens.AlreadySubmitted as exc:
+                return formtokens.already_recorded(request, exc, fallback=reverse("awards:candidates", args=[round.pk]))
             record_attempt("award-nominate", str(request.user.pk), window_seconds=HOUR)
             data = form.cleaned_data
             photo = store_photo(data["photo"], folder="awards/nominations") if data.get("photo") else ""
@@ -435,6 +437,8 @@ def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
     except formtokens.TokenInvalid:
         formtokens.token_invalid(request)
         return redirect(back + "#objections")
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=back + "#objections")
     record_attempt("award-objection", str(request.user.pk), window_seconds=HOUR)
     nomination = next((n for n in winners if n.pk == form.cleaned_data.get("nomination")), None)
     try:
@@ -462,19 +466,20 @@ def category_list(request: HttpRequest) -> HttpResponse:
 def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     category = get_object_or_404(AwardCategory, pk=pk) if pk else None
     form = CategoryForm(request.POST or None, instance=category)
-    if request.method == "POST" and form.is_valid():
-        from django.db import transaction
-
-        with transaction.atomic():
-            saved = form.save()
-            AuditEntry.objects.log(
-                actor=request.user,
-                action="awards.category_changed" if category else "awards.category_created",
-                target=saved,
-                details={"changed": form.changed_data},
-            )
-        messages.success(request, _("The category was saved."))
-        return redirect("awards:category_list")
+    if request.method == "POST":
+        try:
+            # Only a new category carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, services.CATEGORY_FORM) if category is None else None
+            if form.is_valid():
+                services.save_category(
+                    category=form.instance, actor=request.user, changed=form.changed_data, token=token
+                )
+                messages.success(request, _("The category was saved."))
+                return redirect("awards:category_list")
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("awards:category_list"))
     return render(request, "awards/organize/category_form.html", {"form": form, "category": category})
 
 
@@ -496,16 +501,26 @@ def organize_rounds(request: HttpRequest) -> HttpResponse:
 def round_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk) if pk else None
     form = RoundForm(request.POST or None, instance=round)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            saved = services.save_round(
-                round=form.instance, actor=request.user, changed=form.changed_data, created=round is None
-            )
+            # Only a new round carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, services.ROUND_FORM) if round is None else None
+            if form.is_valid():
+                saved = services.save_round(
+                    round=form.instance,
+                    actor=request.user,
+                    changed=form.changed_data,
+                    created=round is None,
+                    token=token,
+                )
+                messages.success(request, _("The round was saved."))
+                return redirect("awards:organize_round", pk=saved.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("awards:organize_rounds"))
         except AwardError as error:
             form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The round was saved."))
-            return redirect("awards:organize_round", pk=saved.pk)
     entry_form = EntryForm() if round else None
     entries = list(round.entries.select_related("category")) if round else []
     return render(
@@ -520,14 +535,20 @@ def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> Ht
     round = get_object_or_404(AwardRound, pk=pk)
     entry = get_object_or_404(RoundCategory, pk=entry_pk, round=round) if entry_pk else RoundCategory(round=round)
     form = EntryForm(request.POST or None, instance=entry)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            services.save_entry(entry=form.instance, actor=request.user, created=entry_pk is None)
+            # Only a new entry carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, services.ENTRY_FORM) if entry_pk is None else None
+            if form.is_valid():
+                services.save_entry(entry=form.instance, actor=request.user, created=entry_pk is None, token=token)
+                messages.success(request, _("The category's rules were saved."))
+                return redirect("awards:round_edit", pk=round.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("awards:round_edit", args=[round.pk]))
         except AwardError as error:
             form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The category's rules were saved."))
-            return redirect("awards:round_edit", pk=round.pk)
     return render(request, "awards/organize/entry_form.html", {"form": form, "round": round, "entry": entry})
 
 
@@ -727,18 +748,33 @@ def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
     nominations = entry.nominations.shortlisted().with_target().order_by("created_at", "id")
     form = PaperTallyForm(request.POST or None, request.FILES or None, nominations=nominations)
-    if request.method == "POST" and form.is_valid():
-        photo = store_photo(form.cleaned_data["photo"], folder="awards/tallies") if form.cleaned_data["photo"] else ""
+    if request.method == "POST":
+        photo = ""
         try:
-            services.record_paper_tally(
-                entry=entry, actor=request.user, counts=form.counts(), photo=photo, note=form.cleaned_data["note"]
+            token = formtokens.token_from(request, services.PAPER_TALLY_FORM)
+            if form.is_valid():
+                if form.cleaned_data["photo"]:
+                    photo = store_photo(form.cleaned_data["photo"], folder="awards/tallies")
+                services.record_paper_tally(
+                    entry=entry,
+                    actor=request.user,
+                    counts=form.counts(),
+                    photo=photo,
+                    note=form.cleaned_data["note"],
+                    token=token,
+                )
+                messages.success(request, _("The paper ballot counts were saved."))
+                return redirect("awards:organize_round", pk=round.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            delete_photo(photo)
+            return formtokens.already_recorded(
+                request, exc, fallback=reverse("awards:paper_tally", args=[pk, entry_pk])
             )
         except AwardError as error:
             delete_photo(photo)
             form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The paper ballot counts were saved."))
-            return redirect("awards:organize_round", pk=round.pk)
     return render(
         request,
         "awards/organize/paper_form.html",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from project import formtokens
 from project.notices import notify
 from project.publiccache import bump_public_version
 
@@ -21,6 +22,7 @@ from .models import (
     AuditEntry,
     Building,
     FamilyMotto,
+    Grid,
     Household,
     MottoRevision,
     Profile,
@@ -32,6 +34,15 @@ from .models import (
     normalize_join_code,
 )
 from .register_io import normalize_phone
+
+# The create forms' one-time tokens (project.formtokens): the names their templates' {% form_token %} tags use.
+HOUSEHOLD_FORM = "families.household_new"
+RESIDENT_FORM = "families.resident_new"
+GRID_FORM = "families.grid_new"
+BUILDING_FORM = "families.building_new"
+MOTTO_FORM = "families.motto"
+UPLOAD_FORM = "families.import_upload"
+_NEW_OBJECT_FORMS = {Household: HOUSEHOLD_FORM, Resident: RESIDENT_FORM, Grid: GRID_FORM, Building: BUILDING_FORM}
 
 
 class JoinError(Exception):
@@ -323,16 +334,31 @@ def _snapshot(obj: models.Model, fields) -> dict:
     return {f: (getattr(obj, f).pk if hasattr(getattr(obj, f), "pk") else getattr(obj, f)) for f in fields}
 
 
-def save_register_object(*, obj: models.Model, fields: list[str], actor, action: str) -> dict:
+def _register_page(obj: models.Model) -> str:
+    """The organizer's page that shows a grid, building, household or resident."""
+    if isinstance(obj, Household):
+        return reverse("families:organize_household", args=[obj.pk])
+    if isinstance(obj, Resident):
+        return reverse("families:organize_household", args=[obj.household_id])
+    if isinstance(obj, Building):
+        return reverse("families:organize_buildings")
+    return reverse("families:organize_grids")
+
+
+def save_register_object(*, obj: models.Model, fields: list[str], actor, action: str, token: str | None = None) -> dict:
     """Save an organizer's edit (or a new row) of a grid, building, household or resident, with an audit line.
 
     ``obj`` carries the new values (e.g. from ``form.save(commit=False)``);
     returns the changes written (field: [old, new]). Public pages are refreshed
-    because display names, buildings and ethos texts are public.
+    because display names, buildings and ethos texts are public. A new row is
+    made once per form ``token``.
     """
     model = type(obj)
     with transaction.atomic():
         created = obj.pk is None
+        claim = formtokens.claim(
+            token=token if created else None, user=actor, form_name=_NEW_OBJECT_FORMS.get(model, "")
+        )
         before = {}
         if not created:
             before = _snapshot(model.objects.select_for_update().get(pk=obj.pk), fields)
@@ -352,6 +378,7 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
             raise RegisterError(_("This would duplicate an existing entry (the same name or door).")) from exc
         AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
         bump_public_version()
+        claim.done(obj, url=_register_page(obj))
     return changes
 
 
@@ -494,7 +521,7 @@ class MottoError(Exception):
     """A motto write that must be refused, with the message to show."""
 
 
-def submit_motto(*, household: Household, author, text: str) -> MottoRevision:
+def submit_motto(*, household: Household, author, text: str, token: str | None = None) -> MottoRevision:
     """A verified member writes a new version of the household's motto; it waits for an organizer.
 
     The history is append-only: a new revision is added, and an older one still
@@ -510,6 +537,7 @@ def submit_motto(*, household: Household, author, text: str) -> MottoRevision:
         )
     now = timezone.now()
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=author, form_name=MOTTO_FORM)
         motto, _created = FamilyMotto.objects.get_or_create(household=household)
         # Lock the motto so two members saving at once leave exactly one revision waiting.
         motto = FamilyMotto.objects.select_for_update(of=("self",)).select_related("approved_revision").get(pk=motto.pk)
@@ -529,6 +557,7 @@ def submit_motto(*, household: Household, author, text: str) -> MottoRevision:
                 )
         except IntegrityError as exc:
             raise MottoError(_("Another member has just sent a version. Reload the page and try again.")) from exc
+        claim.done(revision, url=reverse("families:household_motto", args=[household.pk]))
     return revision
 
 
@@ -579,6 +608,23 @@ def set_motto_consent(*, household: Household, show: bool, actor) -> FamilyMotto
 
 
 # --- The register import ---------------------------------------------------------
+
+
+def keep_register_upload(
+    *, actor, filename: str, content: bytes, row_count: int, error_count: int, token: str | None = None
+) -> RegisterImport:
+    """Keep an uploaded register file for its preview (once per form ``token``); nothing is imported yet."""
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
+        record = RegisterImport.objects.create(
+            uploaded_by=actor,
+            filename=filename[:200],
+            content=content,
+            row_count=row_count,
+            error_count=error_count,
+        )
+        claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
+    return record
 
 
 def import_register(

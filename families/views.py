@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from project import formtokens
 from project.exports import tabular_response
 from project.publiccache import cache_public_page
 from project.ratelimit import client_ip, is_limited, record_attempt
@@ -63,12 +64,19 @@ from .models import (
 )
 from .register_io import COLUMNS, EXPORT_HEADERS, MAX_FILE_BYTES, apply_plan, check_register, export_rows
 from .services import (
+    BUILDING_FORM,
+    GRID_FORM,
+    HOUSEHOLD_FORM,
+    MOTTO_FORM,
+    RESIDENT_FORM,
+    UPLOAD_FORM,
     JoinError,
     MottoError,
     RegisterError,
     approve_member,
     import_register,
     join_household,
+    keep_register_upload,
     reject_request,
     remove_member,
     request_membership,
@@ -238,14 +246,20 @@ def household_motto(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("families:household_motto", pk=household.pk)
     elif request.method == "POST":
         form = MottoForm(request.POST)
-        if form.is_valid():
-            try:
-                submit_motto(household=household, author=request.user, text=form.cleaned_data["text"])
-            except MottoError as error:
-                form.add_error("text", str(error))
-            else:
+        try:
+            token = formtokens.token_from(request, MOTTO_FORM)
+            if form.is_valid():
+                submit_motto(household=household, author=request.user, text=form.cleaned_data["text"], token=token)
                 messages.success(request, _("Thank you. Your motto waits for an organizer to read it."))
                 return redirect("families:household_motto", pk=household.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(
+                request, exc, fallback=reverse("families:household_motto", args=[household.pk])
+            )
+        except MottoError as error:
+            form.add_error("text", str(error))
     revisions = list(motto.revisions.all()) if motto else []
     if motto is not None and request.method == "GET":
         latest = revisions[0] if revisions else None
@@ -379,20 +393,26 @@ def register(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def household_new(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, buildings=_buildings_for(request))
-    if request.method == "POST" and form.is_valid():
-        household = form.save(commit=False)
+    if request.method == "POST":
         try:
-            save_register_object(
-                obj=household,
-                fields=["building", "door_label", "display_name", "head_name"],
-                actor=request.user,
-                action="household.created",
-            )
+            token = formtokens.token_from(request, HOUSEHOLD_FORM)
+            if form.is_valid():
+                household = form.save(commit=False)
+                save_register_object(
+                    obj=household,
+                    fields=["building", "door_label", "display_name", "head_name"],
+                    actor=request.user,
+                    action="household.created",
+                    token=token,
+                )
+                messages.success(request, _("The household was added."))
+                return redirect("families:organize_household", pk=household.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_register"))
         except RegisterError as error:
             form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The household was added."))
-            return redirect("families:organize_household", pk=household.pk)
     return render(request, "families/organize/household_new.html", {"form": form})
 
 
@@ -420,15 +440,27 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         resident_form = ResidentForm(
             request.POST, prefix="new", instance=Resident(household=household, source=Resident.Source.ORGANIZER)
         )
-        if resident_form.is_valid():
-            person = resident_form.save(commit=False)
-            person.status = Resident.Status.VERIFIED
-            person.verified_at = timezone.now()
-            save_register_object(
-                obj=person, fields=["full_name", "phone"], actor=request.user, action="member.added_by_organizer"
+        try:
+            token = formtokens.token_from(request, RESIDENT_FORM)
+            if resident_form.is_valid():
+                person = resident_form.save(commit=False)
+                person.status = Resident.Status.VERIFIED
+                person.verified_at = timezone.now()
+                save_register_object(
+                    obj=person,
+                    fields=["full_name", "phone"],
+                    actor=request.user,
+                    action="member.added_by_organizer",
+                    token=token,
+                )
+                messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
+                return redirect("families:organize_household", pk=household.pk)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(
+                request, exc, fallback=reverse("families:organize_household", args=[household.pk])
             )
-            messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
-            return redirect("families:organize_household", pk=household.pk)
     elif request.method == "POST" and request.POST.get("form") == "rotate":
         rotate_join_code(household=household, actor=request.user)
         messages.success(request, _("A new join code was issued; the old one no longer works."))
@@ -524,23 +556,30 @@ def grid_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     # Only organizers who see the whole register assign grid workers: a grid worker must not unscope themselves.
     may_assign = organizer_grid_ids(request.user) is None
     form = GridForm(request.POST or None, instance=grid, may_assign=may_assign)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                save_register_object(
-                    obj=saved,
-                    fields=["name", "worker_name", "sort_order"],
-                    actor=request.user,
-                    action="grid.created" if grid is None else "grid.changed",
-                )
-                if may_assign:
-                    set_grid_assignments(grid=saved, users=form.cleaned_data["organizers"], actor=request.user)
+            # Only a new grid carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, GRID_FORM) if grid is None else None
+            if form.is_valid():
+                with transaction.atomic():
+                    saved = form.save(commit=False)
+                    save_register_object(
+                        obj=saved,
+                        fields=["name", "worker_name", "sort_order"],
+                        actor=request.user,
+                        action="grid.created" if grid is None else "grid.changed",
+                        token=token,
+                    )
+                    if may_assign:
+                        set_grid_assignments(grid=saved, users=form.cleaned_data["organizers"], actor=request.user)
+                messages.success(request, _("Saved."))
+                return redirect("families:organize_grids")
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_grids"))
         except RegisterError as error:
             form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("families:organize_grids")
     return render(request, "families/organize/grid_edit.html", {"form": form, "grid": grid})
 
 
@@ -554,19 +593,26 @@ def building_admin_list(request: HttpRequest) -> HttpResponse:
 def building_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     building = get_object_or_404(_buildings_for(request), pk=pk) if pk else None
     form = BuildingForm(request.POST or None, instance=building, grids=_grids_for(request))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         try:
-            save_register_object(
-                obj=form.save(commit=False),
-                fields=["grid", "name", "address", "ethos", "sort_order"],
-                actor=request.user,
-                action="building.created" if building is None else "building.changed",
-            )
+            # Only a new building carries a token: saving an edit twice changes nothing the second time.
+            token = formtokens.token_from(request, BUILDING_FORM) if building is None else None
+            if form.is_valid():
+                save_register_object(
+                    obj=form.save(commit=False),
+                    fields=["grid", "name", "address", "ethos", "sort_order"],
+                    actor=request.user,
+                    action="building.created" if building is None else "building.changed",
+                    token=token,
+                )
+                messages.success(request, _("Saved."))
+                return redirect("families:organize_buildings")
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_buildings"))
         except RegisterError as error:
             form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("families:organize_buildings")
     return render(request, "families/organize/building_edit.html", {"form": form, "building": building})
 
 
@@ -644,7 +690,15 @@ def _progress_file(record_id: int) -> Path:
 @organizer_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    token = None
+    if request.method == "POST":
+        try:
+            token = formtokens.token_from(request, UPLOAD_FORM)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_import"))
+    if token is not None and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             form.add_error(
@@ -659,13 +713,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR
             ).exclude(content=b"").update(content=b"")
             plan = check_register(content, upload.name, grid_ids=organizer_grid_ids(request.user))
-            record = RegisterImport.objects.create(
-                uploaded_by=request.user,
-                filename=upload.name[:200],
-                content=content,
-                row_count=plan.row_count,
-                error_count=len(plan.errors),
-            )
+            try:
+                record = keep_register_upload(
+                    actor=request.user,
+                    filename=upload.name,
+                    content=content,
+                    row_count=plan.row_count,
+                    error_count=len(plan.errors),
+                    token=token,
+                )
+            except formtokens.AlreadySubmitted as exc:
+                return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_import"))
             return redirect("families:organize_import_preview", pk=record.pk)
     recent = RegisterImport.objects.defer("content").select_related("uploaded_by")
     if organizer_grid_ids(request.user) is not None:

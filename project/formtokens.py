@@ -61,7 +61,15 @@ def new_token(user, form_name: str) -> str:
 
 
 def token_from(request: HttpRequest, form_name: str) -> str:
-    """The nonce of the token this POST carries, checked against its user and form; else ``TokenInvalid``."""
+    """The nonce of the token this POST carries, checked against its user and form.
+
+    Raises ``TokenInvalid`` for a missing or forged token, and
+    ``AlreadySubmitted`` at once for a token already used: views call this
+    before they validate the form, so a resent form whose fields must be unique
+    (a category's name, a door) is "already recorded", not "this name exists".
+    The claim in the service's transaction stays the guard against a resend
+    that arrives while the first is still being written.
+    """
     raw = request.POST.get(FIELD_NAME, "")
     try:
         value = signing.Signer(salt=_SALT).unsign(raw)
@@ -70,6 +78,9 @@ def token_from(request: HttpRequest, form_name: str) -> str:
     nonce, _sep, rest = value.partition(":")
     if rest != f"{_user_key(request.user)}:{form_name}" or not nonce:
         raise TokenInvalid(form_name)
+    used = FormSubmission.objects.filter(token=nonce).first()
+    if used is not None:
+        raise AlreadySubmitted(used)
     return nonce
 
 

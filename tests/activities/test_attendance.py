@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from activities import services
 from activities.models import Signup
+from tests.tokens import FIELD, page_token, token
 
 from .factories import ActivityFactory, finished_activity, running_activity
 
@@ -22,12 +23,24 @@ def test_volunteer_checks_in_then_out_with_the_read_out_code(resident_client, me
     activity = running_activity()
     signup = Signup.objects.create(activity=activity, resident=member)
     url = reverse("activities:attend", args=[activity.pk])
-    resident_client.post(url, {"code": "246 813"})
+    resident_client.post(url, {"code": "246 813", FIELD: page_token(resident_client.get(url))})
     signup.refresh_from_db()
     assert signup.checked_in_at is not None and signup.attendance == "present"
-    resident_client.post(url, {"code": "246813"})
+    resident_client.post(url, {"code": "246813", FIELD: page_token(resident_client.get(url))})
     signup.refresh_from_db()
     assert signup.checked_out_at is not None
+
+
+def test_a_double_tap_on_check_in_does_not_check_the_volunteer_out(resident_client, member):
+    activity = running_activity()
+    signup = Signup.objects.create(activity=activity, resident=member)
+    url = reverse("activities:attend", args=[activity.pk])
+    form = {"code": "246813", FIELD: page_token(resident_client.get(url))}
+    resident_client.post(url, form)
+    response = resident_client.post(url, form, follow=True)
+    signup.refresh_from_db()
+    assert signup.checked_in_at is not None and signup.checked_out_at is None
+    assert "已经记录过了，没有重复添加。" in response.content.decode()
 
 
 def test_wrong_code_is_refused_and_rate_limited(resident_client, member):
@@ -35,9 +48,10 @@ def test_wrong_code_is_refused_and_rate_limited(resident_client, member):
     signup = Signup.objects.create(activity=activity, resident=member)
     url = reverse("activities:attend", args=[activity.pk])
     for _ in range(5):
-        response = resident_client.post(url, {"code": "000000"}, follow=True)
+        response = resident_client.post(url, {"code": "000000", **token(member.user, "activities.attend")}, follow=True)
     assert "不正确" in response.content.decode() or "not right" in response.content.decode()
-    response = resident_client.post(url, {"code": "246813"}, follow=True)  # right code, but too many tries
+    # The right code, but too many tries.
+    response = resident_client.post(url, {"code": "246813", **token(member.user, "activities.attend")}, follow=True)
     signup.refresh_from_db()
     assert signup.checked_in_at is None
 
@@ -79,7 +93,7 @@ def test_qr_token_checks_in(resident_client, member):
     url = reverse("activities:attend", args=[activity.pk])
     page = resident_client.get(url, {"t": token})
     assert token in page.content.decode()
-    resident_client.post(url, {"t": token})
+    resident_client.post(url, {"t": token, FIELD: page_token(page)})
     signup.refresh_from_db()
     assert signup.checked_in_at is not None
 

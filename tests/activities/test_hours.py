@@ -13,6 +13,7 @@ from activities import services
 from activities.models import CorrectionRequest, LedgerEntry, PointsBalance, Signup
 from families.models import AuditEntry
 from tests.factories import ResidentFactory
+from tests.tokens import token
 
 from .factories import ActivityFactory, finished_activity, present
 
@@ -104,9 +105,12 @@ def test_hand_added_hours_need_a_reason_and_stay_within_the_activity(organizer, 
     assert signup.proposed_half_hours() == 6 and signup.attendance == "present"
 
 
-def test_hand_added_hours_through_the_sheet_without_reason_write_nothing(organizer_client, member):
+def test_hand_added_hours_through_the_sheet_without_reason_write_nothing(organizer_client, organizer, member):
     signup = Signup.objects.create(activity=finished_activity(), resident=member)
-    organizer_client.post(reverse("activities:organize_manual_hours", args=[signup.pk]), {f"h{signup.pk}-hours": "2"})
+    organizer_client.post(
+        reverse("activities:organize_manual_hours", args=[signup.pk]),
+        {f"h{signup.pk}-hours": "2", **token(organizer, "activities.manual_hours")},
+    )
     signup.refresh_from_db()
     assert signup.manual_half_hours is None
 
@@ -124,7 +128,8 @@ def test_confirm_all_confirms_everyone_with_hours(organizer_client, member, neig
 def test_correction_before_confirmation_sets_the_hours(organizer, member, resident_client):
     signup = present(finished_activity(hours=3), member, minutes_late=60)
     response = resident_client.post(
-        reverse("activities:correction", args=[signup.pk]), {"hours": "3", "reason": "手机没电，我准时到的"}
+        reverse("activities:correction", args=[signup.pk]),
+        {"hours": "3", "reason": "手机没电，我准时到的", **token(member.user, "activities.correction")},
     )
     assert response.status_code == 302
     correction = CorrectionRequest.objects.get()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import LedgerEntry, PointsAggregate, PointsBalance
+from tests.tokens import token
 
 from .factories import finished_activity, present
 
@@ -120,10 +121,10 @@ def test_verify_ledger_finds_a_missing_leaderboard_row(member, entry):
     assert services.ledger_differences()
 
 
-def test_organizer_awards_points_on_the_record(organizer_client, member):
+def test_organizer_awards_points_on_the_record(organizer_client, organizer, member):
     response = organizer_client.post(
         reverse("activities:organize_volunteer", args=[member.pk]),
-        {"kind": "awarded", "amount": "25", "reason": "疫情防控表彰"},
+        {"kind": "awarded", "amount": "25", "reason": "疫情防控表彰", **token(organizer, "activities.award_points")},
     )
     assert response.status_code == 302
     entry = LedgerEntry.objects.get()
@@ -132,3 +133,17 @@ def test_organizer_awards_points_on_the_record(organizer_client, member):
 
 def test_residents_cannot_open_someone_s_ledger_page(resident_client, neighbour_member):
     assert resident_client.get(reverse("activities:organize_volunteer", args=[neighbour_member.pk])).status_code == 403
+
+
+def test_an_award_from_the_form_keys_its_ledger_entry_on_the_forms_token(organizer, member):
+    """The ledger's own unique key is the second line of defence behind the form's one-time token."""
+    from django.db import transaction as db_transaction
+
+    entry = services.award_points(resident=member, amount=5, reason="义务巡逻", actor=organizer, token="form-nonce")
+    assert entry.idempotency_key == "points:form:form-nonce"
+    # Were the token's claim ever bypassed, the ledger itself would still refuse a second entry for the form.
+    with pytest.raises(services.AlreadyRecorded), db_transaction.atomic():
+        services.record_entry(
+            resident=member, kind="awarded", amount=5, source="义务巡逻", idempotency_key=entry.idempotency_key
+        )
+    assert LedgerEntry.objects.count() == 1

@@ -16,6 +16,7 @@ from activities.models import Activity, ActivityType, Signup
 from families.models import AuditEntry
 from project import publiccache
 from tests.factories import ResidentFactory
+from tests.tokens import token
 
 from .factories import ActivityFactory, activity_type, finished_activity, present
 
@@ -103,7 +104,7 @@ def test_calendar_lines_fold_at_75_octets():
     assert folded.replace("\r\n ", "") == "DESCRIPTION:" + "志愿" * 60
 
 
-def test_organizer_creates_an_activity_on_the_record(organizer_client):
+def test_organizer_creates_an_activity_on_the_record(organizer_client, organizer):
     start = timezone.localtime(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
     data = {
         "title": "文明养犬宣传",
@@ -116,7 +117,9 @@ def test_organizer_creates_an_activity_on_the_record(organizer_client):
         "capacity": "12",
         "points_per_hour": "10",
     }
-    response = organizer_client.post(reverse("activities:organize_new"), data)
+    response = organizer_client.post(
+        reverse("activities:organize_new"), data | token(organizer, "activities.activity_new")
+    )
     activity = Activity.objects.get()
     assert response.status_code == 302 and activity.created_by.username == "organizer"
     assert AuditEntry.objects.filter(action="activities.activity_created").exists()
@@ -133,7 +136,7 @@ def test_organizer_creates_an_activity_on_the_record(organizer_client):
         ({"capacity": "100000"}, "capacity"),
     ],
 )
-def test_organizer_activity_form_refuses_bad_values(organizer_client, change, field):
+def test_organizer_activity_form_refuses_bad_values(organizer_client, organizer, change, field):
     start = timezone.localtime(timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
     data = {
         "title": "x",
@@ -145,7 +148,9 @@ def test_organizer_activity_form_refuses_bad_values(organizer_client, change, fi
         "capacity": change.get("capacity", "10"),
         "points_per_hour": change.get("points_per_hour", "10"),
     }
-    response = organizer_client.post(reverse("activities:organize_new"), data)
+    response = organizer_client.post(
+        reverse("activities:organize_new"), data | token(organizer, "activities.activity_new")
+    )
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not Activity.objects.exists()
@@ -156,9 +161,10 @@ def test_residents_cannot_reach_the_organizer_pages(resident_client):
         assert resident_client.get(reverse(f"activities:{name}")).status_code == 403
 
 
-def test_organizer_adds_an_activity_type(organizer_client):
+def test_organizer_adds_an_activity_type(organizer_client, organizer):
     organizer_client.post(
-        reverse("activities:organize_types"), {"name": "垃圾分类", "name_en": "Waste sorting", "sort_order": "9"}
+        reverse("activities:organize_types"),
+        {"name": "垃圾分类", "name_en": "Waste sorting", "sort_order": "9", **token(organizer, "activities.type_new")},
     )
     assert ActivityType.objects.filter(name="垃圾分类").exists()
 
@@ -184,12 +190,13 @@ def test_me_panel_shows_hours_points_and_stars(resident_client, member, organize
     assert "★" in page and "30" in page
 
 
-def test_walk_in_volunteer_is_added_by_phone(organizer_client):
+def test_walk_in_volunteer_is_added_by_phone(organizer_client, organizer):
     activity = finished_activity()
     person = ResidentFactory(phone="13900001111")
-    organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "139 0000 1111"})
+    url = reverse("activities:organize_walk_in", args=[activity.pk])
+    organizer_client.post(url, {"phone": "139 0000 1111", **token(organizer, "activities.walk_in")})
     assert Signup.objects.filter(activity=activity, resident=person, status="confirmed").exists()
-    organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "1"})
+    organizer_client.post(url, {"phone": "1", **token(organizer, "activities.walk_in")})
     assert Signup.objects.count() == 1
 
 

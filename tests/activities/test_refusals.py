@@ -11,6 +11,7 @@ from django.utils import timezone
 from activities import services
 from activities.models import CorrectionRequest, LedgerEntry, Signup
 from tests.factories import ResidentFactory
+from tests.tokens import token
 
 from .factories import ActivityFactory, finished_activity, present, running_activity
 
@@ -43,7 +44,11 @@ def test_checking_in_after_confirmation_is_refused(organizer, member):
 def test_an_empty_code_is_refused(resident_client, member):
     activity = running_activity()
     signup = Signup.objects.create(activity=activity, resident=member)
-    response = resident_client.post(reverse("activities:attend", args=[activity.pk]), {"code": ""}, follow=True)
+    response = resident_client.post(
+        reverse("activities:attend", args=[activity.pk]),
+        {"code": "", **token(member.user, "activities.attend")},
+        follow=True,
+    )
     assert response.status_code == 200
     assert Signup.objects.get(pk=signup.pk).checked_in_at is None
 
@@ -51,7 +56,10 @@ def test_an_empty_code_is_refused(resident_client, member):
 def test_an_expired_qr_token_is_refused_through_the_page(resident_client, member):
     activity = running_activity()
     signup = Signup.objects.create(activity=activity, resident=member)
-    resident_client.post(reverse("activities:attend", args=[activity.pk]), {"t": "bad:token:value"})
+    resident_client.post(
+        reverse("activities:attend", args=[activity.pk]),
+        {"t": "bad:token:value", **token(member.user, "activities.attend")},
+    )
     assert Signup.objects.get(pk=signup.pk).checked_in_at is None
 
 
@@ -134,7 +142,10 @@ def test_a_correction_before_the_activity_is_refused(member):
 
 def test_a_correction_form_with_bad_hours_writes_nothing(resident_client, member):
     signup = present(finished_activity(), member)
-    response = resident_client.post(reverse("activities:correction", args=[signup.pk]), {"hours": "abc", "reason": "x"})
+    response = resident_client.post(
+        reverse("activities:correction", args=[signup.pk]),
+        {"hours": "abc", "reason": "x", **token(member.user, "activities.correction")},
+    )
     assert response.status_code == 200 and not CorrectionRequest.objects.exists()
 
 
@@ -183,10 +194,13 @@ def test_signing_up_for_a_started_activity_is_refused(member):
     assert not Signup.objects.exists()
 
 
-def test_walk_in_for_an_unknown_phone_is_refused(organizer_client):
+def test_walk_in_for_an_unknown_phone_is_refused(organizer_client, organizer):
     activity = finished_activity()
     ResidentFactory(phone="13900002222")
-    organizer_client.post(reverse("activities:organize_walk_in", args=[activity.pk]), {"phone": "13900009999"})
+    organizer_client.post(
+        reverse("activities:organize_walk_in", args=[activity.pk]),
+        {"phone": "13900009999", **token(organizer, "activities.walk_in")},
+    )
     assert not Signup.objects.exists()
 
 

@@ -13,6 +13,7 @@ from activities import services
 from activities.models import Signup
 from families.models import AuditEntry
 from tests.factories import ResidentFactory
+from tests.tokens import token
 
 from .factories import ActivityFactory, finished_activity
 
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 def test_resident_signs_up_through_the_page(resident_client, member):
     activity = ActivityFactory()
-    response = resident_client.post(reverse("activities:sign_up", args=[activity.pk]), follow=True)
+    response = resident_client.post(
+        reverse("activities:sign_up", args=[activity.pk]), token(member.user, "activities.sign_up"), follow=True
+    )
     assert "您已报名" in response.content.decode() or "You are signed up" in response.content.decode()
     assert Signup.objects.get(activity=activity, resident=member).status == "confirmed"
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from activities import services
 from activities.models import LedgerEntry, PointsBalance, Redemption
 from families.models import AuditEntry
+from tests.tokens import token
 
 from .factories import StoreItemFactory
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_resident_redeems_and_gets_a_pickup_code(resident_client, member, give_points, ledger_ok):
     give_points(member, 80)
     item = StoreItemFactory(price=50, stock=2)
-    response = resident_client.post(reverse("activities:redeem", args=[item.pk]), follow=True)
+    response = resident_client.post(
+        reverse("activities:redeem", args=[item.pk]), token(member.user, "activities.redeem"), follow=True
+    )
     redemption = Redemption.objects.get()
     assert redemption.pickup_code in response.content.decode()
     item.refresh_from_db()
@@ -31,7 +34,7 @@ def test_resident_redeems_and_gets_a_pickup_code(resident_client, member, give_p
 def test_redeeming_over_the_balance_is_refused(resident_client, member, give_points):
     give_points(member, 49)
     item = StoreItemFactory(price=50)
-    resident_client.post(reverse("activities:redeem", args=[item.pk]))
+    resident_client.post(reverse("activities:redeem", args=[item.pk]), token(member.user, "activities.redeem"))
     assert not Redemption.objects.exists()
     item.refresh_from_db()
     assert item.stock == 5
@@ -99,7 +102,7 @@ def test_a_neighbour_cannot_cancel_my_redemption(neighbour_client, member, give_
     assert neighbour_client.post(reverse("activities:my_redemption_cancel", args=[redemption.pk])).status_code == 404
 
 
-def test_organizer_adds_an_item_with_a_photo(organizer_client, tmp_path, settings):
+def test_organizer_adds_an_item_with_a_photo(organizer_client, organizer, tmp_path, settings):
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -118,6 +121,7 @@ def test_organizer_adds_an_item_with_a_photo(organizer_client, tmp_path, setting
             "is_active": "on",
             "sort_order": "0",
             "photo_upload": SimpleUploadedFile("oil.png", buffer.getvalue(), content_type="image/png"),
+            **token(organizer, "activities.store_item_new"),
         },
     )
     assert response.status_code == 302
@@ -127,10 +131,10 @@ def test_organizer_adds_an_item_with_a_photo(organizer_client, tmp_path, setting
     assert item.photo.startswith("activities/store/")
 
 
-def test_negative_stock_or_zero_price_is_refused_in_the_form(organizer_client):
+def test_negative_stock_or_zero_price_is_refused_in_the_form(organizer_client, organizer):
     response = organizer_client.post(
         reverse("activities:organize_store_new"),
-        {"name": "x", "price": "0", "stock": "-1", "sort_order": "0"},
+        {"name": "x", "price": "0", "stock": "-1", "sort_order": "0", **token(organizer, "activities.store_item_new")},
     )
     assert response.status_code == 200
     from activities.models import StoreItem

@@ -26,6 +26,7 @@ from families.access import verified_membership
 from families.models import AuditEntry
 from project.models import Notice, NoticeSettings
 from tests.factories import ResidentFactory
+from tests.tokens import token
 
 from .factories import (
     english_messages,  # noqa: F401
@@ -62,13 +63,14 @@ def counted(db, settings, tmp_path):
     return round, entry, (a, b, c)
 
 
-def test_paper_ballots_need_a_tally_photo_and_show_separately(organizer_client, counted):
+def test_paper_ballots_need_a_tally_photo_and_show_separately(organizer_client, organizer, counted):
     round, entry, (a, b, c) = counted
     url = f"/organize/rounds/{round.pk}/paper/{entry.pk}/"
-    organizer_client.post(url, {f"n{a.pk}": 1, f"n{b.pk}": 5, f"n{c.pk}": 0})
+    counts = {f"n{a.pk}": 1, f"n{b.pk}": 5, f"n{c.pk}": 0}
+    organizer_client.post(url, counts | token(organizer, "awards.paper_tally"))
     b.refresh_from_db()
     assert b.paper_votes == 0  # refused: no photo of the tally sheet
-    organizer_client.post(url, {f"n{a.pk}": 1, f"n{b.pk}": 5, f"n{c.pk}": 0, "photo": _photo()})
+    organizer_client.post(url, counts | {"photo": _photo()} | token(organizer, "awards.paper_tally"))
     b.refresh_from_db()
     assert b.paper_votes == 5
     confirm_winners(round=round, actor=AuditEntry.objects.first().actor, winners={entry.pk: {b.pk}})
@@ -220,13 +222,14 @@ def test_the_notice_page_lists_my_notices_and_saves_preferences(resident_client,
     assert not preference.voting_open and not NoticeSettings.objects.get(user=resident).by_email
 
 
-def test_timeline_changes_are_audited(organizer_client, db):
+def test_timeline_changes_are_audited(organizer_client, organizer):
     from awards.models import TIMELINE_FIELDS
     from tests.awards.factories import timeline
 
     values = {name: t.strftime("%Y-%m-%dT%H:%M") for name, t in timeline("nominating").items()}
     response = organizer_client.post(
-        "/organize/rounds/new/", {"title": "2027年度评选", "year": 2027, "announced": "on", **values}
+        "/organize/rounds/new/",
+        {"title": "2027年度评选", "year": 2027, "announced": "on", **values, **token(organizer, "awards.round_new")},
     )
     assert response.status_code == 302
     round = AwardRound.objects.get(title="2027年度评选")
@@ -283,7 +286,7 @@ def test_the_notice_command_sends_for_rounds_in_voting(resident, db):
     assert Notice.objects.filter(user=resident, kind="voting_open").count() == 1
 
 
-def test_organizers_add_categories_and_their_rules_with_an_audit_line(organizer_client, resident_client, db):
+def test_organizers_add_categories_and_their_rules_with_an_audit_line(organizer_client, organizer, resident_client):
     response = organizer_client.post(
         "/organize/awards/categories/new/",
         {
@@ -292,6 +295,7 @@ def test_organizers_add_categories_and_their_rules_with_an_audit_line(organizer_
             "criteria": "邻里互助，热心肠。",
             "is_active": "on",
             "sort_order": 5,
+            **token(organizer, "awards.category_new"),
         },
     )
     assert response.status_code == 302
@@ -302,7 +306,13 @@ def test_organizers_add_categories_and_their_rules_with_an_audit_line(organizer_
     category = AwardCategory.objects.get(name="好邻居")
     response = organizer_client.post(
         f"/organize/rounds/{round.pk}/categories/new/",
-        {"category": category.pk, "winners": 3, "votes_per_voter": 2, "vote_unit": "resident"},
+        {
+            "category": category.pk,
+            "winners": 3,
+            "votes_per_voter": 2,
+            "vote_unit": "resident",
+            **token(organizer, "awards.entry_new"),
+        },
     )
     assert response.status_code == 302 and round.entries.get().votes_per_voter == 2
     assert AuditEntry.objects.filter(action__in=["awards.category_created", "awards.round_category_added"]).count() == 2

@@ -9,10 +9,12 @@ from django.core.management import CommandError, call_command
 from families.models import AuditEntry, Building, Grid, Household, RegisterImport, Resident
 from families.register_io import check_register
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
+from tests.tokens import token
 
 from .helpers import GOOD_ROWS, HEADERS_EN, csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
+UPLOAD = "families.import_upload"
 
 
 def _counts():
@@ -39,7 +41,7 @@ def test_a_new_household_without_a_name_is_named_after_its_head():
     assert plan.households[("和平苑A座", "2单元301")].display_name == "刘家"
 
 
-def test_every_problem_is_listed_by_row_number_and_nothing_is_written(organizer_client):
+def test_every_problem_is_listed_by_row_number_and_nothing_is_written(organizer_client, organizer):
     rows = [
         *GOOD_ROWS,
         ["第一网格", "", "1单元103", "赵家", "", "赵六", ""],  # row 6: no building
@@ -52,7 +54,9 @@ def test_every_problem_is_listed_by_row_number_and_nothing_is_written(organizer_
     assert [row for row, _message in plan.errors] == [6, 7, 8, 9, 10]
     before = _counts()
     upload = SimpleUploadedFile("bad.csv", csv_bytes(rows, encoding="gbk"), content_type="text/csv")
-    response = organizer_client.post("/organize/register/import/", {"file": upload}, follow=True)
+    response = organizer_client.post(
+        "/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)}, follow=True
+    )
     page = response.content.decode()
     assert "第 9 行" in page and "12345" in page and "第 7 行" in page
     assert "立即导入" not in page
@@ -78,11 +82,11 @@ def test_formula_looking_cells_are_kept_as_plain_text(organizer):
     assert Resident.objects.get().full_name == "=1+1"
 
 
-def test_confirmed_import_writes_everything_and_reimport_changes_nothing(organizer_client):
+def test_confirmed_import_writes_everything_and_reimport_changes_nothing(organizer_client, organizer):
     content = csv_bytes(GOOD_ROWS, encoding="gbk")
     for attempt in range(2):
         upload = SimpleUploadedFile("台账.csv", content, content_type="text/csv")
-        response = organizer_client.post("/organize/register/import/", {"file": upload})
+        response = organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
         record = RegisterImport.objects.latest("pk")
         assert response["Location"] == f"/organize/register/import/{record.pk}/"
         response = organizer_client.post(f"/organize/register/import/{record.pk}/", follow=True)
@@ -139,10 +143,10 @@ def test_unreadable_files_get_a_clear_message(organizer_client):
         assert plan.errors and plan.errors[0][0] == 0
 
 
-def test_an_oversized_upload_is_refused_before_reading(organizer_client, monkeypatch):
+def test_an_oversized_upload_is_refused_before_reading(organizer_client, organizer, monkeypatch):
     monkeypatch.setattr("families.views.MAX_FILE_BYTES", 10)
     upload = SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
-    response = organizer_client.post("/organize/register/import/", {"file": upload})
+    response = organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
     assert response.status_code == 200 and "MB" in response.content.decode()
     assert not RegisterImport.objects.exists()
 
@@ -255,9 +259,9 @@ def test_a_title_row_above_the_headers_is_skipped():
     assert plan.errors[0][0] == 4
 
 
-def test_xlsx_upload_through_the_web_imports(organizer_client):
+def test_xlsx_upload_through_the_web_imports(organizer_client, organizer):
     upload = SimpleUploadedFile("台账.xlsx", xlsx_bytes(GOOD_ROWS, headers=HEADERS_EN))
-    organizer_client.post("/organize/register/import/", {"file": upload})
+    organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
     record = RegisterImport.objects.get()
     page = organizer_client.get(f"/organize/register/import/{record.pk}/").content.decode()
     assert "新增住户 3 户" in page
@@ -298,7 +302,7 @@ def test_uploads_never_imported_are_not_kept_beyond_a_week(organizer_client, org
     old = RegisterImport.objects.create(uploaded_by=organizer, filename="old.csv", content=csv_bytes(GOOD_ROWS))
     RegisterImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
     upload = SimpleUploadedFile("new.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
-    organizer_client.post("/organize/register/import/", {"file": upload})
+    organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
     old.refresh_from_db()
     assert bytes(old.content) == b""
     assert bytes(RegisterImport.objects.latest("pk").content) != b""

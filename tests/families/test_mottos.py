@@ -6,8 +6,10 @@ import pytest
 
 from families.models import AuditEntry, FamilyMotto, MottoRevision
 from families.services import MottoError, clean_motto_text, review_motto, set_motto_consent, submit_motto
+from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
+MOTTO = "families.motto"
 
 
 def _approved(household, resident, organizer, text="孝敬父母，勤俭持家。", show=True):
@@ -17,8 +19,10 @@ def _approved(household, resident, organizer, text="孝敬父母，勤俭持家�
     return revision
 
 
-def test_a_member_writes_a_motto_that_waits_for_review(resident_client, household):
-    response = resident_client.post(f"/households/{household.pk}/motto/", {"form": "motto", "text": "家和万事兴"})
+def test_a_member_writes_a_motto_that_waits_for_review(resident_client, resident, household):
+    response = resident_client.post(
+        f"/households/{household.pk}/motto/", {"form": "motto", "text": "家和万事兴", **token(resident, MOTTO)}
+    )
     assert response.status_code == 302
     revision = MottoRevision.objects.get()
     assert revision.status == "pending" and revision.text == "家和万事兴"
@@ -27,7 +31,9 @@ def test_a_member_writes_a_motto_that_waits_for_review(resident_client, househol
 
 def test_every_edit_is_a_new_revision_and_the_history_is_shown(resident_client, household, organizer, resident):
     first = _approved(household, resident, organizer, text="第一版家训")
-    resident_client.post(f"/households/{household.pk}/motto/", {"form": "motto", "text": "第二版家训"})
+    resident_client.post(
+        f"/households/{household.pk}/motto/", {"form": "motto", "text": "第二版家训", **token(resident, MOTTO)}
+    )
     assert MottoRevision.objects.count() == 2
     first.refresh_from_db()
     assert first.text == "第一版家训" and first.status == "approved"
@@ -43,11 +49,12 @@ def test_a_newer_version_replaces_the_one_still_waiting(household, resident):
     assert MottoRevision.objects.pending().count() == 1
 
 
-def test_motto_text_is_plain_and_limited(resident_client, household):
+def test_motto_text_is_plain_and_limited(resident_client, resident, household):
     assert clean_motto_text("家\u200b和\u0007万事兴\u202e") == "家和万事兴"
-    response = resident_client.post(f"/households/{household.pk}/motto/", {"form": "motto", "text": "字" * 201})
+    url = f"/households/{household.pk}/motto/"
+    response = resident_client.post(url, {"form": "motto", "text": "字" * 201, **token(resident, MOTTO)})
     assert response.status_code == 200 and "200" in response.content.decode()
-    response = resident_client.post(f"/households/{household.pk}/motto/", {"form": "motto", "text": "\u200b\u200b"})
+    response = resident_client.post(url, {"form": "motto", "text": "\u200b\u200b", **token(resident, MOTTO)})
     assert response.status_code == 200
     assert not MottoRevision.objects.exists()
 

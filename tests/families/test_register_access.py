@@ -7,6 +7,7 @@ import pytest
 from families.models import FamilyMotto, GridAssignment, Household, MottoRevision
 from families.services import review_motto, submit_motto
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
 
@@ -135,12 +136,14 @@ def test_a_grid_worker_cannot_add_households_or_buildings_outside_their_grids(or
     elsewhere = BuildingFactory()
     response = organizer_client.post(
         "/organize/register/households/new/",
-        {"building": elsewhere.pk, "door_label": "1单元1", "display_name": "越界家", "head_name": ""},
+        {"building": elsewhere.pk, "door_label": "1单元1", "display_name": "越界家", "head_name": ""}
+        | token(organizer, "families.household_new"),
     )
     assert response.status_code == 200
     response = organizer_client.post(
         "/organize/register/buildings/new/",
-        {"grid": elsewhere.grid_id, "name": "越界楼", "address": "", "ethos": "", "sort_order": 0},
+        {"grid": elsewhere.grid_id, "name": "越界楼", "address": "", "ethos": "", "sort_order": 0}
+        | token(organizer, "families.building_new"),
     )
     assert response.status_code == 200
     assert not Household.objects.filter(display_name="越界家").exists()

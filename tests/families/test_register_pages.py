@@ -6,6 +6,7 @@ import pytest
 
 from families.models import AuditEntry, Building, Household, Resident
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
 
@@ -97,9 +98,17 @@ def test_a_duplicate_door_is_refused_with_a_message(organizer_client, household)
     assert Household.objects.get(pk=other.pk).door_label != household.door_label
 
 
-def test_organizer_adds_edits_and_removes_a_person(organizer_client, household):
+def test_organizer_adds_edits_and_removes_a_person(organizer_client, organizer, household):
     url = f"/organize/register/households/{household.pk}/"
-    organizer_client.post(url, {"form": "resident", "new-full_name": "赵六", "new-phone": "13900001111"})
+    organizer_client.post(
+        url,
+        {
+            "form": "resident",
+            "new-full_name": "赵六",
+            "new-phone": "13900001111",
+            **token(organizer, "families.resident_new"),
+        },
+    )
     person = Resident.objects.get(full_name="赵六")
     assert person.status == "verified" and person.phone == "13900001111"
     response = organizer_client.post(
@@ -157,14 +166,18 @@ def test_building_ethos_is_edited_and_audited(organizer_client, building, client
     assert "邻里守望" in client.get(f"/buildings/{building.pk}/").content.decode()
 
 
-def test_new_grid_and_building(organizer_client):
-    organizer_client.post("/organize/register/grids/new/", {"name": "第五网格", "worker_name": "", "sort_order": 5})
+def test_new_grid_and_building(organizer_client, organizer):
+    organizer_client.post(
+        "/organize/register/grids/new/",
+        {"name": "第五网格", "worker_name": "", "sort_order": 5, **token(organizer, "families.grid_new")},
+    )
     from families.models import Grid
 
     grid = Grid.objects.get(name="第五网格")
     organizer_client.post(
         "/organize/register/buildings/new/",
-        {"grid": grid.pk, "name": "新楼", "address": "", "ethos": "", "sort_order": 0},
+        {"grid": grid.pk, "name": "新楼", "address": "", "ethos": "", "sort_order": 0}
+        | token(organizer, "families.building_new"),
     )
     assert Building.objects.filter(name="新楼", grid=grid).exists()
     assert AuditEntry.objects.filter(action__in=["grid.created", "building.created"]).count() == 2

@@ -24,6 +24,7 @@ from tests.project.test_faults import scratch_postgres  # noqa: F401 - fixture
 SETUP = r"""
 import json
 from django.contrib.auth import get_user_model
+from project.formtokens import new_token
 from tests.serving import session_for
 from awards.models import AwardRound, Nomination
 from activities.models import Signup, StoreItem
@@ -47,6 +48,8 @@ print("SETUP", json.dumps({
     "items": [item.pk for item in items],
     "confirms": [f"/organize/signups/{pk}/confirm/" for pk in signups],
     "residents": [session(p.user) for p in residents],
+    # What each redemption form carries: a fresh one-time token per resident and post.
+    "redeem_tokens": [[new_token(p.user, "activities.redeem") for _ in range(80)] for p in residents],
     "organizer": session(organizer),
 }))
 """
@@ -111,7 +114,10 @@ def test_kill_9_during_votes_confirmations_and_redemptions_leaves_every_invarian
                 if choice < 0.6:
                     serving.post_form(url, rng.choice(setup["votes"]), {}, tuple(rng.choice(setup["residents"])))
                 elif choice < 0.85 or not setup["confirms"]:
-                    serving.post_form(url, rng.choice(setup["redeems"]), {}, tuple(rng.choice(setup["residents"])))
+                    who = rng.randrange(len(setup["residents"]))
+                    tokens = setup["redeem_tokens"][who]
+                    fields = {"form_token": tokens.pop() if len(tokens) > 1 else tokens[0]}
+                    serving.post_form(url, rng.choice(setup["redeems"]), fields, tuple(setup["residents"][who]))
                 else:
                     serving.post_form(url, rng.choice(setup["confirms"]), {}, tuple(setup["organizer"]))
                 answered["count"] += 1

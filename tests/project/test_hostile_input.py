@@ -11,6 +11,7 @@ from activities.models import Activity, ActivityType, StoreItem
 from awards.models import TIMELINE_FIELDS, AwardRound
 from families.management.commands.backup import row_counts
 from families.models import AuditEntry, FamilyMotto, Profile, Resident
+from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_my_name_and_our_motto_take_hostile_text_without_a_500(resident_client, 
     household = Resident.objects.get(user=resident).household
     for path, data in [
         ("/me/", {"full_name": text}),
-        (f"/households/{household.pk}/motto/", {"text": text}),
+        (f"/households/{household.pk}/motto/", {"text": text, **token(resident, "families.motto")}),
         ("/join/", {"code": text, "full_name": text}),
     ]:
         response = resident_client.post(path, data)
@@ -52,7 +53,9 @@ def test_my_name_and_our_motto_take_hostile_text_without_a_500(resident_client, 
 
 def test_script_in_a_motto_is_escaped_for_the_organizer_too(resident_client, resident, organizer_client):
     household = Resident.objects.get(user=resident).household
-    resident_client.post(f"/households/{household.pk}/motto/", {"text": "家和万事兴" + SCRIPT})
+    resident_client.post(
+        f"/households/{household.pk}/motto/", {"text": "家和万事兴" + SCRIPT, **token(resident, "families.motto")}
+    )
     assert FamilyMotto.objects.filter(household=household).exists()
     html = organizer_client.get("/organize/mottos/").content.decode()
     assert "家和万事兴" in html and "<script>alert" not in html
@@ -98,8 +101,8 @@ def _activity_form(**overrides):
         {"signup_deadline": (timezone.localtime() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")},  # after the start
     ],
 )
-def test_absurd_activity_numbers_and_dates_are_refused_with_a_message(organizer_client, overrides):
-    data = _activity_form(**overrides)
+def test_absurd_activity_numbers_and_dates_are_refused_with_a_message(organizer_client, organizer, overrides):
+    data = _activity_form(**overrides) | token(organizer, "activities.activity_new")
     before = _rows()
     response = organizer_client.post("/organize/activities/new/", data)
     assert response.status_code == 200
@@ -108,28 +111,37 @@ def test_absurd_activity_numbers_and_dates_are_refused_with_a_message(organizer_
     assert _rows() == before
 
 
-def test_a_hostile_activity_title_is_escaped_on_the_public_list(organizer_client):
-    response = organizer_client.post("/organize/activities/new/", _activity_form(title="清理" + SCRIPT[:60]))
+def test_a_hostile_activity_title_is_escaped_on_the_public_list(organizer_client, organizer):
+    data = _activity_form(title="清理" + SCRIPT[:60]) | token(organizer, "activities.activity_new")
+    response = organizer_client.post("/organize/activities/new/", data)
     assert response.status_code == 302
     html = organizer_client.get("/activities/").content.decode()
     assert "清理" in html and "<script>alert" not in html
 
 
 @pytest.mark.parametrize("price,stock", [("-1", "5"), ("10", "-3"), ("abc", "5"), ("10", "99999999999999")])
-def test_store_items_refuse_negative_or_absurd_numbers(organizer_client, price, stock):
+def test_store_items_refuse_negative_or_absurd_numbers(organizer_client, organizer, price, stock):
     response = organizer_client.post(
         "/organize/store/items/new/",
-        {"name": "毛巾", "description": "", "price": price, "stock": stock, "is_active": "on", "sort_order": "0"},
+        {
+            "name": "毛巾",
+            "description": "",
+            "price": price,
+            "stock": stock,
+            "is_active": "on",
+            "sort_order": "0",
+            **token(organizer, "activities.store_item_new"),
+        },
     )
     assert response.status_code == 200
     assert StoreItem.objects.count() == 0
 
 
-def test_a_round_whose_dates_are_out_of_order_is_refused(organizer_client):
+def test_a_round_whose_dates_are_out_of_order_is_refused(organizer_client, organizer):
     now = timezone.localtime()
     stamps = [now + timedelta(days=d) for d in (1, 10, 5, 12, 20, 30, 31)]  # review ends before nominations close
     names = TIMELINE_FIELDS
-    data = {"title": "2026年度评选", "year": "2026", "description": ""}
+    data = {"title": "2026年度评选", "year": "2026", "description": "", **token(organizer, "awards.round_new")}
     data.update({name: stamp.strftime("%Y-%m-%dT%H:%M") for name, stamp in zip(names, stamps, strict=True)})
     response = organizer_client.post("/organize/rounds/new/", data)
     assert response.status_code == 200
