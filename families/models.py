@@ -409,6 +409,11 @@ class RegisterImport(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # The file is parsed once, at upload (services.check_upload): the preview page shows ``preview``
+    # (problems, counts, what an import would change) and "Import now" writes ``plan``, the checked rows,
+    # so what is imported is what was checked. The file itself is not kept.
+    preview = models.JSONField(_("check"), default=dict, blank=True, editable=False)
+    plan = models.JSONField(_("checked rows"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -417,3 +422,8 @@ class RegisterImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def needs_check(self) -> bool:
+        """Uploaded before checks were kept with the upload: checked once, on its first preview."""
+        return not self.preview and bool(self.content)
