@@ -211,7 +211,7 @@ def read_table(content: bytes, filename: str, stats: ReadStats | None = None) ->
 # --- Checking ------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdRow:
     grid: str
     building: str
@@ -221,7 +221,7 @@ class HouseholdRow:
     row: int
 
 
-@dataclass
+@dataclass(slots=True)
 class ResidentRow:
     key: tuple[str, str]
     name: str

@@ -264,11 +264,16 @@ class Workbook:
         if workbook not in self.names:
             raise _not_a_workbook()
         rels = self._relationships(workbook)
+        # Where the relationships do not say (some writers leave them out), the usual part names.
         shared = next((target for kind, target in rels.values() if kind.endswith("/sharedStrings")), None)
+        shared = shared if shared in self.names else "xl/sharedStrings.xml"
+        shared = shared if shared in self.names else None
         for attrs in self._elements(workbook, "sheet"):
             kind, target = rels.get(attrs.get("id"), ("", ""))
             if kind.endswith("/worksheet") and target in self.names:
-                return target, shared if shared in self.names else None
+                return target, shared
+        if not rels and "xl/worksheets/sheet1.xml" in self.names:
+            return "xl/worksheets/sheet1.xml", shared
         raise _not_a_workbook()
 
     def _shared_strings(self, name: str | None) -> list[str]:

@@ -364,3 +364,13 @@ def test_what_openpyxl_and_our_own_export_write_is_read(organizer_client, organi
     from families.register_io import apply_plan
 
     assert set(apply_plan(again, dry_run=True).values()) == {0}
+
+
+def test_a_workbook_without_relationships_is_read_from_the_usual_parts():
+    data_row = b'<row r="2"><c r="B2" t="s"><v>0</v></c><c r="C2" t="s"><v>1</v></c><c r="F2" t="s"><v>2</v></c></row>'
+    content = workbook(
+        sheet_xml([row_xml(1, HEADERS_ZH), data_row]),
+        shared_xml(["新楼".encode(), b"101", "王伟".encode()]),
+        parts={"xl/_rels/workbook.xml.rels": None},
+    )
+    assert list(xlsx_reader.read_rows(content))[1] == (2, [None, "新楼", "101", None, None, "王伟"])

@@ -72,7 +72,7 @@ def shared_xml(strings: Iterable[bytes]) -> bytes:
 def workbook(
     sheet: bytes | None = None, shared: bytes | None = None, *, parts: dict | None = None, compresslevel: int = 9
 ) -> bytes:
-    """An XLSX of the given parts; ``parts`` adds or replaces any (a callable value writes a streamed part)."""
+    """An XLSX of the given parts; ``parts`` adds, replaces (a callable writes a streamed part) or leaves out (None) any."""
     files = {
         "_rels/.rels": ROOT_RELS,
         "xl/workbook.xml": WORKBOOK,
@@ -84,6 +84,8 @@ def workbook(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
         for name, content in files.items():
+            if content is None:  # a part left out
+                continue
             if callable(content):
                 with archive.open(name, "w") as member:
                     content(member)
