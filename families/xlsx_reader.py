@@ -14,7 +14,9 @@ worksheet) out of the zip through expat and trusts nothing the file claims:
   first chunk over the limit;
 - no DTD is accepted, so no entity can be declared or expanded (the care
   defusedxml takes, without the dependency); elements may nest only a few
-  levels deep, so a deeply nested part cannot grow the parser's stack;
+  levels deep, so a deeply nested part cannot grow the parser's stack, and
+  no tag or comment may run past ``MAX_TOKEN_BYTES``, so none can grow its
+  buffer;
 - declared dimensions, row spans and missing rows are ignored: only cells the
   file really holds are produced, and a blank row costs two callbacks;
 - text is kept up to ``MAX_CELL_CHARS`` per cell (the register's own length
@@ -62,6 +64,9 @@ MAX_COLUMNS = 200
 MAX_ROWS_READ = 1_048_576
 # Elements nest about ten deep in real parts; the limit keeps a deeply nested part from growing the parser's stack.
 MAX_DEPTH = 32
+# The longest stretch of a part without a callback: a tag with its attributes, a comment. Real ones are
+# a few hundred bytes; text is reported as it streams.
+MAX_TOKEN_BYTES = 1024 * 1024
 # Sheets, relationships: a workbook has a few dozen.
 MAX_SMALL_ELEMENTS = 10_000
 CHUNK_BYTES = 64 * 1024
@@ -134,9 +139,15 @@ def _parse(stream: Iterator[bytes], start, end, text) -> Iterator[None]:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
+    fed = 0
     try:
         for chunk in stream:
             parser.Parse(chunk, False)
+            fed += len(chunk)
+            # Expat holds a tag with its attributes (or a comment) whole until it ends, and reports nothing
+            # meanwhile; one that runs past MAX_TOKEN_BYTES is no spreadsheet (and would grow the buffer).
+            if fed - parser.CurrentByteIndex > MAX_TOKEN_BYTES:
+                raise _not_a_workbook()
             yield
         parser.Parse(b"", True)
         yield

@@ -203,6 +203,15 @@ def test_deeply_nested_xml_is_refused_within_the_first_levels():
     assert plan.stats.bytes_read <= xlsx_reader.CHUNK_BYTES + SMALL_PARTS
 
 
+def test_a_tag_with_a_huge_attribute_is_refused_before_expat_holds_it_whole():
+    digits = b"".join(b"%07d" % number for number in range(MB))  # 7 MB that pack only a few times
+    sheet = sheet_xml([row_xml(1, HEADERS_ZH), b'<row r="2"><c r="A2" x="' + digits + b'"/></row>'])
+    plan, peak = check(workbook(sheet, compresslevel=1))
+    assert "不是 Excel 或 WPS 保存的工作簿" in only_problem(plan)
+    assert plan.stats.bytes_read <= xlsx_reader.MAX_TOKEN_BYTES + 2 * xlsx_reader.CHUNK_BYTES + SMALL_PARTS
+    assert peak < 4 * MB
+
+
 LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY lol "lol">'
     + b"".join(
