@@ -16,20 +16,22 @@ Nothing is evaluated: a cell that looks like a formula is kept as plain text
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import xlsx_reader
 from .models import Building, Grid, Household, Resident
+from .xlsx_reader import MAX_COLUMNS, ReadStats, too_many_rows_read
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
+# A CSV line longer than this is not a register row (200 columns of long text fit easily).
+MAX_LINE_CHARS = 100_000
 HEADER_SEARCH_ROWS = 5
 CHUNK = 1000
 
@@ -123,41 +125,72 @@ def _decode(content: bytes) -> str:
         ) from exc
 
 
-def _csv_rows(content: bytes) -> Iterator[list]:
+# One line with its ending (\r\n, \n or a lone \r, as Excel for Mac saves), or the last line without one.
+# Matched lazily over the decoded text: no copy of the text, no list of its lines.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _csv_lines(text: str, stats: ReadStats) -> Iterator[str]:
+    """The text's lines for ``csv.reader``, refused past the line length and counted against the row limit."""
+    for match in _LINE.finditer(text):
+        line = match.group()
+        stats.rows_read += 1
+        stats.bytes_read += len(line)
+        if len(line) > MAX_LINE_CHARS:
+            raise FileProblem(
+                _("Row %(row)s is longer than %(limit)s characters. Is this the register saved as CSV?")
+                % {"row": f"{stats.rows_read:,}", "limit": f"{MAX_LINE_CHARS:,}"}
+            )
+        if stats.rows_read > xlsx_reader.MAX_ROWS_READ:
+            raise FileProblem(too_many_rows_read())
+        yield line
+
+
+def _csv_rows(content: bytes, stats: ReadStats) -> Iterator[tuple[int, list]]:
     text = _decode(content)
-    first_line = text.split("\n", 1)[0]
+    newline = text.find("\n")
+    first_line = text[: newline if newline >= 0 else MAX_LINE_CHARS]
     delimiter = ","
     for candidate in ("\t", ";", "，"):
         if first_line.count(candidate) > first_line.count(delimiter):
             delimiter = candidate
+    reader = csv.reader(_csv_lines(text, stats), delimiter=delimiter)
+    number = 0
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in reader:
+            number += 1
+            # A blank row (Excel saves ",,,,,," for formatted empty rows) is skipped before any cell is cleaned.
+            if any(not cell.isspace() for cell in row if cell):
+                yield number, row[:MAX_COLUMNS]
     except csv.Error as exc:
-        raise FileProblem(_("The CSV file could not be read: %(error)s") % {"error": exc}) from exc
+        # The csv module's own words are English and technical; say what usually causes it.
+        raise FileProblem(
+            _(
+                'Row %(row)s of the CSV file could not be read: a cell is too long, or a quotation mark (") '
+                "is not closed. Save the file again from Excel as “CSV UTF-8”."
+            )
+            % {"row": f"{number + 1:,}"}
+        ) from exc
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list]:
-    from openpyxl import load_workbook
-
+def _xlsx_rows(content: bytes, stats: ReadStats) -> Iterator[tuple[int, list]]:
     try:
-        # data_only=False: a formula is read as its text and never evaluated.
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileProblem(_("The Excel file could not be opened. Save it again as .xlsx and retry.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        workbook.close()
+        yield from xlsx_reader.read_rows(content, stats)
+    except xlsx_reader.SheetProblem as problem:
+        raise FileProblem(str(problem)) from problem
 
 
 def is_xlsx(content: bytes, filename: str) -> bool:
     return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
-def read_table(content: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number, cleaned cells), the header row first (row 1); blank rows are skipped."""
+def read_table(content: bytes, filename: str, stats: ReadStats | None = None) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cleaned cells), the header row first (row 1); blank rows are skipped.
+
+    The work is bounded by what the file really holds (see ``xlsx_reader`` for
+    XLSX); ``stats`` counts the rows and bytes read.
+    """
+    stats = stats if stats is not None else ReadStats()
     if len(content) > MAX_FILE_BYTES:
         raise FileProblem(
             _("The file is larger than %(size)d MB. Split it into several files.")
@@ -168,13 +201,8 @@ def read_table(content: bytes, filename: str) -> Iterator[tuple[int, list[str]]]
     lower = filename.lower()
     if lower.endswith(".xls") or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileProblem(_("Old Excel files (.xls) cannot be read. In Excel choose “Save as” → .xlsx or CSV."))
-    if is_xlsx(content, filename):
-        if not zipfile.is_zipfile(io.BytesIO(content)):
-            raise FileProblem(_("The Excel file could not be opened. Save it again as .xlsx and retry."))
-        rows = _xlsx_rows(content)
-    else:
-        rows = _csv_rows(content)
-    for number, row in enumerate(rows, start=1):
+    rows = _xlsx_rows(content, stats) if is_xlsx(content, filename) else _csv_rows(content, stats)
+    for number, row in rows:
         cells = [clean_cell(value) for value in row]
         if any(cells):
             yield number, cells
@@ -183,7 +211,7 @@ def read_table(content: bytes, filename: str) -> Iterator[tuple[int, list[str]]]
 # --- Checking ------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdRow:
     grid: str
     building: str
@@ -193,7 +221,7 @@ class HouseholdRow:
     row: int
 
 
-@dataclass
+@dataclass(slots=True)
 class ResidentRow:
     key: tuple[str, str]
     name: str
@@ -213,6 +241,8 @@ class Plan:
     households: dict[tuple[str, str], HouseholdRow] = field(default_factory=dict)
     residents: list[ResidentRow] = field(default_factory=list)
     building_grids: dict[str, str] = field(default_factory=dict)
+    # What reading the file cost (not stored): bytes parsed and rows met, blank ones included.
+    stats: ReadStats = field(default_factory=ReadStats, compare=False, repr=False)
 
     def error(self, row: int, message: str) -> None:
         self.errors.append((row, message))
@@ -220,6 +250,43 @@ class Plan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def to_json(self) -> dict:
+        """The checked plan as JSON, stored with its upload so that the file is parsed once.
+
+        Rows are lists, not objects: a 100,000-row plan stays a few MB.
+        """
+        return {
+            "filename": self.filename,
+            "row_count": self.row_count,
+            "columns": self.columns,
+            "ignored_columns": self.ignored_columns,
+            "errors": [list(error) for error in self.errors],
+            "households": [
+                [h.grid, h.building, h.door, h.display_name, h.head, h.row] for h in self.households.values()
+            ],
+            "residents": [[*r.key, r.name, r.phone, r.row] for r in self.residents],
+            "building_grids": self.building_grids,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Plan:
+        households = {}
+        for grid, building, door, display_name, head, row in data["households"]:
+            households[(building, door)] = HouseholdRow(grid, building, door, display_name, head, row)
+        return cls(
+            filename=data["filename"],
+            row_count=data["row_count"],
+            columns=data["columns"],
+            ignored_columns=data["ignored_columns"],
+            errors=[(row, message) for row, message in data["errors"]],
+            households=households,
+            residents=[
+                ResidentRow(key=(building, door), name=name, phone=phone, row=row)
+                for building, door, name, phone, row in data["residents"]
+            ],
+            building_grids=data["building_grids"],
+        )
 
 
 def _surname_home(name: str) -> str:
@@ -231,8 +298,8 @@ def check_register(
 ) -> Plan:
     """Read and check a register file without writing anything; every problem is listed by row number."""
     plan = Plan(filename=filename)
+    rows = read_table(content, filename, plan.stats)
     try:
-        rows = read_table(content, filename)
         header_row = next(rows, None)
         if header_row is None:
             raise FileProblem(_("The file is empty."))
@@ -271,6 +338,8 @@ def check_register(
         _check_rows(plan, rows, grid_ids=grid_ids, max_rows=max_rows)
     except FileProblem as problem:
         plan.error(0, str(problem))
+    finally:
+        rows.close()  # a file refused half-way closes its workbook now, not at garbage collection
     plan.errors.sort(key=lambda item: item[0])
     return plan
 
@@ -400,6 +469,20 @@ def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int) -> None:
             household.display_name = _surname_home(household.head or first_names.get(key, ""))
             if not household.display_name:
                 plan.error(household.row, _("The household name (家庭名称) is missing for this new door."))
+
+
+def scope_problems(plan: Plan, grid_ids: frozenset[int] | None) -> list[str]:
+    """The plan's buildings that are outside ``grid_ids`` now (the register may have changed since the check)."""
+    if grid_ids is None:
+        return []
+    names = {household.building for household in plan.households.values()}
+    known = dict(Building.objects.filter(name__in=names).values_list("name", "grid_id"))
+    grids = dict(Grid.objects.filter(name__in=set(plan.building_grids.values())).values_list("name", "id"))
+    return sorted(
+        name
+        for name in names
+        if (known[name] if name in known else grids.get(plan.building_grids.get(name, ""))) not in grid_ids
+    )
 
 
 # --- Writing ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
@@ -609,37 +610,93 @@ def set_motto_consent(*, household: Household, show: bool, actor) -> FamilyMotto
 
 # --- The register import ---------------------------------------------------------
 
+APPLY_IMPORT_FORM = "families.apply_import"
+# The problems kept with an upload for its preview page (the count is kept too).
+MAX_ERRORS_KEPT = 1000
+# Uploads hold phone numbers: a file checked but never imported is not kept beyond this.
+UPLOAD_KEPT_FOR = timedelta(days=7)
 
-def keep_register_upload(
-    *, actor, filename: str, content: bytes, row_count: int, error_count: int, token: str | None = None
+
+def check_upload(
+    *,
+    actor,
+    filename: str,
+    content: bytes,
+    grid_ids: frozenset[int] | None,
+    record: RegisterImport | None = None,
+    token: str | None = None,
 ) -> RegisterImport:
-    """Keep an uploaded register file for its preview (once per form ``token``); nothing is imported yet."""
+    """Check an uploaded register file once and keep what the check found with the upload.
+
+    This is the only place an upload is parsed: the preview page shows
+    ``record.preview`` and "Import now" writes ``record.plan``, however often
+    the page is reloaded. The file itself is not kept (the plan holds only what
+    an import would write). ``record``: an upload from before checks were kept,
+    checked now. Week-old uploads never imported are emptied on the way.
+    A new upload is kept once per form ``token``.
+    """
+    from .register_io import apply_plan, check_register
+
+    plan = check_register(content, filename, grid_ids=grid_ids)
+    preview = {
+        "row_count": plan.row_count,
+        "ignored_columns": plan.ignored_columns,
+        "errors": [list(error) for error in plan.errors[:MAX_ERRORS_KEPT]],
+        "error_count": len(plan.errors),
+        "summary": apply_plan(plan, dry_run=True) if plan.ok else None,
+    }
+    fields = {
+        "filename": filename[:200],
+        "content": b"",
+        "row_count": plan.row_count,
+        "error_count": len(plan.errors),
+        "preview": preview,
+        # A plan with problems can never be imported: its rows are not kept.
+        "plan": plan.to_json() if plan.ok else None,
+    }
     with transaction.atomic():
-        claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
-        record = RegisterImport.objects.create(
-            uploaded_by=actor,
-            filename=filename[:200],
-            content=content,
-            row_count=row_count,
-            error_count=error_count,
-        )
-        claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
+        RegisterImport.objects.filter(
+            status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR
+        ).exclude(content=b"", plan__isnull=True, preview={}).update(content=b"", plan=None, preview={})
+        if record is None:
+            claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
+            record = RegisterImport.objects.create(uploaded_by=actor, **fields)
+            claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
+        else:
+            for name, value in fields.items():
+                setattr(record, name, value)
+            record.save(update_fields=list(fields))
     return record
 
 
 def import_register(
-    *, plan, actor, record: RegisterImport | None = None, progress: Callable[[int, int], None] | None = None
+    *,
+    actor,
+    plan=None,
+    record: RegisterImport | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    token: str | None = None,
+    grid_ids: frozenset[int] | None = None,
 ) -> dict:
-    """Write a checked import plan (``register_io.check_register``) in one transaction: all or nothing.
+    """Write a checked import plan in one transaction: all or nothing.
 
-    Upserts by building + door and by household + full name, so importing the
-    same file twice changes nothing the second time. Refuses a plan with problems.
+    From the web, ``record`` is the upload and its stored plan is written: what
+    its preview showed, or nothing if the register changed since (the counts
+    would differ) or a building is no longer in the importer's ``grid_ids``.
+    ``token`` is the "Import now" form's one-time token: a resent form raises
+    ``formtokens.AlreadySubmitted``. The command passes a fresh ``plan``
+    (``register_io.check_register``). Upserts by building + door and by
+    household + full name, so importing the same file twice changes nothing
+    the second time. Refuses a plan with problems.
     """
-    from .register_io import apply_plan
+    from .register_io import Plan, apply_plan, scope_problems
 
-    if plan.errors:
-        raise RegisterError(_("The file has problems; nothing was imported."))
+    problems = _("The file has problems; nothing was imported.")
+    if plan is not None and plan.errors:
+        raise RegisterError(problems)
     with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=APPLY_IMPORT_FORM)
+        expected = None
         if record is not None:
             # Compare-and-set: a double click or a second tab cannot import the same upload twice.
             claimed = RegisterImport.objects.filter(pk=record.pk, status=RegisterImport.Status.PREVIEWED).update(
@@ -647,13 +704,34 @@ def import_register(
             )
             if not claimed:
                 raise RegisterError(_("This file has already been imported."))
+            record.refresh_from_db(fields=["status", "imported_at", "plan", "preview"])
+            if record.plan is None:
+                raise RegisterError(problems)
+            plan = Plan.from_json(record.plan)
+            expected = record.preview.get("summary")
+        if plan is None:
+            raise RegisterError(problems)
+        outside = scope_problems(plan, grid_ids)
+        if outside:
+            raise RegisterError(
+                _("%(buildings)s is not in your grids; nothing was imported.") % {"buildings": "、".join(outside[:5])}
+            )
         summary = apply_plan(plan, progress=progress)
+        if expected is not None and summary != expected:
+            # Rolled back with everything above: the preview promised other changes.
+            raise RegisterError(
+                _(
+                    "The register has changed since this file was checked, so nothing was imported. "
+                    "Upload the file again to check it against the register as it is now."
+                )
+            )
         if record is not None:
-            record.refresh_from_db(fields=["status", "imported_at"])
             record.summary = summary
-            # The file holds phone numbers: once imported it is no longer needed, so it is not kept.
+            # The rows hold phone numbers: once imported they are no longer needed, so they are not kept.
             record.content = b""
-            record.save(update_fields=["summary", "content"])
+            record.plan = None
+            record.save(update_fields=["summary", "content", "plan"])
+            claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
         AuditEntry.objects.log(
             actor=actor,
             action="register.imported",

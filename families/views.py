@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import messages
@@ -62,8 +61,9 @@ from .models import (
     RegisterImport,
     Resident,
 )
-from .register_io import COLUMNS, EXPORT_HEADERS, MAX_FILE_BYTES, apply_plan, check_register, export_rows
+from .register_io import EXPORT_HEADERS, MAX_FILE_BYTES, export_rows
 from .services import (
+    APPLY_IMPORT_FORM,
     BUILDING_FORM,
     GRID_FORM,
     HOUSEHOLD_FORM,
@@ -74,9 +74,9 @@ from .services import (
     MottoError,
     RegisterError,
     approve_member,
+    check_upload,
     import_register,
     join_household,
-    keep_register_upload,
     reject_request,
     remove_member,
     request_membership,
@@ -677,9 +677,6 @@ def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
 
 # --- Organizer area: import -----------------------------------------------------------
 
-MAX_ERRORS_SHOWN = 1000
-UPLOAD_KEPT_FOR = timedelta(days=7)
-
 
 def _progress_file(record_id: int) -> Path:
     folder = Path(tempfile.gettempdir()) / "families-import"
@@ -707,25 +704,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 % {"size": MAX_FILE_BYTES // (1024 * 1024)},
             )
         else:
-            content = upload.read()
-            # Uploads hold phone numbers: a file checked but never imported is not kept beyond a week.
-            RegisterImport.objects.filter(
-                status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR
-            ).exclude(content=b"").update(content=b"")
-            plan = check_register(content, upload.name, grid_ids=organizer_grid_ids(request.user))
             try:
-                record = keep_register_upload(
+                record = check_upload(
                     actor=request.user,
                     filename=upload.name,
-                    content=content,
-                    row_count=plan.row_count,
-                    error_count=len(plan.errors),
+                    content=upload.read(),
+                    grid_ids=organizer_grid_ids(request.user),
                     token=token,
                 )
             except formtokens.AlreadySubmitted as exc:
                 return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_import"))
             return redirect("families:organize_import_preview", pk=record.pk)
-    recent = RegisterImport.objects.defer("content").select_related("uploaded_by")
+    recent = RegisterImport.objects.defer("content", "plan", "preview").select_related("uploaded_by")
     if organizer_grid_ids(request.user) is not None:
         recent = recent.filter(uploaded_by=request.user)
     recent = recent[:10]
@@ -733,46 +723,76 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _get_import(request: HttpRequest, pk: int) -> RegisterImport:
-    imports = RegisterImport.objects.all()
+    # The checked rows (a few MB for a large file) are read only by the import itself.
+    imports = RegisterImport.objects.defer("content", "plan")
     if organizer_grid_ids(request.user) is not None:
         imports = imports.filter(uploaded_by=request.user)
     return get_object_or_404(imports, pk=pk)
 
 
+def _apply_import(request: HttpRequest, record: RegisterImport, token: str) -> HttpResponse:
+    preview_url = reverse("families:organize_import_preview", args=[record.pk])
+    progress_path = _progress_file(record.pk)
+
+    def progress(done: int, total: int) -> None:
+        progress_path.write_text(json.dumps({"done": done, "total": total}))
+
+    try:
+        import_register(
+            actor=request.user,
+            record=record,
+            progress=progress,
+            token=token,
+            grid_ids=organizer_grid_ids(request.user),
+        )
+    except formtokens.AlreadySubmitted as exc:
+        return formtokens.already_recorded(request, exc, fallback=preview_url)
+    except RegisterError as error:
+        messages.error(request, str(error))
+        return redirect(preview_url)
+    finally:
+        progress_path.unlink(missing_ok=True)
+    messages.success(request, _("The register was imported."))
+    return redirect(preview_url)
+
+
 @organizer_required
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The check of an upload, as found once at upload; POST ("Import now") writes exactly that."""
     record = _get_import(request, pk)
+    if request.method == "POST":
+        try:
+            token = formtokens.token_from(request, APPLY_IMPORT_FORM)
+        except formtokens.TokenInvalid:
+            formtokens.token_invalid(request)  # and the page again below, with a fresh token
+        except formtokens.AlreadySubmitted as exc:
+            return formtokens.already_recorded(
+                request, exc, fallback=reverse("families:organize_import_preview", args=[record.pk])
+            )
+        else:
+            return _apply_import(request, record, token)
     if record.status == RegisterImport.Status.IMPORTED:
         return render(request, "families/organize/import_done.html", {"record": record})
-    plan = check_register(bytes(record.content), record.filename, grid_ids=organizer_grid_ids(request.user))
-    if request.method == "POST" and plan.ok:
-        progress_path = _progress_file(record.pk)
-
-        def progress(done: int, total: int) -> None:
-            progress_path.write_text(json.dumps({"done": done, "total": total}))
-
-        try:
-            import_register(plan=plan, actor=request.user, record=record, progress=progress)
-        except RegisterError as error:
-            messages.error(request, str(error))
-            return redirect("families:organize_import_preview", pk=record.pk)
-        finally:
-            progress_path.unlink(missing_ok=True)
-        messages.success(request, _("The register was imported."))
-        return redirect("families:organize_import_preview", pk=record.pk)
-    summary = None
-    if plan.ok:
-        summary = apply_plan(plan, dry_run=True)
+    if record.needs_check:
+        record = check_upload(
+            actor=request.user,
+            filename=record.filename,
+            content=bytes(record.content),
+            grid_ids=organizer_grid_ids(request.user),
+            record=record,
+        )
+    preview = record.preview
+    errors = preview.get("errors", [])
     return render(
         request,
         "families/organize/import_preview.html",
         {
             "record": record,
-            "plan": plan,
-            "errors": plan.errors[:MAX_ERRORS_SHOWN],
-            "more_errors": max(0, len(plan.errors) - MAX_ERRORS_SHOWN),
-            "summary": summary,
-            "labels": {name: aliases[0] for name, aliases in COLUMNS.items()},
+            "preview": preview,
+            "errors": errors,
+            "more_errors": max(0, preview.get("error_count", 0) - len(errors)),
+            "summary": preview.get("summary"),
+            "expired": not preview,
         },
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 HEADERS_ZH = ["网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话"]
 HEADERS_EN = ["Grid", "Building", "Door", "Household", "Head", "Name", "Phone"]
@@ -35,3 +36,16 @@ GOOD_ROWS = [
     ["第一网格", "幸福里1号楼", "1单元102", "张家", "张伟", "张伟", ""],
     ["第二网格", "和平苑A座", "2单元301", "", "刘芳", "刘芳", "+86 139 0000 1111"],
 ]
+
+
+def form_token(page: str) -> str:
+    """The one-time token a rendered form carries ("" if it has none)."""
+    found = re.search(r'name="form_token" value="([^"]+)"', page)
+    return found.group(1) if found else ""
+
+
+def apply_import(client, pk: int, **extra):
+    """Press "立即导入" as the preview page offers it: with the form's one-time token."""
+    url = f"/organize/register/import/{pk}/"
+    token = form_token(client.get(url).content.decode())
+    return client.post(url, {"form_token": token}, **extra)

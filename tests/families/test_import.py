@@ -5,16 +5,25 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from families.models import AuditEntry, Building, Grid, Household, RegisterImport, Resident
 from families.register_io import check_register
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
 from tests.tokens import token
 
-from .helpers import GOOD_ROWS, HEADERS_EN, csv_bytes, xlsx_bytes
+from . import helpers
+from .helpers import GOOD_ROWS, HEADERS_EN, apply_import, csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 UPLOAD = "families.import_upload"
+
+
+def _token(user) -> str:
+    """A valid "Import now" token, as a page would render it (for pages that show no form)."""
+    from project.formtokens import new_token
+
+    return new_token(user, "families.apply_import")
 
 
 def _counts():
@@ -62,7 +71,8 @@ def test_every_problem_is_listed_by_row_number_and_nothing_is_written(organizer_
     assert "立即导入" not in page
     # Confirming anyway writes nothing.
     record = RegisterImport.objects.get()
-    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    apply_import(organizer_client, record.pk)
+    organizer_client.post(f"/organize/register/import/{record.pk}/", {"form_token": _token(organizer)})
     assert _counts() == before
 
 
@@ -89,7 +99,7 @@ def test_confirmed_import_writes_everything_and_reimport_changes_nothing(organiz
         response = organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
         record = RegisterImport.objects.latest("pk")
         assert response["Location"] == f"/organize/register/import/{record.pk}/"
-        response = organizer_client.post(f"/organize/register/import/{record.pk}/", follow=True)
+        response = apply_import(organizer_client, record.pk, follow=True)
         assert response.status_code == 200
         record.refresh_from_db()
         assert record.status == RegisterImport.Status.IMPORTED
@@ -109,9 +119,12 @@ def test_confirmed_import_writes_everything_and_reimport_changes_nothing(organiz
 
 def test_the_same_upload_cannot_be_imported_twice(organizer_client, organizer):
     record = RegisterImport.objects.create(uploaded_by=organizer, filename="a.csv", content=csv_bytes(GOOD_ROWS))
-    organizer_client.post(f"/organize/register/import/{record.pk}/")
-    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    url = f"/organize/register/import/{record.pk}/"
+    first, second = (helpers.form_token(organizer_client.get(url).content.decode()) for _ in range(2))
+    organizer_client.post(url, {"form_token": first})
+    response = organizer_client.post(url, {"form_token": second}, follow=True)
     assert AuditEntry.objects.filter(action="register.imported").count() == 1
+    assert "已经导入过" in response.content.decode()
 
 
 def test_import_updates_existing_households_by_building_and_door(organizer):
@@ -242,9 +255,9 @@ def test_xlsx_export_neutralises_formulas(organizer_client):
 
 def test_an_imported_file_is_not_kept(organizer_client, organizer):
     record = RegisterImport.objects.create(uploaded_by=organizer, filename="a.csv", content=csv_bytes(GOOD_ROWS))
-    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    apply_import(organizer_client, record.pk)
     record.refresh_from_db()
-    assert record.status == "imported" and bytes(record.content) == b""
+    assert record.status == "imported" and bytes(record.content) == b"" and record.plan is None
 
 
 def test_a_title_row_above_the_headers_is_skipped():
@@ -265,7 +278,7 @@ def test_xlsx_upload_through_the_web_imports(organizer_client, organizer):
     record = RegisterImport.objects.get()
     page = organizer_client.get(f"/organize/register/import/{record.pk}/").content.decode()
     assert "新增住户 3 户" in page
-    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    apply_import(organizer_client, record.pk)
     assert _counts() == (2, 2, 3, 4)
 
 
@@ -279,7 +292,7 @@ def test_import_status_reports_progress_and_the_end(organizer_client, organizer)
         "total": 7,
         "finished": False,
     }
-    organizer_client.post(f"/organize/register/import/{record.pk}/")
+    apply_import(organizer_client, record.pk)
     assert organizer_client.get(f"/organize/register/import/{record.pk}/status/").json()["finished"] is True
     assert not _progress_file(record.pk).exists()
 
@@ -300,9 +313,124 @@ def test_uploads_never_imported_are_not_kept_beyond_a_week(organizer_client, org
     from django.utils import timezone
 
     old = RegisterImport.objects.create(uploaded_by=organizer, filename="old.csv", content=csv_bytes(GOOD_ROWS))
+    organizer_client.get(f"/organize/register/import/{old.pk}/")  # checked, as an upload from before this release
+    old.refresh_from_db()
+    assert old.plan is not None and bytes(old.content) == b""
     RegisterImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
     upload = SimpleUploadedFile("new.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
     organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
     old.refresh_from_db()
-    assert bytes(old.content) == b""
-    assert bytes(RegisterImport.objects.latest("pk").content) != b""
+    assert bytes(old.content) == b"" and old.plan is None and old.preview == {}
+    assert RegisterImport.objects.latest("pk").plan is not None
+    page = organizer_client.get(f"/organize/register/import/{old.pk}/").content.decode()
+    assert "超过一周" in page and "立即导入" not in page
+    response = organizer_client.post(
+        f"/organize/register/import/{old.pk}/", {"form_token": _token(organizer)}, follow=True
+    )
+    assert "文件有问题，未导入任何数据" in response.content.decode()
+    assert _counts() == (0, 0, 0, 0)
+
+
+def _token_of(client) -> dict[str, str]:
+    from django.contrib.auth.models import User
+
+    return token(User.objects.get(pk=client.session["_auth_user_id"]), UPLOAD)
+
+
+# --- Parsed once; what the preview showed is what is imported; one form, one import ---------------
+
+
+def _upload(client, content: bytes, name: str = "台账.csv") -> RegisterImport:
+    client.post("/organize/register/import/", {"file": SimpleUploadedFile(name, content), **_token_of(client)})
+    return RegisterImport.objects.latest("pk")
+
+
+def test_an_upload_is_parsed_once_and_its_preview_is_read_from_the_stored_check(organizer_client, monkeypatch):
+    from families import register_io
+
+    reads = []
+    real_read_table = register_io.read_table
+    monkeypatch.setattr(register_io, "read_table", lambda *a, **k: reads.append(a[1]) or real_read_table(*a, **k))
+    record = _upload(organizer_client, csv_bytes(GOOD_ROWS, encoding="gbk"))
+    assert reads == ["台账.csv"]
+    assert bytes(record.content) == b""  # nothing left to parse again
+    for _ in range(3):
+        page = organizer_client.get(f"/organize/register/import/{record.pk}/").content.decode()
+        assert "新增住户 3 户" in page and "新增居民 4 人" in page
+    apply_import(organizer_client, record.pk)
+    assert reads == ["台账.csv"]
+    assert _counts() == (2, 2, 3, 4)
+
+
+def test_the_preview_page_costs_the_same_queries_for_a_small_and_a_large_file(organizer_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    big = [["第一网格", f"楼{i % 7}", f"{i}号", f"王{i}家", "", f"王{i}", ""] for i in range(300)]
+    counts = []
+    for rows in (GOOD_ROWS, big):
+        record = _upload(organizer_client, csv_bytes(rows))
+        with CaptureQueriesContext(connection) as queries:
+            assert organizer_client.get(f"/organize/register/import/{record.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_if_the_register_changed_since_the_check_nothing_is_imported(organizer_client):
+    record = _upload(organizer_client, csv_bytes(GOOD_ROWS))
+    assert RegisterImport.objects.get().preview["summary"]["households_created"] == 3
+    # Someone adds one of the file's households by hand before "立即导入" is pressed.
+    HouseholdFactory(
+        building=BuildingFactory(name="幸福里1号楼", grid=GridFactory(name="第一网格")), door_label="1单元102"
+    )
+    before = _counts()
+    response = apply_import(organizer_client, record.pk, follow=True)
+    assert "检查这个文件之后，台账已有变动，因此未导入任何数据" in response.content.decode()
+    assert _counts() == before
+    record.refresh_from_db()
+    assert record.status == RegisterImport.Status.PREVIEWED and record.plan is not None
+
+
+def test_a_building_taken_out_of_a_grid_workers_grids_since_the_check_is_not_imported(organizer_client, organizer):
+    from families.models import GridAssignment
+
+    mine, other = GridFactory(name="第一网格"), GridFactory(name="第二网格")
+    BuildingFactory(name="幸福里1号楼", grid=mine)
+    GridAssignment.objects.create(user=organizer, grid=mine)
+    record = _upload(organizer_client, csv_bytes(GOOD_ROWS[:3]))
+    assert record.error_count == 0
+    GridAssignment.objects.filter(user=organizer).update(grid=other)
+    response = apply_import(organizer_client, record.pk, follow=True)
+    assert "幸福里1号楼不在您负责的网格内，未导入任何数据" in response.content.decode()
+    assert Household.objects.count() == 0
+
+
+def test_import_now_sent_twice_imports_once_and_the_second_answer_says_already_recorded(organizer_client):
+    record = _upload(organizer_client, csv_bytes(GOOD_ROWS))
+    url = f"/organize/register/import/{record.pk}/"
+    token = helpers.form_token(organizer_client.get(url).content.decode())
+    first = organizer_client.post(url, {"form_token": token})
+    assert first.status_code == 302
+    with translation.override("zh-hans"):  # restores this thread's language after the English request
+        second = organizer_client.post(url, {"form_token": token}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert second.status_code == 200
+    assert "This was already recorded; nothing was added a second time." in second.content.decode()
+    assert second.redirect_chain[-1][0] == url
+    assert AuditEntry.objects.filter(action="register.imported").count() == 1
+    assert _counts() == (2, 2, 3, 4)
+
+
+@pytest.mark.parametrize("token", ["", "forged", "other-form"])
+def test_import_now_without_its_own_token_imports_nothing_and_shows_the_page_again(organizer_client, organizer, token):
+    from project.formtokens import new_token
+
+    record = _upload(organizer_client, csv_bytes(GOOD_ROWS))
+    if token == "other-form":
+        token = new_token(organizer, "families.something_else")
+    response = organizer_client.post(f"/organize/register/import/{record.pk}/", {"form_token": token})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "立即导入" in page and helpers.form_token(page)
+    assert _counts() == (0, 0, 0, 0)
+    record.refresh_from_db()
+    assert record.status == RegisterImport.Status.PREVIEWED

@@ -388,7 +388,7 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "awards:object": objection,
     "families:organize_import_preview": apply_import,
 }
-ELSEWHERE = {"families:organize_import_preview"}
+ELSEWHERE: set[str] = set()
 
 # URLs that take a POST but create nothing a resend could double, and why.
 NOT_A_CREATE: dict[str, str] = {
