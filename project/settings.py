@@ -180,6 +180,19 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Which address is the client's, for allauth's limits and ours (project/ratelimit.py `client_ip`).
+# Unset, the socket address: right when gunicorn faces the internet, wrong behind a proxy, where every
+# visitor would share the proxy's address and one storm of failed logins would lock everyone out.
+# Behind the documented nginx: ALLAUTH_TRUSTED_CLIENT_IP_HEADER=X-Real-IP (or ALLAUTH_TRUSTED_PROXY_COUNT=1
+# with X-Forwarded-For). Never set either when clients can reach gunicorn directly: they could then
+# name any address they like.
+try:
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT") or 0)
+except ValueError as exc:
+    raise ImproperlyConfigured("ALLAUTH_TRUSTED_PROXY_COUNT must be a whole number (0 without a proxy).") from exc
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("ALLAUTH_TRUSTED_PROXY_COUNT must not be negative.")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", "").strip() or None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区荣誉] "
