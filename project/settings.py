@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Control characters in the path, a query, a cookie or a form: 400 before any view or query sees them.
+    "project.middleware.ControlCharacterMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "project.middleware.DatabaseUnavailableMiddleware",
 ]
