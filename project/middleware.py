@@ -9,6 +9,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,12 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from allauth.core.exceptions import RateLimited
+
+        if isinstance(exception, RateLimited):
+            # allauth raises this where a code would be texted over the "verify_phone" limit (the sign-up and
+            # login stage catches its own, families/accounts.py; changing one's number does not): say how long.
+            return too_many_codes(request)
         if isinstance(exception, (OperationalError, InterfaceError)) and _is_connection_error(exception):
             logger.warning("database unavailable: %s", exception)
             body = render_to_string("503.html", request=None)
@@ -35,6 +42,18 @@ class DatabaseUnavailableMiddleware:
             response["Retry-After"] = "10"
             return response
         return None
+
+
+def too_many_codes(request: HttpRequest) -> HttpResponse:
+    from .ratelimit import allauth_wait_minutes
+
+    minutes = allauth_wait_minutes("verify_phone")
+    text = ngettext(
+        "Too many verification codes were asked for. Please wait %(minutes)d minute and try again.",
+        "Too many verification codes were asked for. Please wait %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
+    return render(request, "429.html", {"wait": text}, status=429)
 
 
 def _is_connection_error(exception: DatabaseError) -> bool:

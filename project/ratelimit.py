@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import math
+import re
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -60,3 +62,24 @@ def record_attempt(scope: str, key: str, *, window_seconds: int) -> int:
 
 def reset(scope: str, key: str) -> None:
     cache.delete(f"rl:{scope}:{key}")
+
+
+_DURATION = re.compile(r"(\d*)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def allauth_wait_minutes(action: str) -> int:
+    """At most how many minutes a client refused by allauth's limits on ``action`` waits (at least 1).
+
+    The longest window among the action's rates, read from allauth's settings
+    (``"1/30s/key,3/m/ip"`` → 1 minute), so the message follows the configuration.
+    """
+    from allauth.account import app_settings
+
+    longest = 60
+    for rate in (app_settings.RATE_LIMITS.get(action) or "").split(","):
+        parts = rate.strip().split("/")
+        match = _DURATION.fullmatch(parts[1].strip()) if len(parts) > 1 else None
+        if match:
+            longest = max(longest, int(match.group(1) or 1) * _UNIT_SECONDS[match.group(2)])
+    return math.ceil(longest / 60)

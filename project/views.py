@@ -81,6 +81,11 @@ def bad_request(request, exception=None):
     return render(request, "400.html", status=400)
 
 
+def too_many_requests(request, exception=None):
+    """allauth's limits answer with this page (it looks up ``handler429`` in the URL configuration)."""
+    return render(request, "429.html", status=429)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
