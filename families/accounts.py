@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import re
 
-from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core.exceptions import RateLimited
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-
-from project.ratelimit import allauth_wait_minutes
 
 from .models import Profile
 from .sms import send_sms
@@ -68,41 +62,11 @@ class SignupExtraForm(forms.Form):
         profile.save(update_fields=["full_name"])
 
 
-class PhoneVerificationStage(stages.PhoneVerificationStage):
-    """allauth's stage that texts a code at sign-up and login, except that a code refused by the SMS limit
-    ("verify_phone") ends the login with a message saying how long to wait, instead of a 500.
-
-    The login is not completed: the number stays unverified, as it would if the
-    code had never arrived, and logging in again after the wait sends a code.
-    """
-
-    def handle(self):
-        try:
-            return super().handle()
-        except RateLimited:
-            minutes = allauth_wait_minutes("verify_phone")
-            if self.login.signup:
-                text = ngettext(
-                    "Your account is ready, but too many verification codes were asked for just now. "
-                    "Wait %(minutes)d minute, then log in to receive your code.",
-                    "Your account is ready, but too many verification codes were asked for just now. "
-                    "Wait %(minutes)d minutes, then log in to receive your code.",
-                    minutes,
-                )
-            else:
-                text = ngettext(
-                    "Too many verification codes were asked for. Wait %(minutes)d minute, then log in again.",
-                    "Too many verification codes were asked for. Wait %(minutes)d minutes, then log in again.",
-                    minutes,
-                )
-            messages.error(self.request, text % {"minutes": minutes})
-            return redirect("account_login"), False  # allauth clears the half-done login
-
-
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
+        # allauth imports stages by path, late: importing its stages module here would be circular.
         return [
-            "families.accounts.PhoneVerificationStage"
+            "families.account_stages.PhoneVerificationStage"
             if path == "allauth.account.stages.PhoneVerificationStage"
             else path
             for path in super().get_login_stages()

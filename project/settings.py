@@ -175,7 +175,10 @@ ACCOUNT_SIGNUP_FORM_CLASS = "families.accounts.SignupExtraForm"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
-ACCOUNT_PREVENT_ENUMERATION = True
+# Email and its verification are optional, so allauth's documented way to keep sign-up from telling whether an
+# address has an account is "strict": a sign-up with a taken address goes through like any other (only one
+# account can ever verify the address). "True" would answer "already registered" (tests/project/test_enumeration.py).
+ACCOUNT_PREVENT_ENUMERATION = "strict"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
