@@ -19,11 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from families.access import (
+    audit_entries_for,
+    in_organizer_scope,
     is_organizer,
     not_verified_response,
     organizer_required,
+    scope_to_organizer,
+    sees_whole_register,
     verified_membership,
     verified_resident_required,
+    whole_register_required,
 )
 from families.models import AuditEntry
 from project.exports import tabular_response
@@ -116,7 +121,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         services.send_voting_open_notices(round=round)
     phase = round.phase()
     membership = verified_membership(request.user) if request.user.is_authenticated else None
-    organizer = is_organizer(request.user)
+    # Counts before publication and full names are for organizers who see the whole community; a grid worker
+    # reads the round as the public does.
+    organizer = sees_whole_register(request.user)
     entries = list(round.entries.select_related("category"))
     show_counts = round.winners_public() or (organizer and round.counts_visible())
     results = services.round_results(round) if show_counts else []
@@ -166,7 +173,7 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     """The nominations of a round: for seconding while nominations are open, the ballot while voting is open."""
     round = _visible_round(request, pk)
     membership = verified_membership(request.user)
-    organizer = is_organizer(request.user)
+    organizer = sees_whole_register(request.user)  # a grid worker reviews their grids' nominations on the desk
     if membership is None and not organizer:
         messages.info(request, _("Join your household with the code from your grid worker first."))
         return redirect("families:join")
@@ -263,7 +270,7 @@ def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, o
         Nomination.objects.with_target().with_seconds().select_related("round", "nominator"), pk=pk
     )
     membership = verified_membership(request.user) if request.user.is_authenticated else None
-    organizer = is_organizer(request.user)
+    organizer = is_organizer(request.user) and in_organizer_scope(request.user, nomination)
     round = nomination.round
     public = nomination.is_winner and round.winners_public()
     involved = membership is not None and (
@@ -509,11 +516,15 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
     counts = {status: found.get(status, 0) for status in NominationStatus.values}
     counts["closed"] = counts["withdrawn"] + counts["declined"]
     entries = list(round.entries.select_related("category").annotate(tallies=Count("paper_tallies")))
-    objections = list(round.objections.select_related("nomination__entry__category", "nomination__building"))
+    objections = list(
+        scope_to_organizer(round.objections.all(), request.user).select_related(
+            "nomination__entry__category", "nomination__building"
+        )
+    )
     for objection in objections:
         objection.form = AnswerForm(initial={"answer": objection.answer}, prefix=f"o{objection.pk}")
     honours = list(
-        round.honours.select_related(
+        scope_to_organizer(round.honours.all(), request.user).select_related(
             "category",
             "building",
             "household__building",
@@ -523,8 +534,11 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "nomination__resident",
         )
     )
-    audit = AuditEntry.objects.filter(
-        Q(target_type="awards.awardround", target_id=str(round.pk)) | Q(details__round=round.pk)
+    audit = audit_entries_for(
+        request.user,
+        AuditEntry.objects.filter(
+            Q(target_type="awards.awardround", target_id=str(round.pk)) | Q(details__round=round.pk)
+        ),
     )[:30]
     return render(
         request,
@@ -542,6 +556,8 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit,
             "corrections": list(round.corrections.all()),
             "unanswered": sum(1 for o in objections if not o.answered_at),
+            # Closing, counting, publishing and corrections are for organizers who see the whole community.
+            "runs_whole_round": sees_whole_register(request.user),
         },
     )
 
@@ -551,7 +567,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     status = request.GET.get("status") or ""
     qs = (
-        Nomination.objects.filter(round=round)
+        scope_to_organizer(Nomination.objects.filter(round=round), request.user)  # a grid worker: their grids
         .with_target()
         .with_seconds()
         .select_related("nominator")
@@ -584,7 +600,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    nomination = get_object_or_404(Nomination, pk=pk)
+    nomination = get_object_or_404(scope_to_organizer(Nomination.objects.all(), request.user), pk=pk)
     form = ReviewForm(request.POST, prefix=f"n{nomination.pk}")
     back = _safe_next(request, reverse("awards:review_list", args=[nomination.round_id]))
     if not form.is_valid():
@@ -605,7 +621,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organizer_required
 def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    nomination = get_object_or_404(Nomination.objects.with_target().select_related("round"), pk=pk)
+    nomination = get_object_or_404(
+        scope_to_organizer(Nomination.objects.with_target(), request.user).select_related("round"), pk=pk
+    )
     form = CitationForm(request.POST or None, initial={"citation": nomination.citation})
     if request.method == "POST" and form.is_valid():
         try:
@@ -628,7 +646,7 @@ def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organizer_required
+@whole_register_required
 def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     try:
@@ -639,7 +657,7 @@ def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("awards:confirm", pk=round.pk)
 
 
-@organizer_required
+@whole_register_required
 def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
@@ -664,7 +682,7 @@ def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     )
 
 
-@organizer_required
+@whole_register_required
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     if not round.counts_visible():
@@ -697,7 +715,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organizer_required
+@whole_register_required
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(Objection, pk=pk)
     form = AnswerForm(request.POST, prefix=f"o{objection.pk}")
@@ -714,7 +732,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organizer_required
+@whole_register_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     try:
@@ -726,7 +744,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organizer_required
+@whole_register_required
 def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
     honour = get_object_or_404(Honour, pk=pk)
     form = WithdrawHonourForm(request.POST)
@@ -742,7 +760,7 @@ def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
-@organizer_required
+@whole_register_required
 def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Results per category: online, paper and total votes, and turnout. Never who voted for whom."""
     round = get_object_or_404(AwardRound, pk=pk)
