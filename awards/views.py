@@ -23,6 +23,7 @@ from families.access import (
     in_organizer_scope,
     is_organizer,
     not_verified_response,
+    organizer_grid_ids,
     organizer_required,
     scope_to_organizer,
     sees_whole_register,
@@ -267,7 +268,8 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, object, bool]:
     nomination = get_object_or_404(
-        Nomination.objects.with_target().with_seconds().select_related("round", "nominator"), pk=pk
+        Nomination.objects.with_target().with_seconds().select_related("round", "nominator__household__building"),
+        pk=pk,
     )
     membership = verified_membership(request.user) if request.user.is_authenticated else None
     organizer = is_organizer(request.user) and in_organizer_scope(request.user, nomination)
@@ -280,6 +282,14 @@ def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, o
     if not (organizer or public or involved or residents_see):
         raise Http404
     return nomination, membership, organizer
+
+
+def _nominator_name(request: HttpRequest, nomination: Nomination) -> str:
+    """The nominator's name for an organizer: a grid worker's grids' people by name, others without one."""
+    grid_ids = organizer_grid_ids(request.user)
+    if grid_ids is None or nomination.nominator.household.building.grid_id in grid_ids:
+        return nomination.nominator.full_name
+    return _("a resident of another grid")
 
 
 @require_safe
@@ -312,6 +322,7 @@ def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_reason": is_nominator or organizer,
             "public_names": membership is None and not organizer,
             "revisions": list(nomination.revisions.all()) if organizer else [],
+            "nominator_name": _nominator_name(request, nomination) if organizer else "",
         },
     )
 
@@ -516,10 +527,12 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
     counts = {status: found.get(status, 0) for status in NominationStatus.values}
     counts["closed"] = counts["withdrawn"] + counts["declined"]
     entries = list(round.entries.select_related("category").annotate(tallies=Count("paper_tallies")))
-    objections = list(
-        scope_to_organizer(round.objections.all(), request.user).select_related(
-            "nomination__entry__category", "nomination__building"
-        )
+    runs_whole_round = sees_whole_register(request.user)
+    # Objections are answered by organizers who see the whole community; their free text may name anyone.
+    objections = (
+        list(round.objections.select_related("nomination__entry__category", "nomination__building"))
+        if runs_whole_round
+        else []
     )
     for objection in objections:
         objection.form = AnswerForm(initial={"answer": objection.answer}, prefix=f"o{objection.pk}")
@@ -557,7 +570,7 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "corrections": list(round.corrections.all()),
             "unanswered": sum(1 for o in objections if not o.answered_at),
             # Closing, counting, publishing and corrections are for organizers who see the whole community.
-            "runs_whole_round": sees_whole_register(request.user),
+            "runs_whole_round": runs_whole_round,
         },
     )
 
@@ -570,13 +583,14 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
         scope_to_organizer(Nomination.objects.filter(round=round), request.user)  # a grid worker: their grids
         .with_target()
         .with_seconds()
-        .select_related("nominator")
+        .select_related("nominator__household__building")
         .order_by("entry__category__sort_order", "status", "created_at", "id")
     )
     if status in NominationStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for nomination in page.object_list:
+        nomination.nominator_name = _nominator_name(request, nomination)
         nomination.form = ReviewForm(
             prefix=f"n{nomination.pk}",
             initial={

@@ -135,6 +135,18 @@ def build_grid_world() -> GridWorld:
         status=NominationStatus.SUBMITTED,
     )
     Objection.objects.create(pk=B, round=round, nomination=nomination, resident=b_person, text="我有异议")
+    # Grid B's person nominated grid A's: the worker reviews it, without learning who nominated.
+    Nomination.objects.create(
+        round=round,
+        entry=entry,
+        target_kind=TargetKind.PERSON,
+        building=a_household.building,
+        household=a_household,
+        resident=a_person,
+        nominator=b_person,
+        citation="热心肠，常帮邻居。",
+        status=NominationStatus.SUBMITTED,
+    )
     honour = Honour.objects.create(
         pk=B,
         category=entry.category,

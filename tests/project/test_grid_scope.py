@@ -159,11 +159,9 @@ def test_the_sheet_query_count_does_not_grow_with_volunteers(world):
 
 
 def test_a_grid_worker_reviews_their_grids_nominations_and_leaves_the_rest_of_the_round_to_the_committee(world):
-    from awards.models import Nomination, RoundCategory
-    from tests.awards.factories import make_nomination
+    from awards.models import Nomination
 
-    entry = RoundCategory.objects.get(pk=B)
-    mine = make_nomination(entry, target=world.a_person, status="submitted")
+    mine = Nomination.objects.get(entry_id=B, resident=world.a_person)  # grid A's person, nominated in the world
     worker = _client(world.worker)
     listed = worker.get(f"/organize/rounds/{B}/nominations/").content.decode()
     assert world.a_person.full_name in listed and B_NAME not in listed
@@ -178,3 +176,15 @@ def test_a_grid_worker_reviews_their_grids_nominations_and_leaves_the_rest_of_th
     desk = worker.get(f"/organize/rounds/{B}/").content.decode()
     assert "由负责全社区的工作人员完成" in desk
     assert B_NAME not in desk
+
+
+def test_a_nominator_from_another_grid_is_not_named_to_a_grid_worker(world):
+    from awards.models import Nomination
+
+    nomination = Nomination.objects.get(entry_id=B, resident=world.a_person, nominator=world.b_person)
+    worker = _client(world.worker)
+    for path in (f"/organize/rounds/{B}/nominations/", f"/nominations/{nomination.pk}/"):
+        html = worker.get(path).content.decode()
+        assert world.a_person.full_name in html and "其他网格的居民" in html
+        assert B_NAME not in html
+    assert B_NAME in _client(world.committee).get(f"/organize/rounds/{B}/nominations/").content.decode()
