@@ -36,7 +36,13 @@ def community(db):
 
 
 @pytest.fixture
-def clients(community, resident, organizer):
+def clients(community, few_clients):
+    return few_clients
+
+
+@pytest.fixture
+def few_clients(resident, organizer):
+    """A visitor, a resident and an organizer, without the demo community (for the quick tests)."""
     visitor = Client(raise_request_exception=False)
     member = Client(raise_request_exception=False)
     member.force_login(resident)
@@ -62,7 +68,8 @@ def _refused(response) -> bool:
     return response.status_code == 400 and REFUSED_ZH in response.content.decode()
 
 
-def test_nul_in_a_url_or_a_search_is_a_translated_400_in_both_languages(clients):
+def test_nul_in_a_url_or_a_search_is_a_translated_400_in_both_languages(few_clients):
+    clients = few_clients
     visitor = clients["visitor"]
     for path in ["/verify/%00/", "/verify/abc%00def/", "/organize/volunteers/?q=%00"]:
         response = visitor.get(path)
@@ -153,8 +160,8 @@ def test_every_search_field_on_every_page_refuses_control_characters(clients):
     assert ("/organize/audit/", "q") in searched
 
 
-def test_a_control_character_in_a_cookie_is_refused(clients):
-    client = clients["visitor"]
+def test_a_control_character_in_a_cookie_is_refused(few_clients):
+    client = few_clients["visitor"]
     client.cookies["text_size"] = "large\x00"
     assert _refused(client.get("/"))
 
