@@ -8,3 +8,21 @@ class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Volunteering and points")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from families.access import register_grid_paths
+
+        person = "resident__household__building__grid"
+        register_grid_paths(
+            {
+                self.get_model("ActivityType"): None,
+                self.get_model("Activity"): None,
+                self.get_model("StoreItem"): None,
+                self.get_model("PointsAggregate"): None,  # the leaderboards' sums, shown in public
+                self.get_model("Signup"): person,
+                self.get_model("CorrectionRequest"): f"signup__{person}",
+                self.get_model("LedgerEntry"): person,
+                self.get_model("PointsBalance"): person,
+                self.get_model("Redemption"): person,
+            }
+        )

@@ -32,14 +32,21 @@ def _aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
-def table(kind: str, month_start: date) -> tuple[list[str], Iterator, str]:
-    return {"hours": hours_by_grid, "activities": activity_records, "ledger": ledger_lines}[kind](month_start)
+def table(kind: str, month_start: date, *, grid_ids: frozenset[int] | None = None) -> tuple[list[str], Iterator, str]:
+    """One export for one month; ``grid_ids`` (a grid worker's grids) keeps the rows of those grids' people."""
+    builder = {"hours": hours_by_grid, "activities": activity_records, "ledger": ledger_lines}[kind]
+    return builder(month_start, grid_ids=grid_ids)
 
 
-def hours_by_grid(month_start: date):
+def _in_grids(queryset, grid_ids: frozenset[int] | None, path: str):
+    return queryset if grid_ids is None else queryset.filter(**{f"{path}__in": grid_ids})
+
+
+def hours_by_grid(month_start: date, *, grid_ids: frozenset[int] | None = None):
     start, end = month_bounds(month_start)
     rows = (
-        LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lt=end)
+        _in_grids(LedgerEntry.objects.all(), grid_ids, "grid")
+        .filter(occurred_on__gte=start, occurred_on__lt=end)
         .exclude(half_hours=0)
         .values("grid__name", "grid__sort_order")
         .annotate(half_hours=Sum("half_hours"), volunteers=Count("resident", distinct=True), points=Sum("amount"))
@@ -54,7 +61,7 @@ def hours_by_grid(month_start: date):
     return headers, generate(), str(KINDS["hours"])
 
 
-def activity_records(month_start: date):
+def activity_records(month_start: date, *, grid_ids: frozenset[int] | None = None):
     start, end = month_bounds(month_start)
     fields = (
         "activity__starts_at",
@@ -75,7 +82,8 @@ def activity_records(month_start: date):
         "hours_confirmed_by__username",
     )
     queryset = (
-        Signup.objects.exclude(status=Signup.Status.CANCELLED)
+        _in_grids(Signup.objects.all(), grid_ids, "resident__household__building__grid")
+        .exclude(status=Signup.Status.CANCELLED)
         .filter(activity__starts_at__gte=_aware(start), activity__starts_at__lt=_aware(end))
         .order_by("activity__starts_at", "activity_id", "pk")
         .values_list(*fields)
@@ -111,7 +119,7 @@ def activity_records(month_start: date):
     return headers, generate(), str(KINDS["activities"])
 
 
-def ledger_lines(month_start: date):
+def ledger_lines(month_start: date, *, grid_ids: frozenset[int] | None = None):
     start, end = month_bounds(month_start)
     fields = (
         "pk",
@@ -130,7 +138,10 @@ def ledger_lines(month_start: date):
         "created_by__username",
     )
     queryset = (
-        LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lt=end).order_by("pk").values_list(*fields)
+        _in_grids(LedgerEntry.objects.all(), grid_ids, "resident__household__building__grid")
+        .filter(occurred_on__gte=start, occurred_on__lt=end)
+        .order_by("pk")
+        .values_list(*fields)
     )
     headers = [
         _("No."),

@@ -147,15 +147,19 @@ class Activity(models.Model):
     def is_past(self, at=None) -> bool:
         return self.ends_at < (at or timezone.now())
 
-    def hours_waiting(self) -> dict:
+    def hours_waiting(self, *, grid_ids: frozenset[int] | None = None) -> dict:
         """What "confirm all hours" would credit: the volunteers with hours waiting, their hours and points.
 
         The points follow the activity's rule as ``services.confirm_hours``
         credits them; hours past a volunteer's daily limit are not credited, so
-        these are the most it credits.
+        these are the most it credits. ``grid_ids``: only the volunteers of
+        these grids (what a grid worker's "confirm all" confirms).
         """
         half_hours = points = volunteers = 0
-        for signup in Signup.objects.filter(activity=self).awaiting_confirmation().select_related("activity"):
+        waiting = Signup.objects.filter(activity=self).awaiting_confirmation()
+        if grid_ids is not None:
+            waiting = waiting.filter(resident__household__building__grid__in=grid_ids)
+        for signup in waiting.select_related("activity"):
             proposed = signup.proposed_half_hours()
             if proposed < 1:
                 continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from families.access import scope_to_organizer
+
 from .models import Activity, CorrectionRequest, Redemption, Signup
 
 
@@ -14,11 +16,15 @@ def upcoming_activities(request: HttpRequest) -> dict:
 
 
 def waiting_for_organizers(request: HttpRequest) -> dict:
+    """What waits, counted for the organizer's grids (a grid worker) or the whole community."""
+    user = request.user
     return {
         "template": "activities/panel_organizer.html",
-        "hours_to_confirm": Signup.objects.hours_to_confirm().count(),
-        "corrections": CorrectionRequest.objects.filter(status=CorrectionRequest.Status.PENDING).count(),
-        "redemptions": Redemption.objects.filter(status=Redemption.Status.WAITING).count(),
+        "hours_to_confirm": scope_to_organizer(Signup.objects.hours_to_confirm(), user).count(),
+        "corrections": scope_to_organizer(
+            CorrectionRequest.objects.filter(status=CorrectionRequest.Status.PENDING), user
+        ).count(),
+        "redemptions": scope_to_organizer(Redemption.objects.filter(status=Redemption.Status.WAITING), user).count(),
     }
 
 

@@ -676,12 +676,16 @@ def confirm_hours(*, signup: Signup, actor, at: datetime | None = None) -> Ledge
     return entry
 
 
-def confirm_all_hours(*, activity: Activity, actor) -> tuple[int, list[str]]:
-    """Confirm every sign-up of an activity that has hours waiting; returns (how many, messages of the others)."""
+def confirm_all_hours(*, activity: Activity, actor, grid_ids: frozenset[int] | None = None) -> tuple[int, list[str]]:
+    """Confirm every sign-up of an activity that has hours waiting; returns (how many, messages of the others).
+
+    ``grid_ids`` (a grid worker's grids) limits it to the volunteers of those grids.
+    """
     confirmed, problems = 0, []
-    pending = list(
-        Signup.objects.filter(activity=activity).awaiting_confirmation().select_related("resident", "activity")
-    )
+    waiting = Signup.objects.filter(activity=activity).awaiting_confirmation()
+    if grid_ids is not None:
+        waiting = waiting.filter(resident__household__building__grid__in=grid_ids)
+    pending = list(waiting.select_related("resident", "activity"))
     for signup in pending:
         if signup.proposed_half_hours() < 1:
             continue

@@ -18,9 +18,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from families.access import organizer_required, verified_membership, verified_resident_required
+from families.access import (
+    organizer_grid_ids,
+    organizer_required,
+    scope_to_organizer,
+    verified_membership,
+    verified_resident_required,
+)
 from families.models import AuditEntry, Building, Grid, Household, Resident
 from project import formtokens
 from project.exports import tabular_response
@@ -406,10 +413,16 @@ def my_service_record(request: HttpRequest) -> HttpResponse:
     return _service_record(request, request.membership)
 
 
+def _organizer_resident(request: HttpRequest, pk: int) -> Resident:
+    """A person an organizer may open: in their grids (a grid worker), else a 404."""
+    return get_object_or_404(
+        scope_to_organizer(Resident.objects.select_related("household__building"), request.user), pk=pk
+    )
+
+
 @organizer_required
 def organizer_service_record(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = get_object_or_404(Resident.objects.select_related("household__building"), pk=pk)
-    return _service_record(request, resident)
+    return _service_record(request, _organizer_resident(request, pk))
 
 
 # --- Leaderboards ----------------------------------------------------------------
@@ -647,10 +660,7 @@ def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpR
                 promoted = services.save_activity(
                     activity=form.instance, actor=request.user, changed=form.changed_data, token=token
                 )
-                for signup in promoted:
-                    messages.info(
-                        request, _("%(name)s moved up from the waiting list.") % {"name": signup.resident.full_name}
-                    )
+                _tell_promoted(request, promoted)
                 messages.success(request, _("The activity is saved."))
                 return redirect("activities:organize_sheet", pk=form.instance.pk)
         except formtokens.TokenInvalid:
@@ -686,12 +696,14 @@ def organize_types(request: HttpRequest) -> HttpResponse:
 def organize_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The attendance sheet: attendance, times, hours by hand, confirmation; and the venue's codes."""
     activity = _activity_or_404(pk)
+    # Activities belong to no grid: a grid worker sees the rows of their grids' volunteers and a count of the rest.
+    live = Signup.objects.live().filter(activity=activity)
     signups = list(
-        Signup.objects.live()
-        .filter(activity=activity)
+        scope_to_organizer(live, request.user)
         .select_related("resident__household__building", "activity", "hours_confirmed_by")
         .order_by("status", "created_at", "pk")
     )
+    other_grids = live.count() - len(signups) if organizer_grid_ids(request.user) is not None else 0
     for signup in signups:
         signup.attendance_form = AttendanceForm(
             initial={
@@ -708,6 +720,7 @@ def organize_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "activity": activity,
             "signups": signups,
+            "other_grids": other_grids,
             "now": timezone.now(),
             "open": activity.checkin_open(),
             "to_confirm": sum(
@@ -781,14 +794,38 @@ def organize_new_code(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("activities:organize_sheet", pk=pk)
 
 
-def _organizer_signup(pk: int) -> Signup:
-    return get_object_or_404(Signup.objects.select_related("activity", "resident"), pk=pk)
+def _organizer_signup(request: HttpRequest, pk: int) -> Signup:
+    """A sign-up of a volunteer in the organizer's grids, else a 404."""
+    return get_object_or_404(
+        scope_to_organizer(Signup.objects.select_related("activity", "resident"), request.user), pk=pk
+    )
+
+
+def _tell_promoted(request: HttpRequest, promoted: list[Signup]) -> None:
+    """Name the volunteers who moved up from the waiting list, if the organizer may see them; count the rest."""
+    grid_ids = organizer_grid_ids(request.user)
+    hidden = 0
+    for signup in promoted:
+        if grid_ids is None or signup.resident.household.building.grid_id in grid_ids:
+            messages.info(request, _("%(name)s moved up from the waiting list.") % {"name": signup.resident.full_name})
+        else:
+            hidden += 1
+    if hidden:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d volunteer from another grid moved up from the waiting list.",
+                "%(count)d volunteers from other grids moved up from the waiting list.",
+                hidden,
+            )
+            % {"count": hidden},
+        )
 
 
 @require_POST
 @organizer_required
 def organize_attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = _organizer_signup(pk)
+    signup = _organizer_signup(request, pk)
     form = AttendanceForm(request.POST, prefix=f"s{signup.pk}")
     if not form.is_valid():
         messages.error(request, _("Please check the attendance and the times."))
@@ -811,7 +848,7 @@ def organize_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_manual_hours(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = _organizer_signup(pk)
+    signup = _organizer_signup(request, pk)
     form = ManualHoursForm(request.POST, prefix=f"h{signup.pk}")
     back = reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}"
     try:
@@ -842,7 +879,7 @@ def organize_manual_hours(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = _organizer_signup(pk)
+    signup = _organizer_signup(request, pk)
     try:
         entry = services.confirm_hours(signup=signup, actor=request.user)
     except services.ServiceError as exc:
@@ -861,8 +898,9 @@ def organize_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirming every volunteer's hours asks first: GET says who gets how many hours and points, POST does it."""
     activity = get_object_or_404(Activity, pk=pk)
+    grid_ids = organizer_grid_ids(request.user)
     if request.method == "POST":
-        count, problems = services.confirm_all_hours(activity=activity, actor=request.user)
+        count, problems = services.confirm_all_hours(activity=activity, actor=request.user, grid_ids=grid_ids)
         messages.success(request, _("Confirmed the hours of %(count)s volunteers.") % {"count": count})
         for problem in problems:
             messages.warning(request, problem)
@@ -870,14 +908,14 @@ def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "activities/organize/confirm_all.html",
-        {"activity": activity, "waiting": activity.hours_waiting(), "daily_cap": conf.daily_hours_cap()},
+        {"activity": activity, "waiting": activity.hours_waiting(grid_ids=grid_ids), "daily_cap": conf.daily_hours_cap()},
     )
 
 
 @require_POST
 @organizer_required
 def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = _organizer_signup(pk)
+    signup = _organizer_signup(request, pk)
     try:
         promoted = services.cancel_signup(signup=signup, actor=request.user, by_organizer=True)
     except services.ServiceError as exc:
@@ -885,9 +923,7 @@ def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The sign-up is cancelled."))
         if promoted is not None:
-            messages.info(
-                request, _("%(name)s moved up from the waiting list.") % {"name": promoted.resident.full_name}
-            )
+            _tell_promoted(request, [promoted])
     return redirect("activities:organize_sheet", pk=signup.activity_id)
 
 
@@ -904,7 +940,8 @@ def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     except formtokens.AlreadySubmitted as exc:
         return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_sheet", args=[pk]))
     phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
-    matches = list(Resident.objects.verified().filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
+    register = scope_to_organizer(Resident.objects.verified(), request.user)  # a grid worker: their grids' people
+    matches = list(register.filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
     if len(matches) != 1:
         messages.error(request, _("No single verified resident has this phone number in the register."))
     else:
@@ -921,15 +958,16 @@ def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organizer_required
 def organize_corrections(request: HttpRequest) -> HttpResponse:
+    corrections = scope_to_organizer(CorrectionRequest.objects.all(), request.user)
     pending = list(
-        CorrectionRequest.objects.filter(status=CorrectionRequest.Status.PENDING)
+        corrections.filter(status=CorrectionRequest.Status.PENDING)
         .select_related("signup__activity", "signup__resident__household__building")
         .order_by("created_at")[:100]
     )
     for correction in pending:
         correction.form = DecisionForm(prefix=f"c{correction.pk}")
     decided = (
-        CorrectionRequest.objects.exclude(status=CorrectionRequest.Status.PENDING)
+        corrections.exclude(status=CorrectionRequest.Status.PENDING)
         .select_related("signup__activity", "signup__resident", "decided_by")
         .order_by("-decided_at")[:20]
     )
@@ -939,7 +977,7 @@ def organize_corrections(request: HttpRequest) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_decide_correction(request: HttpRequest, pk: int) -> HttpResponse:
-    correction = get_object_or_404(CorrectionRequest, pk=pk)
+    correction = get_object_or_404(scope_to_organizer(CorrectionRequest.objects.all(), request.user), pk=pk)
     form = DecisionForm(request.POST, prefix=f"c{correction.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose to accept or refuse."))
@@ -965,13 +1003,14 @@ def organize_volunteers(request: HttpRequest) -> HttpResponse:
     people = []
     if query:
         people = list(
-            Resident.objects.filter(Q(full_name__icontains=query) | Q(phone__contains=query))
+            scope_to_organizer(Resident.objects.all(), request.user)  # a grid worker finds their grids' people
+            .filter(Q(full_name__icontains=query) | Q(phone__contains=query))
             .exclude(status=Resident.Status.REMOVED)
             .select_related("household__building", "points")
             .order_by("full_name", "pk")[:30]
         )
     top = list(
-        PointsBalance.objects.filter(half_hours__gt=0)
+        scope_to_organizer(PointsBalance.objects.filter(half_hours__gt=0), request.user)
         .select_related("resident__household__building")
         .order_by("-half_hours", "resident_id")[:10]
     )
@@ -981,7 +1020,7 @@ def organize_volunteers(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
     """One volunteer's points for organizers: the ledger, and a form to award or adjust points."""
-    resident = get_object_or_404(Resident.objects.select_related("household__building"), pk=pk)
+    resident = _organizer_resident(request, pk)
     form = AwardForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -1026,12 +1065,15 @@ def organize_store(request: HttpRequest) -> HttpResponse:
     if request.GET.get("code") and code_form.is_valid():
         code = "".join(ch for ch in code_form.cleaned_data["code"].upper() if ch.isalnum())
         found = (
-            Redemption.objects.select_related("item", "resident__household__building").filter(pickup_code=code).first()
+            scope_to_organizer(Redemption.objects.all(), request.user)  # another grid's code reads as unknown
+            .select_related("item", "resident__household__building")
+            .filter(pickup_code=code)
+            .first()
         )
         if found is None:
             messages.error(request, _("No redemption has this pickup code."))
     waiting = (
-        Redemption.objects.filter(status=Redemption.Status.WAITING)
+        scope_to_organizer(Redemption.objects.filter(status=Redemption.Status.WAITING), request.user)
         .select_related("item", "resident__household__building")
         .order_by("created_at")[:100]
     )
@@ -1070,7 +1112,7 @@ def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResp
 @require_POST
 @organizer_required
 def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    redemption = get_object_or_404(Redemption.objects.select_related("item"), pk=pk)
+    redemption = get_object_or_404(scope_to_organizer(Redemption.objects.select_related("item"), request.user), pk=pk)
     try:
         services.hand_over(redemption=redemption, actor=request.user)
     except services.ServiceError as exc:
@@ -1083,7 +1125,7 @@ def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_cancel_redemption(request: HttpRequest, pk: int) -> HttpResponse:
-    redemption = get_object_or_404(Redemption, pk=pk)
+    redemption = get_object_or_404(scope_to_organizer(Redemption.objects.all(), request.user), pk=pk)
     try:
         services.cancel_redemption(redemption=redemption, actor=request.user, by_organizer=True)
     except services.ServiceError as exc:
@@ -1121,7 +1163,7 @@ def organize_export_download(request: HttpRequest, kind: str, fmt: str) -> HttpR
         messages.error(request, _("Enter a month as 2026-11."))
         return redirect("activities:organize_exports")
     month_start = form.month_start()
-    headers, rows, title = exports.table(kind, month_start)
+    headers, rows, title = exports.table(kind, month_start, grid_ids=organizer_grid_ids(request.user))
     AuditEntry.objects.log(
         actor=request.user, action="activities.exported", details={"kind": kind, "month": form.cleaned_data["month"]}
     )

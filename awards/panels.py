@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from families.access import scope_to_organizer
+
 from .models import AwardRound, Honour, Nomination, NominationStatus, Objection, Phase
 
 ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING, Phase.VOTING, Phase.PUBLICITY)
@@ -28,7 +30,9 @@ def latest_honours(request) -> dict:
 
 
 def organizer_work(request) -> dict:
-    waiting = Nomination.objects.filter(status=NominationStatus.SUBMITTED, round__published_at__isnull=True).count()
+    waiting = scope_to_organizer(
+        Nomination.objects.filter(status=NominationStatus.SUBMITTED, round__published_at__isnull=True), request.user
+    ).count()
     objections = Objection.objects.filter(answered_at__isnull=True, round__published_at__isnull=True).count()
     now = timezone.now()
     needing = []

@@ -19,12 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from families.access import (
+    audit_entries_for,
+    in_organizer_scope,
     is_organizer,
     not_verified_response,
+    organizer_grid_ids,
     organizer_may_edit_grid,
     organizer_required,
+    scope_to_organizer,
+    sees_whole_register,
     verified_membership,
     verified_resident_required,
+    whole_register_required,
 )
 from families.models import AuditEntry, Resident
 from project import formtokens
@@ -117,7 +123,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         services.send_voting_open_notices(round=round)
     phase = round.phase()
     membership = verified_membership(request.user) if request.user.is_authenticated else None
-    organizer = is_organizer(request.user)
+    # Counts before publication and full names are for organizers who see the whole community; a grid worker
+    # reads the round as the public does.
+    organizer = sees_whole_register(request.user)
     entries = list(round.entries.select_related("category"))
     show_counts = round.winners_public() or (organizer and round.counts_visible())
     results = services.round_results(round) if show_counts else []
@@ -167,7 +175,7 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     """The nominations of a round: for seconding while nominations are open, the ballot while voting is open."""
     round = _visible_round(request, pk)
     membership = verified_membership(request.user)
-    organizer = is_organizer(request.user)
+    organizer = sees_whole_register(request.user)  # a grid worker reviews their grids' nominations on the desk
     if membership is None and not organizer:
         messages.info(request, _("Join your household with the code from your grid worker first."))
         return redirect("families:join")
@@ -286,10 +294,11 @@ def _nominate_page(request: HttpRequest, round: AwardRound, form: NominationForm
 
 def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, object, bool]:
     nomination = get_object_or_404(
-        Nomination.objects.with_target().with_seconds().select_related("round", "nominator"), pk=pk
+        Nomination.objects.with_target().with_seconds().select_related("round", "nominator__household__building"),
+        pk=pk,
     )
     membership = verified_membership(request.user) if request.user.is_authenticated else None
-    organizer = is_organizer(request.user)
+    organizer = is_organizer(request.user) and in_organizer_scope(request.user, nomination)
     round = nomination.round
     public = nomination.is_winner and round.winners_public()
     involved = membership is not None and (
@@ -299,6 +308,14 @@ def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, o
     if not (organizer or public or involved or residents_see):
         raise Http404
     return nomination, membership, organizer
+
+
+def _nominator_name(request: HttpRequest, nomination: Nomination) -> str:
+    """The nominator's name for an organizer: a grid worker's grids' people by name, others without one."""
+    grid_ids = organizer_grid_ids(request.user)
+    if grid_ids is None or nomination.nominator.household.building.grid_id in grid_ids:
+        return nomination.nominator.full_name
+    return _("a resident of another grid")
 
 
 @require_safe
@@ -332,6 +349,7 @@ def nomination_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_reason": is_nominator or organizer,
             "public_names": membership is None and not organizer,
             "revisions": list(nomination.revisions.all()) if organizer else [],
+            "nominator_name": _nominator_name(request, nomination) if organizer else "",
         },
     )
 
@@ -561,11 +579,17 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
     counts["closed"] = counts["withdrawn"] + counts["declined"] + counts["merged"]
     counts["to_be_matched"] = Nomination.objects.filter(round=round).live().to_be_matched().count()
     entries = list(round.entries.select_related("category").annotate(tallies=Count("paper_tallies")))
-    objections = list(round.objections.select_related("nomination__entry__category", "nomination__building"))
+    runs_whole_round = sees_whole_register(request.user)
+    # Objections are answered by organizers who see the whole community; their free text may name anyone.
+    objections = (
+        list(round.objections.select_related("nomination__entry__category", "nomination__building"))
+        if runs_whole_round
+        else []
+    )
     for objection in objections:
         objection.form = AnswerForm(initial={"answer": objection.answer}, prefix=f"o{objection.pk}")
     honours = list(
-        round.honours.select_related(
+        scope_to_organizer(round.honours.all(), request.user).select_related(
             "category",
             "building",
             "household__building",
@@ -575,8 +599,11 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "nomination__resident",
         )
     )
-    audit = AuditEntry.objects.filter(
-        Q(target_type="awards.awardround", target_id=str(round.pk)) | Q(details__round=round.pk)
+    audit = audit_entries_for(
+        request.user,
+        AuditEntry.objects.filter(
+            Q(target_type="awards.awardround", target_id=str(round.pk)) | Q(details__round=round.pk)
+        ),
     )[:30]
     return render(
         request,
@@ -593,6 +620,8 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit,
             "corrections": list(round.corrections.all()),
             "unanswered": sum(1 for o in objections if not o.answered_at),
+            # Closing, counting, publishing and corrections are for organizers who see the whole community.
+            "runs_whole_round": runs_whole_round,
         },
     )
 
@@ -602,10 +631,10 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     status = request.GET.get("status") or ""
     qs = (
-        Nomination.objects.filter(round=round)
+        scope_to_organizer(Nomination.objects.filter(round=round), request.user)  # a grid worker: their grids
         .with_target()
         .with_seconds()
-        .select_related("nominator")
+        .select_related("nominator__household__building")
         .order_by("entry__category__sort_order", "status", "created_at", "id")
     )
     if status in NominationStatus.values:
@@ -621,6 +650,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
     for nomination in unmatched:
         nomination.link_form = LinkForm(people=people.get(nomination.household_id, []), prefix=f"l{nomination.pk}")
     for nomination in page.object_list:
+        nomination.nominator_name = _nominator_name(request, nomination)
         nomination.form = ReviewForm(
             prefix=f"n{nomination.pk}",
             initial={
@@ -644,7 +674,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    nomination = get_object_or_404(Nomination, pk=pk)
+    nomination = get_object_or_404(scope_to_organizer(Nomination.objects.all(), request.user), pk=pk)
     form = ReviewForm(request.POST, prefix=f"n{nomination.pk}")
     back = _safe_next(request, reverse("awards:review_list", args=[nomination.round_id]))
     if not form.is_valid():
@@ -700,7 +730,9 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organizer_required
 def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    nomination = get_object_or_404(Nomination.objects.with_target().select_related("round"), pk=pk)
+    nomination = get_object_or_404(
+        scope_to_organizer(Nomination.objects.with_target(), request.user).select_related("round"), pk=pk
+    )
     form = CitationForm(request.POST or None, initial={"citation": nomination.citation})
     if request.method == "POST" and form.is_valid():
         try:
@@ -723,7 +755,7 @@ def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@organizer_required
+@whole_register_required
 def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     """Ending voting early asks first: GET says who can no longer vote, POST ends it."""
     round = get_object_or_404(AwardRound, pk=pk)
@@ -742,7 +774,7 @@ def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@organizer_required
+@whole_register_required
 def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
@@ -782,7 +814,7 @@ def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     )
 
 
-@organizer_required
+@whole_register_required
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk)
     if not round.counts_visible():
@@ -815,7 +847,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organizer_required
+@whole_register_required
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(Objection, pk=pk)
     form = AnswerForm(request.POST, prefix=f"o{objection.pk}")
@@ -832,7 +864,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@organizer_required
+@whole_register_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publishing asks first: GET lists the honours that go on the board, POST publishes them."""
     round = get_object_or_404(AwardRound, pk=pk)
@@ -860,7 +892,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@organizer_required
+@whole_register_required
 def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdrawing an honour asks first: GET says what it undoes and asks the public reason, POST withdraws."""
     honour = get_object_or_404(
@@ -896,7 +928,7 @@ def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@organizer_required
+@whole_register_required
 def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Results per category: online, paper and total votes, and turnout. Never who voted for whom."""
     round = get_object_or_404(AwardRound, pk=pk)

@@ -63,6 +63,15 @@ class SignupExtraForm(forms.Form):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_stages(self) -> list[str]:
+        # allauth imports stages by path, late: importing its stages module here would be circular.
+        return [
+            "families.account_stages.PhoneVerificationStage"
+            if path == "allauth.account.stages.PhoneVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
     def phone_form_field(self, **kwargs):
         return PhoneField(**kwargs)
 

@@ -8,3 +8,18 @@ class FamiliesConfig(AppConfig):
     name = "families"
     verbose_name = _("Households and residents")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .access import register_grid_paths
+
+        register_grid_paths(
+            {
+                self.get_model("Grid"): "id",
+                self.get_model("Building"): "grid",
+                self.get_model("Household"): "building__grid",
+                self.get_model("Resident"): "household__building__grid",
+                self.get_model("GridAssignment"): "grid",
+                self.get_model("FamilyMotto"): "household__building__grid",
+                self.get_model("MottoRevision"): "motto__household__building__grid",
+            }
+        )

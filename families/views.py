@@ -28,6 +28,7 @@ from project.publiccache import cache_public_page
 from project.ratelimit import client_ip, is_limited, record_attempt
 
 from .access import (
+    audit_entries_for,
     is_organizer,
     organizer_grid_ids,
     organizer_required,
@@ -890,8 +891,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         (action, f"{AUDIT_ACTION_LABELS[action]} ({action})" if action in AUDIT_ACTION_LABELS else action)
         for action in actions
     ]
-    filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.all(), actions=choices)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else AuditEntry.objects.all()
+    # A grid worker reads the lines about their grids, community-wide objects and their own actions.
+    entries = audit_entries_for(request.user, AuditEntry.objects.all())
+    filterset = AuditFilter(request.GET or None, queryset=entries, actions=choices)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
     page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.label = AUDIT_ACTION_LABELS.get(entry.action, "")

@@ -7,7 +7,10 @@ calls ``bump_public_version()`` after commit, and every cached public page is
 stale at once, so a withdrawal takes effect on cached pages too.
 
 Public pages carry no forms and no CSRF token (the language and text-size
-switches are links), so one cached copy serves every anonymous visitor.
+switches are links), so one cached copy serves every anonymous visitor of the
+same scheme and host (pages may hold absolute URLs, so each name the site
+answers to gets its own copy). Fragments are rendered without the request and
+hold no absolute URL.
 
 Each process also keeps the last pages it served in its own memory, under the
 same versioned key. That copy can never outlive a bump by more than the version
@@ -124,7 +127,10 @@ def cache_public_page(timeout: int = DEFAULT_TIMEOUT):
                 return view(request, *args, **kwargs)
             from .context_processors import text_size
 
-            key = f"public:{public_version()}:{get_language()}:{text_size(request)}:{request.get_full_path()}"
+            # Pages may hold absolute URLs (the feed, certificates' QR codes): one copy per scheme and host, so a
+            # page made for one name of the site never sends readers of another to it.
+            site = f"{request.scheme}://{request.get_host()}"
+            key = f"public:{public_version()}:{get_language()}:{text_size(request)}:{site}{request.get_full_path()}"
             response = _local_get(key)
             if response is not None:
                 return response

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Control characters in the path, a query, a cookie or a form: 400 before any view or query sees them.
+    "project.middleware.ControlCharacterMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "project.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -173,13 +175,29 @@ ACCOUNT_SIGNUP_FORM_CLASS = "families.accounts.SignupExtraForm"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
-ACCOUNT_PREVENT_ENUMERATION = True
+# Email and its verification are optional, so allauth's documented way to keep sign-up from telling whether an
+# address has an account is "strict": a sign-up with a taken address goes through like any other (only one
+# account can ever verify the address). "True" would answer "already registered" (tests/project/test_enumeration.py).
+ACCOUNT_PREVENT_ENUMERATION = "strict"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Which address is the client's, for allauth's limits and ours (project/ratelimit.py `client_ip`).
+# Unset, the socket address: right when gunicorn faces the internet, wrong behind a proxy, where every
+# visitor would share the proxy's address and one storm of failed logins would lock everyone out.
+# Behind the documented nginx: ALLAUTH_TRUSTED_CLIENT_IP_HEADER=X-Real-IP (or ALLAUTH_TRUSTED_PROXY_COUNT=1
+# with X-Forwarded-For). Never set either when clients can reach gunicorn directly: they could then
+# name any address they like.
+try:
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT") or 0)
+except ValueError as exc:
+    raise ImproperlyConfigured("ALLAUTH_TRUSTED_PROXY_COUNT must be a whole number (0 without a proxy).") from exc
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("ALLAUTH_TRUSTED_PROXY_COUNT must not be negative.")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", "").strip() or None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区荣誉] "

@@ -42,4 +42,5 @@ if settings.DEBUG:
 handler400 = "project.views.bad_request"
 handler403 = "project.views.permission_denied"
 handler404 = "project.views.page_not_found"
+handler429 = "project.views.too_many_requests"  # read by allauth's rate limits
 handler500 = "project.views.server_error"

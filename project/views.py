@@ -64,14 +64,14 @@ def set_preferences(request: HttpRequest) -> HttpResponse:
     ):
         target = "/"
     response = redirect(target)
+    # Secure whenever the reader came over https; no script reads either cookie (the server renders both).
+    flags = {"samesite": "Lax", "httponly": True, "secure": request.is_secure()}
     size = request.GET.get("text")
     if size in TEXT_SIZES:
-        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, **flags)
     language = request.GET.get("language")
     if language in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
-        )
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, **flags)
     return response
 
 
@@ -103,6 +103,11 @@ def organize(request: HttpRequest) -> HttpResponse:
 
 def bad_request(request, exception=None):
     return render(request, "400.html", status=400)
+
+
+def too_many_requests(request, exception=None):
+    """allauth's limits answer with this page (it looks up ``handler429`` in the URL configuration)."""
+    return render(request, "429.html", status=429)
 
 
 def permission_denied(request, exception=None):

@@ -80,3 +80,29 @@ def test_the_process_copies_stay_bounded():
     for n in range(publiccache.LOCAL_PAGES + 10):
         view(anonymous_get(f"/x/{n}/"))
     assert len(publiccache._local) == publiccache.LOCAL_PAGES
+
+
+def test_one_hosts_cached_page_is_not_served_to_another_host_or_scheme(client):
+    """The feed holds absolute URLs: a copy made for one host (or for http) must not reach another."""
+    from tests.awards.board_factories import HonourFactory
+
+    HonourFactory()
+    feeds = {}
+    for host, secure in [("localhost", False), ("127.0.0.1", False), ("localhost", True), ("localhost", False)]:
+        response = client.get("/honours/feed.json", headers={"host": host}, secure=secure)
+        assert response.status_code == 200
+        feeds[(host, secure)] = response.json()["honours"][0]["url"]
+    assert feeds[("localhost", False)].startswith("http://localhost/honours/")
+    assert feeds[("127.0.0.1", False)].startswith("http://127.0.0.1/")
+    assert feeds[("localhost", True)].startswith("https://localhost/")
+
+
+def test_the_same_host_still_shares_one_cached_copy():
+    view, calls = counting_view()
+    for _ in range(2):
+        request = anonymous_get()
+        request.META["HTTP_HOST"] = "localhost"
+        assert view(request).content == b"render 1"
+    other = anonymous_get()
+    other.META["HTTP_HOST"] = "127.0.0.1"
+    assert view(other).content == b"render 2"
