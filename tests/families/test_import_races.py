@@ -11,6 +11,7 @@ from django.test import Client
 
 from families.models import AuditEntry, Household, RegisterImport, Resident
 from project.models import FormSubmission
+from tests.tokens import token
 
 from .helpers import GOOD_ROWS, csv_bytes, form_token
 
@@ -38,14 +39,14 @@ def _post_at_once(organizer, url: str, tokens: list[str]) -> list[int]:
     return statuses
 
 
-def _checked_upload(organizer_client) -> str:
+def _checked_upload(organizer, organizer_client) -> str:
     upload = SimpleUploadedFile("台账.csv", csv_bytes(GOOD_ROWS))
-    organizer_client.post("/organize/register/import/", {"file": upload})
+    organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, "families.import_upload")})
     return f"/organize/register/import/{RegisterImport.objects.get().pk}/"
 
 
 def test_one_import_form_sent_three_times_at_once_imports_once(postgres, organizer, organizer_client):
-    url = _checked_upload(organizer_client)
+    url = _checked_upload(organizer, organizer_client)
     token = form_token(organizer_client.get(url).content.decode())
     statuses = _post_at_once(organizer, url, [token] * 3)
     assert statuses == [302, 302, 302]  # one import, two "already recorded": never a 500
@@ -55,7 +56,7 @@ def test_one_import_form_sent_three_times_at_once_imports_once(postgres, organiz
 
 
 def test_the_same_upload_confirmed_from_three_tabs_at_once_imports_once(postgres, organizer, organizer_client):
-    url = _checked_upload(organizer_client)
+    url = _checked_upload(organizer, organizer_client)
     tokens = [form_token(organizer_client.get(url).content.decode()) for _ in range(3)]
     assert len(set(tokens)) == 3
     statuses = _post_at_once(organizer, url, tokens)
