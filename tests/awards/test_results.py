@@ -193,7 +193,7 @@ def test_exports_give_online_paper_total_and_turnout(organizer_client, counted):
     lines = text.strip().splitlines()
     assert len(lines) == 4 and lines[1].split(",")[3:6] == ["3", "0", "3"]
     xlsx = organizer_client.get(f"/organize/rounds/{round.pk}/results.xlsx?category={entry.pk}")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     assert sheet.max_row == 4 and sheet.cell(2, 9).value == 3
 
 

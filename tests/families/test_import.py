@@ -241,16 +241,22 @@ def test_export_reimports_unchanged(organizer_client, organizer):
     assert set(apply_plan(plan, dry_run=True).values()) == {0}
 
 
-def test_xlsx_export_neutralises_formulas(organizer_client):
+def test_xlsx_export_keeps_formula_like_names_as_inline_text(organizer_client):
     import io
 
     from openpyxl import load_workbook
 
+    from tests.spreadsheets import stored_cells
+
     HouseholdFactory(display_name="=cmd|' /C calc'!A0")
     response = organizer_client.get("/organize/register/export.xlsx")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    exported = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(exported)).active
     values = [cell.value for row in sheet.iter_rows() for cell in row]
-    assert "'=cmd|' /C calc'!A0" in values
+    assert "=cmd|' /C calc'!A0" in values  # exactly the name: no apostrophe to see
+    cells = [cell for row in stored_cells(exported) for cell in row]
+    assert ("inlineStr", False, "=cmd|' /C calc'!A0") in cells  # text, never a formula
+    assert not any(has_formula for _, has_formula, _ in cells)
 
 
 def test_an_imported_file_is_not_kept(organizer_client, organizer):
