@@ -192,6 +192,7 @@ def test_export_ledger_command_refuses_a_bad_month(tmp_path):
 
     with pytest.raises(CommandError):
         call_command("export_ledger", month="2026-13", format="csv", output=str(tmp_path / "x.csv"))
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_export_ledger_writes_every_line_of_the_month(tmp_path, member):

@@ -10,6 +10,7 @@ from django.utils import translation
 from families.models import AuditEntry, Building, Grid, Household, RegisterImport, Resident
 from families.register_io import check_register
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 from . import helpers
@@ -159,9 +160,10 @@ def test_unreadable_files_get_a_clear_message(organizer_client):
 def test_an_oversized_upload_is_refused_before_reading(organizer_client, organizer, monkeypatch):
     monkeypatch.setattr("families.views.MAX_FILE_BYTES", 10)
     upload = SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
+    before = row_counts()
     response = organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
     assert response.status_code == 200 and "MB" in response.content.decode()
-    assert not RegisterImport.objects.exists()
+    assert row_counts() == before and not RegisterImport.objects.exists()
 
 
 def test_scoped_grid_worker_cannot_import_into_other_grids(organizer):
