@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE := project.settings
 
 .PHONY: run test setup install install-dev migrate messages seed lint check bench bench-quick clean
 
@@ -22,19 +21,26 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/bin/activa
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-messages:
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+# Development settings for manage.py (debug on, a random key for this checkout); never overwritten,
+# never read when DJANGO_SECRET_KEY is in the environment (manage.py). Also makes var/ for SQLite.
+var/dev.env:
+	mkdir -p var
+	printf '# Written by make for development only; manage.py reads it. Delete it to get a new key.\nDJANGO_DEBUG=1\nDJANGO_SECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@.tmp
+	mv $@.tmp $@
 
-migrate:
+messages: var/dev.env
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate: var/dev.env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
 seed:
 	$(PY) manage.py seed_demo
 
-setup: install messages migrate seed
+setup: install var/dev.env messages migrate seed
 
-run: export DJANGO_DEBUG ?= 1
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

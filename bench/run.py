@@ -80,7 +80,7 @@ def ensure_wrk() -> str:
 def base_env(database_url: str) -> dict:
     """Production settings on loopback (the same the fault tests use), with the baseline view on."""
     env = site_env(database_url)
-    env.update(BENCH_BASELINE="1", LOG_LEVEL="WARNING")
+    env.update(DJANGO_SETTINGS_MODULE="bench.settings", LOG_LEVEL="WARNING")  # bench/settings.py adds the baseline
     if database_url.startswith("postgres") and _redis_answers():
         # The scale path: PostgreSQL with Redis as the shared cache.
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

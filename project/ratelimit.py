@@ -60,10 +60,6 @@ def record_attempt(scope: str, key: str, *, window_seconds: int) -> int:
         return 1
 
 
-def reset(scope: str, key: str) -> None:
-    cache.delete(f"rl:{scope}:{key}")
-
-
 _DURATION = re.compile(r"(\d*)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

@@ -1,7 +1,12 @@
 """Settings for Community Honours, read from environment variables.
 
 Every variable is listed in the README's settings table. Development needs none
-of them: the site runs on a SQLite file under ``var/`` with DEBUG on.
+of them: ``make setup`` writes ``var/dev.env`` (debug on, a key for this checkout),
+which ``manage.py`` reads, and the site runs on a SQLite file under ``var/``.
+
+These are the site's settings and nothing else: the test suite's switches live in
+``tests/settings.py`` and the benchmarks' in ``bench/settings.py``, each importing
+this module and overriding what it must.
 """
 
 from __future__ import annotations
@@ -30,17 +35,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-TESTING = "pytest" in sys.modules or os.environ.get("DJANGO_TESTING") == "1"
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG:
         SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
     else:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off. "
+            "In development, run `make setup` once: it writes var/dev.env, which manage.py reads."
+        )
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -101,7 +108,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 # SQLite by default (one command on a laptop); PostgreSQL through DATABASE_URL.
-VAR_DIR.mkdir(exist_ok=True)
+# var/ is made by `make setup` (with var/dev.env), not here: importing settings writes nothing.
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -132,16 +139,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # fallback is the database, never process-local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    _redis_location = REDIS_URL
-    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if TESTING and _worker.startswith("gw"):
-        # Tests clear the cache (FLUSHDB) between tests: each parallel test worker gets its own database.
-        _base, _slash, _number = REDIS_URL.rpartition("/")
-        _redis_location = f"{_base}/{int(_number or 0) + 1 + int(_worker[2:])}"
-    CACHES = {"default": {"BACKEND": "project.cache.RedisCache", "LOCATION": _redis_location}}
-elif TESTING:
-    # One process, cleared before every test (tests/conftest.py).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    CACHES = {"default": {"BACKEND": "project.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 
@@ -160,9 +158,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -223,11 +218,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
+        if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
@@ -252,7 +247,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and not TESTING:
+if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
@@ -287,9 +282,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
-
-# --- Benchmarks: a bare view through the same middleware, the baseline every figure is divided by.
-BENCH_BASELINE = env_bool("BENCH_BASELINE", False)
 
 # --- Community rules (each app reads its own; defaults follow the community's rules) --
 COMMUNITY_NAME = os.environ.get("COMMUNITY_NAME", "")

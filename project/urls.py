@@ -25,15 +25,6 @@ urlpatterns = [
     path("", include("activities.urls")),
 ]
 
-if settings.BENCH_BASELINE:
-    from django.http import HttpResponse
-
-    def bench_baseline(request):
-        """The benchmarks' yardstick: no database, no template, the full middleware stack."""
-        return HttpResponse("ok", content_type="text/plain")
-
-    urlpatterns.insert(0, path("bench/baseline", bench_baseline))
-
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -3,23 +3,23 @@
 openpyxl without lxml writes about a thousand rows a second here, and
 XlsxWriter's per-cell bookkeeping took 15 s for the 100,000-line monthly
 ledger under load; writing the sheet's XML straight into the zip stream takes a
-few seconds. One sheet, inline strings (which a spreadsheet never evaluates),
-numbers as numbers, dates as dates; text starting with a formula character is
-neutralised exactly as ``project.exports.safe_cell`` does.
+few seconds. One sheet, numbers as numbers, dates as dates, and text as inline
+strings, written as it is: a spreadsheet never evaluates an inline string (only a
+cell's ``<f>`` element is a formula), so ``=SUM(A1)`` stays that text and needs no
+apostrophe. CSV, where Excel does evaluate text, is guarded in ``project.exports``,
+which uses this module (this one imports nothing of the site).
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-
-from .exports import FORMULA_PREFIXES, safe_cell
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = datetime(1899, 12, 30)
@@ -67,8 +67,7 @@ _STYLES = (
 
 
 def _text(value: str) -> str:
-    if value.startswith(FORMULA_PREFIXES):
-        value = "'" + value  # as project.exports.safe_cell does
+    """Text as XML: characters XML cannot hold are dropped, markup is escaped, nothing is added."""
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
     if "&" in value or "<" in value or ">" in value:
@@ -76,7 +75,7 @@ def _text(value: str) -> str:
     return value
 
 
-def _cells(row: Sequence, zone) -> str:
+def _cells(row: Sequence, zone, convert: Callable[[object], object]) -> str:
     """One row's cells. Cell references are optional in SpreadsheetML, so they are left out (faster)."""
     out = []
     for value in row:
@@ -96,14 +95,24 @@ def _cells(row: Sequence, zone) -> str:
             out.append(f'<c s="3"><v>{(value - _EPOCH).total_seconds() / 86400:.6f}</v></c>')
         elif kind is date:
             out.append(f'<c s="2"><v>{(value - _EPOCH_DAY).days}</v></c>')
-        else:  # booleans, lazy strings and anything else: the shared rules, then as text or number
-            safe = safe_cell(value)
-            out.append(_cells([str(safe) if not isinstance(safe, (int, float, Decimal)) else safe], zone))
+        else:  # booleans, lazy strings and anything else: the caller's rule, then as text if still unknown
+            out.append(_cells([convert(value)], zone, str))
     return "".join(out)
 
 
-def write_xlsx(path, *, headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1") -> int:
-    """Stream ``rows`` into an XLSX file at ``path``; returns the number of data rows written."""
+def write_xlsx(
+    path,
+    *,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    sheet_title: str = "Sheet1",
+    convert: Callable[[object], object] = str,
+) -> int:
+    """Stream ``rows`` into an XLSX file at ``path`` (a path or a binary file); returns the data rows written.
+
+    Strings, numbers, dates, datetimes and ``None`` are written directly; any other value is first passed
+    to ``convert`` (``project.exports`` turns booleans into 是/否 there).
+    """
     title = escape(re.sub(r"[\[\]:*?/\\]", " ", sheet_title)[:31] or "Sheet1", {'"': "&quot;"})
     zone = timezone.get_current_timezone()
     count = 0
@@ -129,7 +138,7 @@ def write_xlsx(path, *, headers: Sequence[str], rows: Iterable[Sequence], sheet_
             )
             buffer = [f'<row r="1">{header_cells}</row>']
             for number, row in enumerate(rows, start=2):
-                buffer.append(f'<row r="{number}">{_cells(row, zone)}</row>')
+                buffer.append(f'<row r="{number}">{_cells(row, zone, convert)}</row>')
                 count += 1
                 if len(buffer) >= 2000:
                     sheet.write("".join(buffer).encode("utf-8"))

@@ -1,5 +1,7 @@
 """The cast every test can use, and the switches for browser and PostgreSQL-only tests.
 
+The suite's settings are ``tests/settings.py`` (named in pyproject.toml).
+
 The cast: ``organizer``; ``resident`` and ``neighbour`` (verified members of two
 different households in the same building); ``housemate`` (same household as
 ``resident``); ``newcomer`` (signed up, not verified); and anonymous visitors.
@@ -25,6 +27,13 @@ REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
 def pytest_sessionstart(session):
+    from django.conf import settings
+
+    if settings.SETTINGS_MODULE != "tests.settings":
+        # An exported DJANGO_SETTINGS_MODULE beats pyproject.toml's: the suite would run on the site's own settings.
+        raise pytest.UsageError(
+            f"the tests run under tests.settings, not {settings.SETTINGS_MODULE}: unset DJANGO_SETTINGS_MODULE."
+        )
     if REQUIRE_BROWSER and not CHROMIUM:
         raise pytest.UsageError("REQUIRE_BROWSER=1 but no Chromium was found (apt-get install chromium).")
 

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from project.images import WIDTHS, photo_sources
+from project.images import photo_sources
 
 register = template.Library()
 
@@ -22,12 +22,3 @@ def photo(name: str, alt: str = "", sizes: str = "(min-width: 760px) 50vw, 100vw
         alt,
         css_class,
     )
-
-
-@register.simple_tag
-def photo_url(name: str, width: int = 1280) -> str:
-    """One width of a stored photo (for feeds and the TV)."""
-    for url, w in photo_sources(name):
-        if w == width or (w is None and width not in WIDTHS):
-            return url
-    return ""

@@ -13,6 +13,7 @@ from activities import services
 from activities.models import CorrectionRequest, LedgerEntry, PointsBalance, Signup
 from families.models import AuditEntry
 from tests.factories import ResidentFactory
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 from .factories import ActivityFactory, finished_activity, present
@@ -70,14 +71,18 @@ def test_the_ledger_key_refuses_a_second_credit_even_if_the_signup_check_is_bypa
 
 def test_confirming_with_no_hours_is_refused(organizer, member):
     signup = Signup.objects.create(activity=finished_activity(), resident=member)
+    before = row_counts()
     with pytest.raises(services.ServiceError):
         services.confirm_hours(signup=signup, actor=organizer)
+    assert row_counts() == before
 
 
 def test_confirming_before_the_activity_begins_is_refused(organizer, member):
     signup = Signup.objects.create(activity=ActivityFactory(), resident=member, manual_half_hours=2)
+    before = row_counts()
     with pytest.raises(services.ServiceError):
         services.confirm_hours(signup=signup, actor=organizer)
+    assert row_counts() == before
 
 
 @override_settings(ACTIVITIES_DAILY_HOURS_CAP=4)
@@ -107,12 +112,14 @@ def test_hand_added_hours_need_a_reason_and_stay_within_the_activity(organizer, 
 
 def test_hand_added_hours_through_the_sheet_without_reason_write_nothing(organizer_client, organizer, member):
     signup = Signup.objects.create(activity=finished_activity(), resident=member)
+    before = row_counts()
     organizer_client.post(
         reverse("activities:organize_manual_hours", args=[signup.pk]),
         {f"h{signup.pk}-hours": "2", **token(organizer, "activities.manual_hours")},
     )
     signup.refresh_from_db()
     assert signup.manual_half_hours is None
+    assert row_counts() == before
 
 
 def test_confirm_all_confirms_everyone_with_hours(organizer_client, member, neighbour_member, ledger_ok):
@@ -152,8 +159,10 @@ def test_correction_after_confirmation_reverses_and_recredits(organizer, member,
 def test_refusing_a_correction_needs_an_answer(organizer, member):
     signup = present(finished_activity(), member)
     correction = services.request_correction(signup=signup, resident=member, half_hours=6, reason="多算一点")
+    before = row_counts()
     with pytest.raises(services.ServiceError):
         services.decide_correction(correction=correction, actor=organizer, accept=False)
+    assert row_counts() == before
     services.decide_correction(correction=correction, actor=organizer, accept=False, note="签到记录只有两小时")
     correction.refresh_from_db()
     assert correction.status == "refused" and correction.decided_by == organizer
@@ -163,8 +172,10 @@ def test_answered_correction_cannot_be_answered_again(organizer, member):
     signup = present(finished_activity(), member)
     correction = services.request_correction(signup=signup, resident=member, half_hours=4, reason="x")
     services.decide_correction(correction=correction, actor=organizer, accept=False, note="no")
+    before = row_counts()
     with pytest.raises(services.ServiceError):
         services.decide_correction(correction=correction, actor=organizer, accept=True)
+    assert row_counts() == before
 
 
 def test_one_open_correction_per_signup_and_never_beyond_the_length(member):

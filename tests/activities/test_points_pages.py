@@ -166,7 +166,7 @@ def test_exports_in_csv_and_xlsx(organizer_client, organizer, member, kind):
     response = organizer_client.get(
         reverse("activities:organize_export_download", args=[kind, "xlsx"]), {"month": month}
     )
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.max_row == 2
 
 
@@ -192,6 +192,7 @@ def test_export_ledger_command_refuses_a_bad_month(tmp_path):
 
     with pytest.raises(CommandError):
         call_command("export_ledger", month="2026-13", format="csv", output=str(tmp_path / "x.csv"))
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_export_ledger_writes_every_line_of_the_month(tmp_path, member):
@@ -229,10 +230,11 @@ def test_dashboard_numbers(organizer, member):
     assert points.get(label, (30, 0)) == (30, 0)
 
 
-def test_xlsx_writer_neutralises_formulas_and_keeps_dates(tmp_path):
+def test_xlsx_writer_keeps_formula_text_as_inline_text_and_keeps_dates(tmp_path):
     from datetime import date
 
     from project.exports import write_table
+    from tests.spreadsheets import stored_cells
 
     path = tmp_path / "t.xlsx"
     write_table(
@@ -244,7 +246,8 @@ def test_xlsx_writer_neutralises_formulas_and_keeps_dates(tmp_path):
     )
     sheet = load_workbook(path).active
     assert sheet.title == "积分明细"
-    assert [cell.value for cell in sheet[2]][0] == "'=HYPERLINK(1)"
+    assert sheet.cell(2, 1).value == "=HYPERLINK(1)"  # exactly the text: no apostrophe to see
+    assert stored_cells(path)[1][0] == ("inlineStr", False, "=HYPERLINK(1)")  # text, never a formula
     assert sheet.cell(2, 2).value.date() == date(2026, 11, 5)
     assert (sheet.cell(2, 3).value, sheet.cell(2, 4).value) == (3, "<&>")
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from activities import services
 from activities.models import LedgerEntry, PointsBalance, Redemption
 from families.models import AuditEntry
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 from .factories import StoreItemFactory
@@ -34,23 +35,30 @@ def test_resident_redeems_and_gets_a_pickup_code(resident_client, member, give_p
 def test_redeeming_over_the_balance_is_refused(resident_client, member, give_points):
     give_points(member, 49)
     item = StoreItemFactory(price=50)
+    before = row_counts()
     resident_client.post(reverse("activities:redeem", args=[item.pk]), token(member.user, "activities.redeem"))
-    assert not Redemption.objects.exists()
+    assert row_counts() == before and not Redemption.objects.exists()
     item.refresh_from_db()
     assert item.stock == 5
 
 
 def test_redeeming_an_item_out_of_stock_is_refused(member, give_points):
     give_points(member, 100)
+    item = StoreItemFactory(stock=0)
+    before = row_counts()
     with pytest.raises(services.ServiceError):
-        services.redeem(resident=member, item=StoreItemFactory(stock=0))
+        services.redeem(resident=member, item=item)
     assert PointsBalance.objects.get(resident=member).balance == 100
+    assert row_counts() == before
 
 
 def test_an_item_no_longer_on_offer_cannot_be_redeemed(member, give_points):
     give_points(member, 100)
+    item = StoreItemFactory(is_active=False)
+    before = row_counts()
     with pytest.raises(services.ServiceError):
-        services.redeem(resident=member, item=StoreItemFactory(is_active=False))
+        services.redeem(resident=member, item=item)
+    assert row_counts() == before
 
 
 def test_store_spending_does_not_lower_the_leaderboard(member, give_points):
@@ -92,14 +100,18 @@ def test_a_handed_over_item_cannot_be_cancelled(organizer, member, give_points):
     give_points(member, 100)
     redemption = services.redeem(resident=member, item=StoreItemFactory())
     services.hand_over(redemption=redemption, actor=organizer)
+    before = row_counts()
     with pytest.raises(services.ServiceError):
         services.cancel_redemption(redemption=redemption, actor=organizer, by_organizer=True)
+    assert row_counts() == before
 
 
 def test_a_neighbour_cannot_cancel_my_redemption(neighbour_client, member, give_points):
     give_points(member, 100)
     redemption = services.redeem(resident=member, item=StoreItemFactory())
+    before = row_counts()
     assert neighbour_client.post(reverse("activities:my_redemption_cancel", args=[redemption.pk])).status_code == 404
+    assert row_counts() == before
 
 
 def test_organizer_adds_an_item_with_a_photo(organizer_client, organizer, tmp_path, settings):
@@ -132,6 +144,7 @@ def test_organizer_adds_an_item_with_a_photo(organizer_client, organizer, tmp_pa
 
 
 def test_negative_stock_or_zero_price_is_refused_in_the_form(organizer_client, organizer):
+    before = row_counts()
     response = organizer_client.post(
         reverse("activities:organize_store_new"),
         {"name": "x", "price": "0", "stock": "-1", "sort_order": "0", **token(organizer, "activities.store_item_new")},
@@ -139,7 +152,7 @@ def test_negative_stock_or_zero_price_is_refused_in_the_form(organizer_client, o
     assert response.status_code == 200
     from activities.models import StoreItem
 
-    assert not StoreItem.objects.exists()
+    assert row_counts() == before and not StoreItem.objects.exists()
 
 
 def test_anonymous_store_page_has_no_form(client, member, give_points):

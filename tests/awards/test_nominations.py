@@ -12,6 +12,7 @@ from families.access import verified_membership
 from families.models import AuditEntry
 from project.models import Notice
 from tests.factories import HouseholdFactory, ResidentFactory, verified_user
+from tests.project.test_access_sweep import row_counts
 
 from .factories import (
     CITATION,
@@ -83,14 +84,18 @@ def test_the_household_choice_never_shows_door_numbers(resident_client, person_e
 
 
 def test_a_too_short_citation_is_refused(resident_client, person_entry):
-    response = _post_person(resident_client, person_entry, ResidentFactory(show_name_publicly=True), citation="很好")
+    target = ResidentFactory(show_name_publicly=True)
+    before = row_counts()
+    response = _post_person(resident_client, person_entry, target, citation="很好")
     assert response.status_code == 200 and not Nomination.objects.exists()
+    assert row_counts() == before
 
 
 def test_nominating_outside_the_window_is_refused(resident, db):
     for phase in ("upcoming", "reviewing", "voting"):
         entry = make_entry(make_round(phase), TargetKind.PERSON)
         target = ResidentFactory()
+        before = row_counts()
         with pytest.raises(AwardError, match="not open"):
             nominate(
                 entry=entry,
@@ -100,12 +105,14 @@ def test_nominating_outside_the_window_is_refused(resident, db):
                 resident=target,
                 citation=CITATION,
             )
+        assert row_counts() == before
     assert not Nomination.objects.exists()
 
 
 def test_self_nomination_is_refused_unless_allowed(resident, db):
     me = verified_membership(resident)
     entry = make_entry(make_round("nominating"), TargetKind.PERSON, self_nomination_allowed=False)
+    before = row_counts()
     with pytest.raises(AwardError, match="yourself"):
         nominate(
             entry=entry,
@@ -115,6 +122,7 @@ def test_self_nomination_is_refused_unless_allowed(resident, db):
             resident=me,
             citation=CITATION,
         )
+    assert row_counts() == before
     allowed = make_entry(make_round("nominating"), TargetKind.BUILDING, self_nomination_allowed=True)
     nomination, created = nominate(entry=allowed, nominator=me, building=me.household.building, citation=CITATION)
     assert created and nomination.building == me.household.building
@@ -123,23 +131,27 @@ def test_self_nomination_is_refused_unless_allowed(resident, db):
 def test_unverified_accounts_and_visitors_cannot_nominate(newcomer_client, client, person_entry):
     assert newcomer_client.get(f"/rounds/{person_entry.round_id}/nominate/")["Location"] == "/join/"
     assert "/accounts/login/" in client.get(f"/rounds/{person_entry.round_id}/nominate/")["Location"]
-    _post_person(newcomer_client, person_entry, ResidentFactory())
-    assert not Nomination.objects.exists()
+    target = ResidentFactory()
+    before = row_counts()
+    _post_person(newcomer_client, person_entry, target)
+    assert row_counts() == before and not Nomination.objects.exists()
 
 
 def test_the_nominator_cannot_second_their_own_nomination(resident_client, resident, person_entry):
     nomination = make_nomination(person_entry, nominator=verified_membership(resident))
-    resident_client.post(f"/nominations/{nomination.pk}/second/", form_token(resident_client, "awards.second"))
-    assert not Second.objects.exists()
+    data = form_token(resident_client, "awards.second")
+    before = row_counts()
+    resident_client.post(f"/nominations/{nomination.pk}/second/", data)
+    assert row_counts() == before and not Second.objects.exists()
 
 
 def test_seconding_twice_is_refused(neighbour_client, person_entry):
     nomination = make_nomination(person_entry, status=NominationStatus.SUBMITTED)
     neighbour_client.post(f"/nominations/{nomination.pk}/second/", form_token(neighbour_client, "awards.second"))
-    response = neighbour_client.post(
-        f"/nominations/{nomination.pk}/second/", form_token(neighbour_client, "awards.second"), follow=True
-    )
-    assert Second.objects.count() == 1
+    data = form_token(neighbour_client, "awards.second")
+    before = row_counts()
+    response = neighbour_client.post(f"/nominations/{nomination.pk}/second/", data, follow=True)
+    assert row_counts() == before and Second.objects.count() == 1
     assert "您已附议过这个推荐。" in response.content.decode()
 
 
@@ -158,9 +170,10 @@ def test_the_nominator_withdraws_until_review_ends(resident_client, resident, db
 
 def test_only_the_nominator_can_withdraw(neighbour_client, person_entry):
     nomination = make_nomination(person_entry)
+    before = row_counts()
     neighbour_client.post(f"/nominations/{nomination.pk}/withdraw/")
     nomination.refresh_from_db()
-    assert nomination.status == NominationStatus.SHORTLISTED
+    assert nomination.status == NominationStatus.SHORTLISTED and row_counts() == before
 
 
 def test_the_nominee_declines_before_anything_is_public(resident_client, resident, neighbour, db):
@@ -200,16 +213,23 @@ def test_a_rejection_needs_a_reason_the_nominator_sees(
 
 def test_residents_cannot_review(resident_client, person_entry):
     nomination = make_nomination(person_entry, status=NominationStatus.SUBMITTED)
+    before = row_counts()
     response = resident_client.post(
         f"/organize/nominations/{nomination.pk}/review/", {f"n{nomination.pk}-decision": "shortlist"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 403 and row_counts() == before
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.SUBMITTED
 
 
 def test_reviewing_after_voting_opened_is_refused(organizer, db):
     nomination = make_nomination(make_entry(make_round("voting")), status=NominationStatus.SUBMITTED)
+    before = row_counts()
     with pytest.raises(AwardError):
         review_nomination(nomination=nomination, actor=organizer, shortlist=True)
+    assert row_counts() == before
+    nomination.refresh_from_db()
+    assert nomination.status == NominationStatus.SUBMITTED
 
 
 def test_citation_edits_are_recorded(organizer, person_entry):
@@ -228,15 +248,20 @@ def test_a_rejected_nomination_is_hidden_from_other_residents(neighbour_client, 
 
 def test_seconding_outside_the_nomination_window_is_refused(neighbour_client, db):
     nomination = make_nomination(make_entry(make_round("reviewing")), status=NominationStatus.SUBMITTED)
-    neighbour_client.post(f"/nominations/{nomination.pk}/second/", form_token(neighbour_client, "awards.second"))
-    assert not Second.objects.exists()
+    data = form_token(neighbour_client, "awards.second")
+    before = row_counts()
+    neighbour_client.post(f"/nominations/{nomination.pk}/second/", data)
+    assert row_counts() == before and not Second.objects.exists()
 
 
 def test_many_nominations_in_an_hour_are_refused(resident_client, person_entry, monkeypatch):
     monkeypatch.setattr("awards.views.NOMINATION_LIMIT", 2)
-    for _ in range(3):
+    for _ in range(2):
         _post_person(resident_client, person_entry, ResidentFactory(show_name_publicly=True))
-    assert Nomination.objects.count() == 2
+    third = ResidentFactory(show_name_publicly=True)
+    before = row_counts()
+    _post_person(resident_client, person_entry, third)
+    assert row_counts() == before and Nomination.objects.count() == 2
 
 
 def test_a_draft_rounds_nominations_are_hidden_from_residents(neighbour_client, db):
@@ -302,5 +327,7 @@ def test_a_nomination_photo_is_kept_and_becomes_the_honours_photo(
 
 def test_the_nominee_cannot_second_their_own_nomination(resident_client, resident, person_entry):
     nomination = make_nomination(person_entry, target=verified_membership(resident))
-    resident_client.post(f"/nominations/{nomination.pk}/second/", form_token(resident_client, "awards.second"))
-    assert not Second.objects.exists()
+    data = form_token(resident_client, "awards.second")
+    before = row_counts()
+    resident_client.post(f"/nominations/{nomination.pk}/second/", data)
+    assert row_counts() == before and not Second.objects.exists()

@@ -26,6 +26,7 @@ from families.access import verified_membership
 from families.models import AuditEntry
 from project.models import Notice, NoticeSettings
 from tests.factories import ResidentFactory
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 from .factories import (
@@ -108,10 +109,11 @@ def test_confirming_the_top_of_the_ranking_needs_no_reason(organizer_client, cou
 
 def test_changing_the_ranking_without_a_reason_is_refused(organizer_client, counted):
     round, entry, (a, b, c) = counted
+    before = row_counts()
     response = organizer_client.post(f"/organize/rounds/{round.pk}/confirm/", {f"e{entry.pk}": [c.pk]})
     assert response.status_code == 200
     c.refresh_from_db()
-    assert not c.is_winner
+    assert not c.is_winner and row_counts() == before
     organizer_client.post(
         f"/organize/rounds/{round.pk}/confirm/", {f"e{entry.pk}": [c.pk], "reason": "第一名事迹经核实不符"}
     )
@@ -122,8 +124,10 @@ def test_changing_the_ranking_without_a_reason_is_refused(organizer_client, coun
 
 def test_winners_cannot_be_confirmed_while_voting_is_open(organizer, db):
     round = make_round("voting")
+    before = row_counts()
     with pytest.raises(AwardError):
         confirm_winners(round=round, actor=organizer, winners={})
+    assert row_counts() == before
 
 
 def test_objections_are_filed_in_publicity_and_answered_on_the_record(
@@ -152,8 +156,10 @@ def test_objections_are_filed_in_publicity_and_answered_on_the_record(
 
 def test_objections_outside_the_publicity_period_are_refused(resident, counted):
     round, entry, (a, b, c) = counted
+    before = row_counts()
     with pytest.raises(AwardError, match="publicity"):
         file_objection(round=round, resident=verified_membership(resident), nomination=None, text="我有异议，请说明。")
+    assert row_counts() == before
 
 
 def test_publication_creates_honours_and_locks_the_results(organizer, client, counted):
@@ -193,7 +199,7 @@ def test_exports_give_online_paper_total_and_turnout(organizer_client, counted):
     lines = text.strip().splitlines()
     assert len(lines) == 4 and lines[1].split(",")[3:6] == ["3", "0", "3"]
     xlsx = organizer_client.get(f"/organize/rounds/{round.pk}/results.xlsx?category={entry.pk}")
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     assert sheet.max_row == 4 and sheet.cell(2, 9).value == 3
 
 
@@ -322,12 +328,13 @@ def test_organizers_add_categories_and_their_rules_with_an_audit_line(organizer_
 
 def test_category_rules_cannot_change_once_voting_opened(organizer_client, db):
     entry = make_entry(make_round("voting"), votes_per_voter=2)
+    before = row_counts()
     organizer_client.post(
         f"/organize/rounds/{entry.round_id}/categories/{entry.pk}/",
         {"category": entry.category_id, "winners": 3, "votes_per_voter": 9, "vote_unit": "resident"},
     )
     entry.refresh_from_db()
-    assert entry.votes_per_voter == 2
+    assert entry.votes_per_voter == 2 and row_counts() == before
 
 
 def test_an_answer_stays_on_the_record(organizer, counted):

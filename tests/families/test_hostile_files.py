@@ -371,7 +371,7 @@ def test_what_openpyxl_and_our_own_export_write_is_read(organizer_client, organi
     assert plan.errors == [] and len(plan.residents) == 4
     import_register(plan=plan, actor=organizer)
     response = organizer_client.get("/organize/register/export.xlsx")
-    exported = b"".join(response.streaming_content) if response.streaming else response.content
+    exported = b"".join(response.streaming_content)
     again = check_register(exported, "export.xlsx")
     assert again.errors == [] and len(again.residents) == 4
     from families.register_io import apply_plan

@@ -10,6 +10,7 @@ from django.utils import translation
 from families.models import AuditEntry, Building, Grid, Household, RegisterImport, Resident
 from families.register_io import check_register
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 from . import helpers
@@ -159,9 +160,10 @@ def test_unreadable_files_get_a_clear_message(organizer_client):
 def test_an_oversized_upload_is_refused_before_reading(organizer_client, organizer, monkeypatch):
     monkeypatch.setattr("families.views.MAX_FILE_BYTES", 10)
     upload = SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS), content_type="text/csv")
+    before = row_counts()
     response = organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
     assert response.status_code == 200 and "MB" in response.content.decode()
-    assert not RegisterImport.objects.exists()
+    assert row_counts() == before and not RegisterImport.objects.exists()
 
 
 def test_scoped_grid_worker_cannot_import_into_other_grids(organizer):
@@ -241,16 +243,22 @@ def test_export_reimports_unchanged(organizer_client, organizer):
     assert set(apply_plan(plan, dry_run=True).values()) == {0}
 
 
-def test_xlsx_export_neutralises_formulas(organizer_client):
+def test_xlsx_export_keeps_formula_like_names_as_inline_text(organizer_client):
     import io
 
     from openpyxl import load_workbook
 
+    from tests.spreadsheets import stored_cells
+
     HouseholdFactory(display_name="=cmd|' /C calc'!A0")
     response = organizer_client.get("/organize/register/export.xlsx")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    exported = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(exported)).active
     values = [cell.value for row in sheet.iter_rows() for cell in row]
-    assert "'=cmd|' /C calc'!A0" in values
+    assert "=cmd|' /C calc'!A0" in values  # exactly the name: no apostrophe to see
+    cells = [cell for row in stored_cells(exported) for cell in row]
+    assert ("inlineStr", False, "=cmd|' /C calc'!A0") in cells  # text, never a formula
+    assert not any(has_formula for _, has_formula, _ in cells)
 
 
 def test_an_imported_file_is_not_kept(organizer_client, organizer):

@@ -23,6 +23,7 @@ from project.models import Notice
 from project.ratelimit import is_limited
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
+from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +61,11 @@ def test_normalize_join_code():
 
 def test_a_wrong_code_is_refused_with_a_clear_message_and_writes_nothing(newcomer_client, newcomer, household):
     _listed(household)
-    before = Resident.objects.count()
+    before = row_counts()
     response = newcomer_client.post("/join/", {"code": "ZZZZZZZZ", "full_name": "林秀英"})
     assert response.status_code == 200
-    assert "入户码不正确" in response.content.decode()
-    assert Resident.objects.count() == before and not Notice.objects.exists()
+    assert "入户码不正确。请核对网格员给您的纸条后重试。" in response.content.decode()
+    assert row_counts() == before and not Notice.objects.exists()
 
 
 def test_a_wrong_code_counts_one_attempt_against_the_limits(newcomer_client, newcomer, household):

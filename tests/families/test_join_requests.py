@@ -17,6 +17,7 @@ from families.models import AuditEntry, GridAssignment, Household, Resident
 from families.services import JoinError, join_household, make_organizer
 from project.models import Notice
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory
+from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -85,11 +86,12 @@ def test_approving_a_request_whose_person_was_claimed_meanwhile_is_refused(organ
     listed = _listed(household)
     user, request = _queue(household, "林秀英")
     Resident.objects.filter(pk=listed.pk).update(user=UserFactory(username="quicker"))
+    before = row_counts()
     response = _act(organizer_client, request, "approve")
     assert "已不能关联" in response.content.decode()
     request.refresh_from_db()
     assert request.status == "pending" and verified_membership(user) is None
-    assert not Notice.objects.exists()
+    assert row_counts() == before and not Notice.objects.exists()
 
 
 def test_a_request_cannot_be_approved_twice(organizer_client, household):

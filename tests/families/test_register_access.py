@@ -7,6 +7,7 @@ import pytest
 from families.models import FamilyMotto, GridAssignment, Household, MottoRevision
 from families.services import review_motto, submit_motto
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
@@ -67,9 +68,11 @@ def test_residents_and_unverified_users_are_refused_everywhere_in_the_register(
 ):
     from families.models import Resident
 
+    before = row_counts()
     for client in (resident_client, newcomer_client):
         for url in ORGANIZER_URLS + ORGANIZER_POSTS:
             assert _hit(client, targets, url).status_code == 403, url
+    assert row_counts() == before
     assert MottoRevision.objects.get().status == "pending"
     assert Resident.objects.get(pk=targets["person"]).status == "verified"
 
@@ -88,9 +91,10 @@ def test_a_resident_of_another_household_cannot_edit_a_motto(neighbour_client, h
 
 def test_unverified_users_and_visitors_cannot_write_mottos(newcomer_client, client, household):
     url = f"/households/{household.pk}/motto/"
+    before = row_counts()
     assert newcomer_client.post(url, {"form": "motto", "text": "x家训"}).status_code == 302
     assert client.post(url, {"form": "motto", "text": "x家训"}).status_code == 302
-    assert not MottoRevision.objects.exists()
+    assert row_counts() == before and not MottoRevision.objects.exists()
 
 
 def test_a_grid_worker_sees_and_edits_only_their_grids(organizer_client, organizer, household):
@@ -113,10 +117,11 @@ def test_a_grid_worker_sees_and_edits_only_their_grids(organizer_client, organiz
 def test_a_grid_worker_cannot_review_mottos_of_other_grids(organizer_client, organizer, household, resident):
     GridAssignment.objects.create(user=organizer, grid=BuildingFactory().grid)
     revision = submit_motto(household=household, author=resident, text="家和万事兴")
+    before = row_counts()
     response = organizer_client.post(f"/organize/mottos/{revision.pk}/review/", {"decision": "approve"})
     assert response.status_code == 404
     revision.refresh_from_db()
-    assert revision.status == "pending"
+    assert revision.status == "pending" and row_counts() == before
 
 
 def test_the_audit_log_cannot_be_changed(organizer):
@@ -134,6 +139,7 @@ def test_a_grid_worker_cannot_add_households_or_buildings_outside_their_grids(or
 
     GridAssignment.objects.create(user=organizer, grid=household.building.grid)
     elsewhere = BuildingFactory()
+    before = row_counts()
     response = organizer_client.post(
         "/organize/register/households/new/",
         {"building": elsewhere.pk, "door_label": "1单元1", "display_name": "越界家", "head_name": ""}
@@ -148,3 +154,4 @@ def test_a_grid_worker_cannot_add_households_or_buildings_outside_their_grids(or
     assert response.status_code == 200
     assert not Household.objects.filter(display_name="越界家").exists()
     assert not Building.objects.filter(name="越界楼").exists()
+    assert row_counts() == before

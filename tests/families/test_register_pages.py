@@ -6,6 +6,7 @@ import pytest
 
 from families.models import AuditEntry, Building, Household, Resident
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +86,7 @@ def test_organizer_edits_a_household_and_it_is_audited(organizer_client, househo
 
 def test_a_duplicate_door_is_refused_with_a_message(organizer_client, household):
     other = HouseholdFactory(building=household.building)
+    before = row_counts()
     response = organizer_client.post(
         f"/organize/register/households/{other.pk}/",
         {
@@ -96,6 +98,7 @@ def test_a_duplicate_door_is_refused_with_a_message(organizer_client, household)
     )
     assert response.status_code == 200
     assert Household.objects.get(pk=other.pk).door_label != household.door_label
+    assert row_counts() == before
 
 
 def test_organizer_adds_edits_and_removes_a_person(organizer_client, organizer, household):

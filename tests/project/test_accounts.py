@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from families import sms
 from families.models import Profile
+from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +47,11 @@ def test_sign_up_with_a_chinese_mobile_number_sends_a_code(client, memory_sms):
 
 
 def test_bad_mobile_number_gets_a_clear_message_and_creates_nothing(client):
+    before = row_counts()
     response = signup(client, phone="12345")
     assert response.status_code == 200
     assert "11" in response.content.decode()
-    assert not get_user_model().objects.filter(username="laowang").exists()
+    assert row_counts() == before and not get_user_model().objects.filter(username="laowang").exists()
 
 
 def test_log_in_with_a_mobile_number_typed_without_country_code(client):
@@ -71,9 +73,11 @@ def test_log_in_with_username_and_email(client):
 
 def test_wrong_password_is_refused_in_the_users_language(client):
     get_user_model().objects.create_user("laozhao", password="plum-blossom-77")
+    before = row_counts()
     response = client.post("/accounts/login/", {"login": "laozhao", "password": "wrong"})
     assert response.status_code == 200
     assert "不正确" in response.content.decode()
+    assert row_counts() == before
 
 
 def test_session_id_changes_at_login(client):

@@ -144,7 +144,7 @@ def _settings_with(env: dict) -> str:
         "print(settings.ALLAUTH_TRUSTED_PROXY_COUNT, settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
     )
     environment = {key: value for key, value in os.environ.items() if not key.startswith("ALLAUTH_")}
-    environment.update({"DJANGO_SETTINGS_MODULE": "project.settings", "DJANGO_TESTING": "1", **env})
+    environment.update({"DJANGO_SETTINGS_MODULE": "tests.settings", **env})
     result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
     return result.stdout.strip() or result.stderr.strip().splitlines()[-1]
 

@@ -6,6 +6,7 @@ from django.test import RequestFactory
 
 from project import formtokens
 from project.models import FormSubmission
+from tests.project.test_access_sweep import row_counts
 
 
 def _post(user, token):
@@ -54,9 +55,11 @@ def test_a_used_token_is_refused_before_the_form_is_read(resident):
     nonce = formtokens.token_from(_post(resident, token), "tests.form")
     with transaction.atomic():
         formtokens.claim(token=nonce, user=resident, form_name="tests.form").done(resident, url="/done/")
+    before = row_counts()
     with pytest.raises(formtokens.AlreadySubmitted) as caught:
         formtokens.token_from(_post(resident, token), "tests.form")
     assert caught.value.submission.result_url == "/done/"
+    assert row_counts() == before
 
 
 def test_the_answers_speak_the_readers_language(resident):

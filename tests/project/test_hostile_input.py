@@ -62,11 +62,12 @@ def test_script_in_a_motto_is_escaped_for_the_organizer_too(resident_client, res
 
 
 def test_too_long_and_empty_names_are_refused_and_change_nothing(resident_client, resident):
-    before = Profile.objects.get(user=resident).full_name
+    before, rows = Profile.objects.get(user=resident).full_name, row_counts()
     for text in ["", "长" * 5000]:
         response = resident_client.post("/me/", {"full_name": text})
         assert response.status_code == 200  # the form again, with the error
     assert Profile.objects.get(user=resident).full_name == before
+    assert row_counts() == rows
 
 
 def _activity_form(**overrides):

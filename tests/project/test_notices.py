@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from project.models import Notice, NoticeSettings
 from project.notices import get_kind, notify, register
 from tests.factories import UserFactory
+from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,10 @@ def test_apps_register_their_kinds_at_start_up():
 
 
 def test_an_unknown_kind_is_refused(resident):
+    before = row_counts()
     with pytest.raises(ImproperlyConfigured):
         notify(users=[resident], kind="no_such_kind")
-    assert not Notice.objects.exists()
+    assert row_counts() == before and not Notice.objects.exists()
 
 
 def test_a_notice_is_stored_as_values_and_read_in_the_readers_language(resident, resident_client):

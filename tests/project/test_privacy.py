@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from families.models import AuditEntry, Resident
 from tests.factories import PASSWORD
+from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,13 @@ def test_visitors_cannot_download_anyones_data(client):
 
 
 def test_deleting_needs_the_password_and_changes_nothing_without_it(resident_client, resident):
+    person = Resident.objects.get(user=resident)
+    before = row_counts()
     response = resident_client.post("/me/delete/", {"password": "wrong"})
     assert response.status_code == 200
-    assert get_user_model().objects.filter(pk=resident.pk).exists()
+    assert row_counts() == before and get_user_model().objects.filter(pk=resident.pk).exists()
+    person.refresh_from_db()
+    assert person.user == resident and person.full_name == "resident"
 
 
 def test_deleting_an_account_anonymises_the_person_and_keeps_the_row(resident_client, resident):

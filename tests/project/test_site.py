@@ -141,3 +141,14 @@ def test_anonymous_home_page_is_served_from_the_cache(client, django_assert_max_
 
 def test_bench_baseline_is_off_unless_asked_for(client):
     assert client.get("/bench/baseline").status_code == 404
+
+
+def test_the_benchmarks_settings_put_the_baseline_view_in_front_of_the_whole_site(client):
+    from bench import settings as bench_settings
+
+    assert bench_settings.ROOT_URLCONF == "bench.urls"
+    with override_settings(ROOT_URLCONF=bench_settings.ROOT_URLCONF):
+        response = client.get("/bench/baseline")
+        assert (response.status_code, response.content) == (200, b"ok")
+        assert client.get("/healthz").status_code == 200
+        assert "找不到页面" in client.get("/no-such-page/").content.decode()
