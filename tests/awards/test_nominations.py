@@ -232,10 +232,13 @@ def test_seconding_outside_the_nomination_window_is_refused(neighbour_client, db
     assert not Second.objects.exists()
 
 
-def test_many_nominations_in_an_hour_are_refused(resident_client, person_entry, monkeypatch):
-    monkeypatch.setattr("awards.views.NOMINATION_LIMIT", 2)
-    for _ in range(3):
+def test_many_nominations_in_an_hour_are_refused(resident_client, person_entry, settings):
+    settings.AWARDS_NOMINATIONS_PER_HOUR = 2
+    for _ in range(2):
         _post_person(resident_client, person_entry, ResidentFactory(show_name_publicly=True))
+    response = _post_person(resident_client, person_entry, ResidentFactory(show_name_publicly=True))
+    assert response.status_code == 429
+    assert "您在一小时内提交的推荐太多了，请稍后再试。" in response.content.decode()
     assert Nomination.objects.count() == 2
 
 

@@ -210,7 +210,7 @@ def test_paper_counts_outside_voting_and_counting_are_refused(organizer, db):
     entry = make_entry(make_round("reviewing"))
     nomination = make_nomination(entry)
     with translation.override("en"), pytest.raises(AwardError, match="Paper ballots"):
-        record_paper_tally(entry=entry, actor=organizer, counts={nomination.pk: 3}, photo="x.jpg")
+        record_paper_tally(entry=entry, actor=organizer, counts={nomination.pk: 3}, photo=None)
 
 
 def test_after_voting_the_page_goes_back_only_to_this_site(resident_client, voting_entry):
