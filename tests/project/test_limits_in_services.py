@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from awards.models import Nomination, Objection
-from awards.services import file_objection, nominate
+from awards.services import file_objection
 from families.models import Resident
 from families.services import JoinError, join_household, request_membership
 from project.ratelimit import TooManyAttempts
-from tests.awards.factories import CITATION, make_entry, make_round
+from tests.awards.factories import make_entry, make_round, nominate_person
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, verified_user
 
 pytestmark = pytest.mark.django_db
@@ -61,24 +61,9 @@ def test_nominations_are_limited_per_account_in_the_service(settings):
     settings.AWARDS_NOMINATIONS_PER_HOUR = 1
     entry = make_entry(make_round("nominating"))
     me = verified_user().residencies.get()
-    first, second = ResidentFactory(), ResidentFactory()
-    nominate(
-        entry=entry,
-        nominator=me,
-        building=first.household.building,
-        household=first.household,
-        resident=first,
-        citation=CITATION,
-    )
+    nominate_person(entry, nominator=me, person=ResidentFactory())
     with pytest.raises(TooManyAttempts, match="您在一小时内提交的推荐太多了"):
-        nominate(
-            entry=entry,
-            nominator=me,
-            building=second.household.building,
-            household=second.household,
-            resident=second,
-            citation=CITATION,
-        )
+        nominate_person(entry, nominator=me, person=ResidentFactory())
     assert Nomination.objects.count() == 1
 
 

@@ -14,12 +14,12 @@ from PIL import Image
 
 from activities.services import reissue_checkin_code
 from awards.models import Nomination, PaperTally, Second
-from awards.services import AwardError, nominate, record_paper_tally
+from awards.services import AwardError, record_paper_tally
 from families.models import AuditEntry, Grid, GridAssignment
 from families.services import save_grid
 from project.images import clean_photo
 from tests.activities.factories import ActivityFactory
-from tests.awards.factories import CITATION, make_entry, make_nomination, make_round
+from tests.awards.factories import make_entry, make_nomination, make_round, nominate_person
 from tests.factories import ResidentFactory, UserFactory, verified_user
 
 pytestmark = pytest.mark.django_db
@@ -59,15 +59,7 @@ def test_nominating_a_target_already_nominated_seconds_it_and_keeps_no_photo(set
     target = ResidentFactory()
     first = make_nomination(entry, target=target, status="submitted")
     me = verified_user().residencies.get()
-    nomination, created = nominate(
-        entry=entry,
-        nominator=me,
-        building=target.household.building,
-        household=target.household,
-        resident=target,
-        citation=CITATION,
-        photo=_photo(),
-    )
+    nomination, created = nominate_person(entry, nominator=me, person=target, photo=_photo())
     assert (nomination, created) == (first, False)
     assert Second.objects.filter(nomination=first, resident=me).exists()
     assert Nomination.objects.count() == 1
