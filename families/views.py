@@ -675,7 +675,8 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(preview_url)
         if attempt.response:
             return attempt.response
-        record = _get_import(request, pk)  # refused or expired: the page again, as the register now has it
+        if not attempt.expired:
+            return redirect(preview_url)  # refused: the page as the register now has it, with the reason
     if record.status == RegisterImport.Status.IMPORTED:
         return render(request, "families/organize/import_done.html", {"record": record})
     if record.needs_check:

@@ -33,6 +33,10 @@ exception passes through):
   form's own errors) when there is a bound form, else in the messages.
   ``status`` is the error's (429 for ``TooManyAttempts``), for the page that
   shows the form again.
+
+A form that read its token and then failed validation may be a resend whose
+first copy committed in the meantime (its unique name now "exists"):
+``response`` then answers "already recorded" too, not the form's error.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from django.http import HttpRequest, HttpResponse
 
 from . import formtokens
 from .errors import ServiceError
+from .models import FormSubmission
 
 
 class Attempt:
@@ -56,16 +61,47 @@ class Attempt:
         self.field = field
         self.fallback = fallback
         self.error: ServiceError | None = None
-        self.response: HttpResponse | None = None
+        self._response: HttpResponse | None = None
+        self._token: str | None = None
+        self._looked_for_first_copy = False
 
     def token(self, form_name: str) -> str:
         """The nonce of this POST's one-time token for ``form_name`` (raises inside the block, see above)."""
-        return formtokens.token_from(self.request, form_name)
+        self._token = formtokens.token_from(self.request, form_name)
+        return self._token
+
+    @property
+    def response(self) -> HttpResponse | None:
+        """Where to send the user instead of showing the page (read after the block), or None."""
+        if self._response is None and not self._looked_for_first_copy:
+            self._looked_for_first_copy = True
+            first = self._first_copy_of_a_failed_form()
+            if first is not None:
+                self._response = formtokens.already_recorded(
+                    self.request, formtokens.AlreadySubmitted(first), fallback=self._fallback()
+                )
+        return self._response
+
+    def _first_copy_of_a_failed_form(self) -> FormSubmission | None:
+        """The token was good when read and the form then failed: was the first copy recorded meanwhile?"""
+        if self._token is None or self.error is not None or self.form is None or not self.form.is_bound:
+            return None
+        if self.form.is_valid():
+            return None
+        return formtokens.submission_of(self._token)
+
+    def _fallback(self) -> str:
+        return self.fallback or self.request.get_full_path()
 
     @property
     def refused(self) -> bool:
         """Whether the block ended in a refusal (or a resent or expired form): nothing was written."""
         return self.error is not None
+
+    @property
+    def expired(self) -> bool:
+        """Whether the form came without a good token (the page should show it again, with a fresh one)."""
+        return isinstance(self.error, formtokens.TokenInvalid)
 
     @property
     def status(self) -> int:
@@ -79,9 +115,7 @@ class Attempt:
             return False
         self.error = exc
         if isinstance(exc, formtokens.AlreadySubmitted):
-            self.response = formtokens.already_recorded(
-                self.request, exc, fallback=self.fallback or self.request.get_full_path()
-            )
+            self._response = formtokens.already_recorded(self.request, exc, fallback=self._fallback())
         elif isinstance(exc, formtokens.TokenInvalid):
             formtokens.token_invalid(self.request)
         elif self.form is not None and self.form.is_bound:

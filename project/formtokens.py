@@ -81,10 +81,15 @@ def token_from(request: HttpRequest, form_name: str) -> str:
     nonce, _sep, rest = value.partition(":")
     if rest != f"{_user_key(request.user)}:{form_name}" or not nonce:
         raise TokenInvalid(form_name)
-    used = FormSubmission.objects.filter(token=nonce).first()
+    used = submission_of(nonce)
     if used is not None:
         raise AlreadySubmitted(used)
     return nonce
+
+
+def submission_of(nonce: str) -> FormSubmission | None:
+    """What the form with this token made, once its write committed; None before."""
+    return FormSubmission.objects.filter(token=nonce).first()
 
 
 class Claim:

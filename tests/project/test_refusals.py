@@ -79,7 +79,7 @@ def test_a_refusal_without_a_form_is_a_message():
     attempt = Attempt(request)
     with attempt:
         raise AwardError("投票尚未开始。")
-    assert attempt.refused and attempt.response is None
+    assert attempt.refused and not attempt.expired and attempt.response is None
     assert _messages(request) == ["投票尚未开始。"]
 
 
@@ -88,7 +88,7 @@ def test_an_expired_form_is_a_message_even_on_a_form_page():
     attempt = Attempt(request, form=form)
     with translation.override("zh-hans"), attempt:
         attempt.token("families.motto")  # the POST carries no token
-    assert attempt.refused and attempt.response is None
+    assert attempt.refused and attempt.expired and attempt.response is None
     assert _messages(request) == [EXPIRED]
     assert form.is_valid()
 
@@ -101,6 +101,43 @@ def test_a_resent_form_goes_to_what_the_first_one_made_or_the_fallback():
             raise formtokens.AlreadySubmitted(FormSubmission(result_url=result_url))
         assert attempt.response.status_code == 302 and attempt.response["Location"] == expected
         assert _messages(request) == [ALREADY]
+
+
+@pytest.mark.django_db
+def test_a_resend_that_fails_its_form_because_the_first_copy_just_committed_is_already_recorded(organizer):
+    """Two copies of "add a type" at once: the second read its token before the first committed, then finds the
+    name taken. It answers "already recorded" with the first copy's page, not "this name exists"."""
+    from activities.forms import ActivityTypeForm
+    from tests.activities.factories import activity_type
+
+    name = "activities.type_new"
+    data = {"name": "助老", "name_en": "Elder care", "sort_order": "5"}
+    data[formtokens.FIELD_NAME] = formtokens.new_token(organizer, name)
+    request = _post(data)
+    request.user = organizer
+    form = ActivityTypeForm(data)
+    attempt = Attempt(request, form=form, fallback="/organize/activities/types/")
+    with translation.override("zh-hans"), attempt:
+        nonce = attempt.token(name)
+        activity_type("助老")  # meanwhile the first copy commits: its row, then its token
+        FormSubmission.objects.create(token=nonce, user=organizer, form_name=name, result_url="/organize/types/")
+        assert not form.is_valid() and list(form.errors) == ["name"]  # "this name exists"
+    assert attempt.response.status_code == 302 and attempt.response["Location"] == "/organize/types/"
+    assert _messages(request) == [ALREADY]
+
+
+@pytest.mark.django_db
+def test_a_form_that_fails_on_its_own_is_shown_again(organizer):
+    name = "activities.type_new"
+    data = {"name": "", formtokens.FIELD_NAME: formtokens.new_token(organizer, name)}
+    request = _post(data)
+    request.user = organizer
+    form = _NameForm(data)
+    attempt = Attempt(request, form=form)
+    with attempt:
+        attempt.token(name)
+        assert not form.is_valid()
+    assert attempt.response is None and not attempt.refused
 
 
 def test_a_reached_limit_shows_the_page_again_with_429():
