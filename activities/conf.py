@@ -1,12 +1,15 @@
 """Every threshold of the volunteering rules, read from ``django.conf.settings`` with the community's defaults.
 
 Read at call time (not import time), so tests and deployments can override any
-of them with ``settings.ACTIVITIES_...``.
+of them with ``settings.ACTIVITIES_...`` or the environment variable of the
+same name (``project.thresholds``; the README's settings table lists them).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+
+from project import thresholds
 
 DEFAULTS = {
     # Residents may cancel a sign-up until this many hours before the start.
@@ -15,8 +18,10 @@ DEFAULTS = {
     "ACTIVITIES_CHECKIN_GRACE_MINUTES": 30,
     # A QR code shown at the venue expires after this many seconds (the organizer's page refreshes it).
     "ACTIVITIES_QR_MAX_AGE_SECONDS": 15 * 60,
-    # Wrong check-in codes allowed per account in the window below.
+    # Wrong check-in codes allowed per account, and per client address (a venue's shared Wi-Fi carries many
+    # honest volunteers), in the window below.
     "ACTIVITIES_CODE_ATTEMPTS": 5,
+    "ACTIVITIES_CODE_ATTEMPTS_PER_ADDRESS": 30,
     "ACTIVITIES_CODE_WINDOW_SECONDS": 10 * 60,
     # Credited hours per person per day.
     "ACTIVITIES_DAILY_HOURS_CAP": 8,
@@ -31,51 +36,76 @@ DEFAULTS = {
     "ACTIVITIES_MAX_CAPACITY": 1000,
     # Who issues the volunteer service record (志愿服务记录证明); empty means "<COMMUNITY_NAME>居民委员会".
     "ACTIVITIES_RECORD_ISSUER": "",
+    # Activities, ledger lines and organizer lists per page.
+    "ACTIVITIES_PAGE_SIZE": 20,
+    # How long a leaderboard's period totals are kept in the shared cache (seconds).
+    "ACTIVITIES_LEADERBOARD_SUMMARY_SECONDS": 60,
 }
+thresholds.register(DEFAULTS)
 
 
 def get(name: str):
-    return getattr(settings, name, DEFAULTS[name])
+    return thresholds.value(name)
 
 
 def cancel_closes_hours() -> int:
-    return int(get("ACTIVITIES_CANCEL_CLOSES_HOURS"))
+    return get("ACTIVITIES_CANCEL_CLOSES_HOURS")
 
 
 def checkin_grace_minutes() -> int:
-    return int(get("ACTIVITIES_CHECKIN_GRACE_MINUTES"))
+    return get("ACTIVITIES_CHECKIN_GRACE_MINUTES")
 
 
 def qr_max_age_seconds() -> int:
-    return int(get("ACTIVITIES_QR_MAX_AGE_SECONDS"))
+    return get("ACTIVITIES_QR_MAX_AGE_SECONDS")
+
+
+def code_attempts() -> int:
+    return get("ACTIVITIES_CODE_ATTEMPTS")
+
+
+def code_attempts_per_address() -> int:
+    return get("ACTIVITIES_CODE_ATTEMPTS_PER_ADDRESS")
+
+
+def code_window_seconds() -> int:
+    return get("ACTIVITIES_CODE_WINDOW_SECONDS")
 
 
 def daily_hours_cap() -> int:
-    return int(get("ACTIVITIES_DAILY_HOURS_CAP"))
+    return get("ACTIVITIES_DAILY_HOURS_CAP")
 
 
 def no_show_limit() -> int:
-    return int(get("ACTIVITIES_NO_SHOW_LIMIT"))
+    return get("ACTIVITIES_NO_SHOW_LIMIT")
 
 
 def no_show_window_days() -> int:
-    return int(get("ACTIVITIES_NO_SHOW_WINDOW_DAYS"))
+    return get("ACTIVITIES_NO_SHOW_WINDOW_DAYS")
 
 
 def no_show_block_days() -> int:
-    return int(get("ACTIVITIES_NO_SHOW_BLOCK_DAYS"))
+    return get("ACTIVITIES_NO_SHOW_BLOCK_DAYS")
 
 
 def star_thresholds() -> tuple[int, ...]:
-    return tuple(int(h) for h in get("ACTIVITIES_STAR_THRESHOLDS"))
+    return get("ACTIVITIES_STAR_THRESHOLDS")
 
 
 def max_points_per_hour() -> int:
-    return int(get("ACTIVITIES_MAX_POINTS_PER_HOUR"))
+    return get("ACTIVITIES_MAX_POINTS_PER_HOUR")
 
 
 def max_capacity() -> int:
-    return int(get("ACTIVITIES_MAX_CAPACITY"))
+    return get("ACTIVITIES_MAX_CAPACITY")
+
+
+def page_size() -> int:
+    return get("ACTIVITIES_PAGE_SIZE")
+
+
+def leaderboard_summary_seconds() -> int:
+    return get("ACTIVITIES_LEADERBOARD_SUMMARY_SECONDS")
 
 
 def record_issuer() -> str:

@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 
 from families.models import AuditEntry, Household, Resident
 from project import formtokens
-from project.images import store_photo
+from project.errors import ServiceError
+from project.images import stored_for_write
 from project.publiccache import bump_public_version
-from project.ratelimit import is_limited, record_attempt
+from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
 from .models import (
@@ -67,10 +68,6 @@ def _recorded_text(message: str, **params) -> str:
     """Text kept on the record (ledger sources, reasons), in the community's language whoever triggers it."""
     with translation.override(settings.LANGUAGE_CODE):
         return gettext(message) % params if params else gettext(message)
-
-
-class ServiceError(Exception):
-    """A refused action, with the message to show the person who asked."""
 
 
 class AlreadyRecorded(ServiceError):
@@ -385,12 +382,15 @@ def add_activity_type(*, activity_type: ActivityType, actor, token: str | None =
 
 
 def save_store_item(*, item: StoreItem, actor, changed: list[str], photo=None, token: str | None = None) -> StoreItem:
-    """Put a new item in the points store (once per form ``token``) or change one, with its photo re-encoded."""
+    """Put a new item in the points store (once per form ``token``) or change one, with its photo re-encoded.
+
+    A new photo is kept only if the item is saved.
+    """
     created = item.pk is None
-    with transaction.atomic():
+    with stored_for_write(photo, folder="activities/store") as photo_name, transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=STORE_ITEM_FORM)
-        if photo:
-            item.photo = store_photo(photo, folder="activities/store")
+        if photo_name:
+            item.photo = photo_name
         item.save()
         AuditEntry.objects.log(
             actor=actor,
@@ -445,26 +445,34 @@ def qr_token_valid(activity: Activity, token: str) -> bool:
 def check_code(*, activity: Activity, user, code: str = "", token: str = "", ip: str = "") -> None:
     """Accept a QR token or the short code read out at the venue.
 
-    Wrong codes are limited per account and, more loosely, per address (a
-    venue's shared Wi-Fi carries many honest volunteers).
+    Wrong codes are limited per account and, more loosely, per client address
+    ``ip`` (a venue's shared Wi-Fi carries many honest volunteers).
     """
     if token:
         if not qr_token_valid(activity, token):
             raise ServiceError(_("This QR code has expired. Scan the code shown at the venue now."))
         return
-    key = f"{user.pk}"
-    window = int(conf.get("ACTIVITIES_CODE_WINDOW_SECONDS"))
-    attempts = int(conf.get("ACTIVITIES_CODE_ATTEMPTS"))
-    if is_limited("activity-code", key, limit=attempts, window_seconds=window) or (
-        ip and is_limited("activity-code-ip", ip, limit=attempts * 6, window_seconds=window)
-    ):
-        raise ServiceError(_("Too many wrong codes. Please wait a few minutes and try again."))
+    window = conf.code_window_seconds()
+    limits = [Limit("activity-code", str(user.pk), conf.code_attempts(), window)]
+    if ip:
+        limits.append(Limit("activity-code-ip", ip, conf.code_attempts_per_address(), window))
+    refuse_if_reached(limits, _("Too many wrong codes. Please wait a few minutes and try again."))
     typed = "".join(ch for ch in (code or "") if ch.isalnum())
     if not secrets.compare_digest(typed.encode(), activity.checkin_code.encode()):
-        record_attempt("activity-code", key, window_seconds=window)
-        if ip:
-            record_attempt("activity-code-ip", ip, window_seconds=window)
+        count_all(limits)
         raise ServiceError(_("That code is not right. Ask the organizer to read it out again."))
+
+
+def reissue_checkin_code(*, activity: Activity, actor) -> Activity:
+    """Issue a new check-in code: the old code and every QR code shown so far stop working at once."""
+    from .models import new_checkin_code
+
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        activity.checkin_code = new_checkin_code()
+        activity.save(update_fields=["checkin_code"])
+        AuditEntry.objects.log(actor=actor, action="activities.checkin_code_changed", target=activity)
+    return activity
 
 
 def check_in_or_out(
@@ -876,6 +884,11 @@ def cancel_redemption(*, redemption: Redemption, actor, by_organizer: bool = Fal
         if by_organizer:
             AuditEntry.objects.log(actor=actor, action="store.redemption_cancelled", target=redemption)
     return redemption
+
+
+def record_export(*, actor, kind: str, month: str) -> None:
+    """The audit line of a monthly report download (台账): who took which report of which month."""
+    AuditEntry.objects.log(actor=actor, action="activities.exported", details={"kind": kind, "month": month})
 
 
 # --- Checking the caches against the ledger ---------------------------------------------

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +27,8 @@ from families.access import (
     verified_membership,
     verified_resident_required,
 )
-from families.models import AuditEntry, Building, Grid, Household, Resident
-from project import formtokens
+from families.models import Building, Grid, Household, Resident
+from project.attempt import Attempt
 from project.exports import tabular_response
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
@@ -64,13 +63,6 @@ from .models import (
     period_keys,
 )
 
-PAGE_SIZE = 20
-
-
-def _refused(request: HttpRequest, exc: Exception) -> None:
-    messages.error(request, str(exc))
-
-
 # --- Activities: public list and detail ---------------------------------------------
 
 
@@ -78,7 +70,7 @@ def _refused(request: HttpRequest, exc: Exception) -> None:
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
     activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
-    page = Paginator(activity_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(activity_filter.qs, conf.page_size()).get_page(request.GET.get("page"))
     mine = {}
     membership = verified_membership(request.user)
     if membership is not None:
@@ -98,17 +90,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "types": ActivityType.objects.filter(is_active=True),
             "current": data,
             "days": [today + timedelta(days=n) for n in range(7)],
-            "query": _query_without(request, "page"),
             "now": timezone.now(),
         },
     )
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _activity_or_404(pk: int) -> Activity:
@@ -149,32 +133,24 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_resident_required
 def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(Activity, pk=pk)
-    try:
-        token = formtokens.token_from(request, services.SIGN_UP_FORM)
-        signup = services.sign_up(activity=activity, resident=request.membership, token=token)
-    except formtokens.TokenInvalid:
-        formtokens.token_invalid(request)
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=reverse("activities:detail", args=[pk]))
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
+    attempt = Attempt(request, fallback=reverse("activities:detail", args=[pk]))
+    with attempt:
+        signup = services.sign_up(
+            activity=activity, resident=request.membership, token=attempt.token(services.SIGN_UP_FORM)
+        )
         if signup.status == Signup.Status.CONFIRMED:
             messages.success(request, _("You are signed up. See you there!"))
         else:
             messages.info(request, _("The activity is full: you are on the waiting list and move up if a place frees."))
-    return redirect("activities:detail", pk=pk)
+    return attempt.response or redirect("activities:detail", pk=pk)
 
 
 @require_POST
 @verified_resident_required
 def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     signup = get_object_or_404(Signup.objects.live(), activity__pk=pk, resident=request.membership)
-    try:
+    with Attempt(request):
         services.cancel_signup(signup=signup, actor=request.user)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(request, _("Your sign-up is cancelled."))
     return redirect("activities:detail", pk=pk)
 
@@ -187,8 +163,9 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
     signup = Signup.objects.live().filter(activity=activity, resident=request.membership).first()
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        try:
-            form_token = formtokens.token_from(request, services.ATTEND_FORM)
+        attempt = Attempt(request, fallback=reverse("activities:detail", args=[pk]))
+        with attempt:
+            form_token = attempt.token(services.ATTEND_FORM)
             if token:
                 services.check_code(activity=activity, user=request.user, token=token)
             else:
@@ -198,19 +175,12 @@ def attend(request: HttpRequest, pk: int) -> HttpResponse:
                     activity=activity, user=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
                 )
             direction = services.check_in_or_out(activity=activity, resident=request.membership, token=form_token)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("activities:detail", args=[pk]))
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-            return _attend_again(activity, token)
-        except services.ServiceError as exc:
-            _refused(request, exc)
-            return _attend_again(activity, token)
-        if direction == "in":
-            messages.success(request, _("You are checked in. Check out the same way when you leave."))
-        else:
-            messages.success(request, _("You are checked out. Thank you! The organizer will confirm your hours."))
-        return redirect("activities:detail", pk=pk)
+            if direction == "in":
+                messages.success(request, _("You are checked in. Check out the same way when you leave."))
+            else:
+                messages.success(request, _("You are checked out. Thank you! The organizer will confirm your hours."))
+            return redirect("activities:detail", pk=pk)
+        return attempt.response or _attend_again(activity, token)
     return render(
         request,
         "activities/attend.html",
@@ -291,9 +261,10 @@ def request_correction(request: HttpRequest, pk: int) -> HttpResponse:
         Signup.objects.select_related("activity"), pk=pk, resident=request.membership
     )  # someone else's sign-up is a 404
     form = CorrectionForm(request.POST or None)
+    attempt = Attempt(request, form=form, fallback=reverse("activities:mine"))
     if request.method == "POST":
-        try:
-            token = formtokens.token_from(request, services.CORRECTION_FORM)
+        with attempt:
+            token = attempt.token(services.CORRECTION_FORM)
             if form.is_valid():
                 services.request_correction(
                     signup=signup,
@@ -304,13 +275,7 @@ def request_correction(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Your request is sent. The organizer will answer it on the record."))
                 return redirect("activities:mine")
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("activities:mine"))
-        except services.ServiceError as exc:
-            form.add_error(None, str(exc))
-    return render(request, "activities/correction_form.html", {"signup": signup, "form": form})
+    return attempt.response or render(request, "activities/correction_form.html", {"signup": signup, "form": form})
 
 
 @verified_resident_required
@@ -319,7 +284,7 @@ def my_points(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     balance = PointsBalance.objects.filter(resident=membership).first() or PointsBalance(resident=membership)
     entries = Paginator(
-        LedgerEntry.objects.filter(resident=membership).order_by("-created_at", "-pk"), PAGE_SIZE
+        LedgerEntry.objects.filter(resident=membership).order_by("-created_at", "-pk"), conf.page_size()
     ).get_page(request.GET.get("page"))
     return render(request, "activities/my_points.html", _volunteer_context(balance) | {"entries": entries})
 
@@ -453,9 +418,6 @@ def _valid_key(kind: str, key: str) -> bool:
     return bool(re.match(patterns[kind], key or ""))
 
 
-LEADERBOARD_SUMMARY_SECONDS = 60
-
-
 @cache_public_page()
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history.
@@ -504,7 +466,7 @@ def _board(scope: str, kind: str, key: str) -> dict:
     summary = cache.get_or_set(
         f"leaderboard-summary:{scope}:{kind}:{key}",
         lambda: rows_qs.aggregate(count=Count("pk"), points=Sum("points"), half_hours=Sum("half_hours")),
-        LEADERBOARD_SUMMARY_SECONDS,
+        conf.leaderboard_summary_seconds(),
     )
     ids = [row.scope_id for row in rows]
     named = _names_for(scope, ids)
@@ -588,23 +550,18 @@ def store_item(request: HttpRequest, pk: int) -> HttpResponse:
 @verified_resident_required
 def store_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk)
-    try:
-        token = formtokens.token_from(request, services.REDEEM_FORM)
-        redemption = services.redeem(resident=request.membership, item=item, token=token)
-    except formtokens.TokenInvalid:
-        formtokens.token_invalid(request)
-        return redirect("activities:store_item", pk=pk)
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=reverse("activities:my_redemptions"))
-    except services.ServiceError as exc:
-        _refused(request, exc)
-        return redirect("activities:store_item", pk=pk)
-    messages.success(
-        request,
-        _("Redeemed. Show the pickup code %(code)s at the community centre to collect it.")
-        % {"code": redemption.pickup_code},
-    )
-    return redirect("activities:my_redemptions")
+    attempt = Attempt(request, fallback=reverse("activities:my_redemptions"))
+    with attempt:
+        redemption = services.redeem(
+            resident=request.membership, item=item, token=attempt.token(services.REDEEM_FORM)
+        )
+        messages.success(
+            request,
+            _("Redeemed. Show the pickup code %(code)s at the community centre to collect it.")
+            % {"code": redemption.pickup_code},
+        )
+        return redirect("activities:my_redemptions")
+    return attempt.response or redirect("activities:store_item", pk=pk)
 
 
 @verified_resident_required
@@ -617,11 +574,8 @@ def my_redemptions(request: HttpRequest) -> HttpResponse:
 @verified_resident_required
 def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     redemption = get_object_or_404(Redemption, pk=pk, resident=request.membership)
-    try:
+    with Attempt(request):
         services.cancel_redemption(redemption=redemption, actor=request.user)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(request, _("Cancelled. Your points are back."))
     return redirect("activities:my_redemptions")
 
@@ -644,7 +598,7 @@ def organize_activities(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-starts_at", "-pk")
     )
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(activities, conf.page_size()).get_page(request.GET.get("page"))
     return render(request, "activities/organize/activities.html", {"page": page, "now": timezone.now()})
 
 
@@ -652,10 +606,11 @@ def organize_activities(request: HttpRequest) -> HttpResponse:
 def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     activity = get_object_or_404(Activity, pk=pk) if pk else None
     form = ActivityForm(request.POST or None, instance=activity)
+    attempt = Attempt(request, form=form, fallback=reverse("activities:organize_activities"))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new activity carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, services.ACTIVITY_FORM) if activity is None else None
+            token = attempt.token(services.ACTIVITY_FORM) if activity is None else None
             if form.is_valid():
                 promoted = services.save_activity(
                     activity=form.instance, actor=request.user, changed=form.changed_data, token=token
@@ -663,10 +618,8 @@ def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpR
                 _tell_promoted(request, promoted)
                 messages.success(request, _("The activity is saved."))
                 return redirect("activities:organize_sheet", pk=form.instance.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_activities"))
+        if attempt.response:
+            return attempt.response
     has_confirmed_hours = activity is not None and activity.signups.filter(hours_confirmed_at__isnull=False).exists()
     return render(
         request,
@@ -678,18 +631,17 @@ def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpR
 @organizer_required
 def organize_types(request: HttpRequest) -> HttpResponse:
     form = ActivityTypeForm(request.POST or None)
+    attempt = Attempt(request, form=form, fallback=reverse("activities:organize_types"))
     if request.method == "POST":
-        try:
-            token = formtokens.token_from(request, services.ACTIVITY_TYPE_FORM)
+        with attempt:
+            token = attempt.token(services.ACTIVITY_TYPE_FORM)
             if form.is_valid():
                 services.add_activity_type(activity_type=form.instance, actor=request.user, token=token)
                 messages.success(request, _("The activity type is added."))
                 return redirect("activities:organize_types")
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_types"))
-    return render(request, "activities/organize/types.html", {"form": form, "types": ActivityType.objects.all()})
+    return attempt.response or render(
+        request, "activities/organize/types.html", {"form": form, "types": ActivityType.objects.all()}
+    )
 
 
 @organizer_required
@@ -771,11 +723,8 @@ def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def organize_call_off(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(Activity, pk=pk)
-    try:
+    with Attempt(request):
         services.call_off_activity(activity=activity, actor=request.user, reason=request.POST.get("reason", ""))
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(request, _("The activity is called off. Volunteers see it on their pages."))
     return redirect("activities:organize_sheet", pk=pk)
 
@@ -783,13 +732,7 @@ def organize_call_off(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_new_code(request: HttpRequest, pk: int) -> HttpResponse:
-    from .models import new_checkin_code
-
-    with transaction.atomic():
-        activity = get_object_or_404(Activity.objects.select_for_update(), pk=pk)
-        activity.checkin_code = new_checkin_code()
-        activity.save(update_fields=["checkin_code"])
-        AuditEntry.objects.log(actor=request.user, action="activities.checkin_code_changed", target=activity)
+    services.reissue_checkin_code(activity=get_object_or_404(Activity, pk=pk), actor=request.user)
     messages.success(request, _("A new code is issued; the old code and QR codes no longer work."))
     return redirect("activities:organize_sheet", pk=pk)
 
@@ -830,7 +773,7 @@ def organize_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Please check the attendance and the times."))
     else:
-        try:
+        with Attempt(request):
             services.record_attendance(
                 signup=signup,
                 actor=request.user,
@@ -838,9 +781,6 @@ def organize_attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 checked_in_at=form.cleaned_data["checked_in_at"],
                 checked_out_at=form.cleaned_data["checked_out_at"],
             )
-        except services.ServiceError as exc:
-            _refused(request, exc)
-        else:
             messages.success(request, _("Attendance of %(name)s is saved.") % {"name": signup.resident.full_name})
     return redirect(reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}")
 
@@ -851,8 +791,9 @@ def organize_manual_hours(request: HttpRequest, pk: int) -> HttpResponse:
     signup = _organizer_signup(request, pk)
     form = ManualHoursForm(request.POST, prefix=f"h{signup.pk}")
     back = reverse("activities:organize_sheet", args=[signup.activity_id]) + f"#signup-{signup.pk}"
-    try:
-        token = formtokens.token_from(request, services.MANUAL_HOURS_FORM)
+    attempt = Attempt(request, fallback=back)
+    with attempt:
+        token = attempt.token(services.MANUAL_HOURS_FORM)
         if not form.is_valid():
             messages.error(request, _("Hours added by hand need a number of hours and a reason."))
         else:
@@ -867,24 +808,15 @@ def organize_manual_hours(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Hours of %(name)s are set; confirm them to credit points.") % {"name": signup.resident.full_name},
             )
-    except formtokens.TokenInvalid:
-        formtokens.token_invalid(request)
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=back)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    return redirect(back)
+    return attempt.response or redirect(back)
 
 
 @require_POST
 @organizer_required
 def organize_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     signup = _organizer_signup(request, pk)
-    try:
+    with Attempt(request):
         entry = services.confirm_hours(signup=signup, actor=request.user)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(
             request,
             _("Confirmed %(hours)s hours for %(name)s: %(points)s points.")
@@ -916,11 +848,8 @@ def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
     signup = _organizer_signup(request, pk)
-    try:
+    with Attempt(request):
         promoted = services.cancel_signup(signup=signup, actor=request.user, by_organizer=True)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(request, _("The sign-up is cancelled."))
         if promoted is not None:
             _tell_promoted(request, [promoted])
@@ -932,28 +861,21 @@ def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
 def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a volunteer who came without signing up, found by their phone number in the register."""
     activity = get_object_or_404(Activity, pk=pk)
-    try:
-        token = formtokens.token_from(request, services.WALK_IN_FORM)
-    except formtokens.TokenInvalid:
-        formtokens.token_invalid(request)
-        return redirect("activities:organize_sheet", pk=pk)
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_sheet", args=[pk]))
+    attempt = Attempt(request, fallback=reverse("activities:organize_sheet", args=[pk]))
+    with attempt:
+        token = attempt.token(services.WALK_IN_FORM)
+    if attempt.refused:
+        return attempt.response or redirect("activities:organize_sheet", pk=pk)
     phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
     register = scope_to_organizer(Resident.objects.verified(), request.user)  # a grid worker: their grids' people
     matches = list(register.filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
     if len(matches) != 1:
         messages.error(request, _("No single verified resident has this phone number in the register."))
     else:
-        try:
+        with attempt:
             services.add_walk_in(activity=activity, resident=matches[0], actor=request.user, token=token)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_sheet", args=[pk]))
-        except services.ServiceError as exc:
-            _refused(request, exc)
-        else:
             messages.success(request, _("%(name)s is added to the sheet.") % {"name": matches[0].full_name})
-    return redirect("activities:organize_sheet", pk=pk)
+    return attempt.response or redirect("activities:organize_sheet", pk=pk)
 
 
 @organizer_required
@@ -982,16 +904,13 @@ def organize_decide_correction(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose to accept or refuse."))
     else:
-        try:
+        with Attempt(request):
             services.decide_correction(
                 correction=correction,
                 actor=request.user,
                 accept=form.cleaned_data["decision"] == "accept",
                 note=form.cleaned_data["note"],
             )
-        except services.ServiceError as exc:
-            _refused(request, exc)
-        else:
             messages.success(request, _("The answer is recorded."))
     return redirect("activities:organize_corrections")
 
@@ -1022,9 +941,10 @@ def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
     """One volunteer's points for organizers: the ledger, and a form to award or adjust points."""
     resident = _organizer_resident(request, pk)
     form = AwardForm(request.POST or None)
+    attempt = Attempt(request, form=form, fallback=reverse("activities:organize_volunteer", args=[pk]))
     if request.method == "POST":
-        try:
-            token = formtokens.token_from(request, services.AWARD_POINTS_FORM)
+        with attempt:
+            token = attempt.token(services.AWARD_POINTS_FORM)
             if form.is_valid():
                 services.award_points(
                     resident=resident,
@@ -1036,14 +956,8 @@ def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("The points are recorded in the ledger."))
                 return redirect("activities:organize_volunteer", pk=pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(
-                request, exc, fallback=reverse("activities:organize_volunteer", args=[pk])
-            )
-        except services.ServiceError as exc:
-            form.add_error(None, str(exc))
+        if attempt.response:
+            return attempt.response
     balance = PointsBalance.objects.filter(resident=resident).first() or PointsBalance(resident=resident)
     entries = (
         LedgerEntry.objects.filter(resident=resident).select_related("created_by").order_by("-created_at", "-pk")[:50]
@@ -1088,10 +1002,11 @@ def organize_store(request: HttpRequest) -> HttpResponse:
 def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk) if pk else None
     form = StoreItemForm(request.POST or None, request.FILES or None, instance=item)
+    attempt = Attempt(request, form=form, fallback=reverse("activities:organize_store"))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new item carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, services.STORE_ITEM_FORM) if item is None else None
+            token = attempt.token(services.STORE_ITEM_FORM) if item is None else None
             if form.is_valid():
                 services.save_store_item(
                     item=form.instance,
@@ -1102,22 +1017,17 @@ def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResp
                 )
                 messages.success(request, _("The item is saved."))
                 return redirect("activities:organize_store")
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_store"))
-    return render(request, "activities/organize/store_item_form.html", {"form": form, "item": item})
+    return attempt.response or render(
+        request, "activities/organize/store_item_form.html", {"form": form, "item": item}
+    )
 
 
 @require_POST
 @organizer_required
 def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     redemption = get_object_or_404(scope_to_organizer(Redemption.objects.select_related("item"), request.user), pk=pk)
-    try:
+    with Attempt(request):
         services.hand_over(redemption=redemption, actor=request.user)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(request, _("%(item)s is handed over.") % {"item": redemption.item.name})
     return redirect("activities:organize_store")
 
@@ -1126,11 +1036,8 @@ def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def organize_cancel_redemption(request: HttpRequest, pk: int) -> HttpResponse:
     redemption = get_object_or_404(scope_to_organizer(Redemption.objects.all(), request.user), pk=pk)
-    try:
+    with Attempt(request):
         services.cancel_redemption(redemption=redemption, actor=request.user, by_organizer=True)
-    except services.ServiceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(
             request, _("The redemption is cancelled; the points are returned and the item is back in stock.")
         )
@@ -1164,8 +1071,6 @@ def organize_export_download(request: HttpRequest, kind: str, fmt: str) -> HttpR
         return redirect("activities:organize_exports")
     month_start = form.month_start()
     headers, rows, title = exports.table(kind, month_start, grid_ids=organizer_grid_ids(request.user))
-    AuditEntry.objects.log(
-        actor=request.user, action="activities.exported", details={"kind": kind, "month": form.cleaned_data["month"]}
-    )
+    services.record_export(actor=request.user, kind=kind, month=form.cleaned_data["month"])
     filename = f"{title}-{month_start:%Y-%m}"
     return tabular_response(headers=headers, rows=rows, filename=filename, fmt=fmt, sheet_title=title)

@@ -34,18 +34,8 @@ from families.models import Grid, Resident
 from project.images import WIDTHS, photo_sources
 from project.publiccache import cache_public_page
 
+from . import conf
 from .models import AwardCategory, Honour, TargetKind
-
-BOARD_PAGE_SIZE = 12
-FEED_PAGE_SIZE = 50
-TV_SLIDE_LIMIT = 60  # the newest honours; enough for an hour of slides, small enough for a TV's memory
-TV_MOTTO_LIMIT = 12
-TV_STAR_LIMIT = 5
-TV_CITATION_CHARS = 180  # readable from five metres at TV size
-TV_DEFAULT_INTERVAL = 12  # seconds per slide
-TV_DEFAULT_REFRESH = 60  # seconds between checks for newly published honours
-FEED_MAX_AGE = 300
-
 
 # --- The web board ---------------------------------------------------------
 
@@ -105,9 +95,7 @@ def _filter_groups(request: HttpRequest, filterset: HonourFilter) -> list[dict]:
 def honour_list(request: HttpRequest) -> HttpResponse:
     filterset = HonourFilter(request.GET, queryset=Honour.objects.for_board())
     honours = filterset.qs if filterset.is_valid() else Honour.objects.for_board()
-    page = Paginator(honours, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = Paginator(honours, conf.board_page_size()).get_page(request.GET.get("page"))
     return render(
         request,
         "awards/board/list.html",
@@ -116,7 +104,6 @@ def honour_list(request: HttpRequest) -> HttpResponse:
             "filtered": any(request.GET.get(name) for name in HonourFilter.base_filters),
             "page_obj": page,
             "honours": page.object_list,
-            "query": query.urlencode(),
         },
     )
 
@@ -154,7 +141,7 @@ def _honour_slide(honour: Honour) -> dict:
         "category": honour.category.name,
         "name": honour.public_name,
         "subtitle": f"{honour.year} · {honour.title}",
-        "citation": Truncator(honour.citation).chars(TV_CITATION_CHARS),
+        "citation": Truncator(honour.citation).chars(conf.tv_citation_chars()),
         "photo": _photo_url(honour.photo, 1280),
     }
 
@@ -174,10 +161,10 @@ def motto_slides() -> list[dict]:
             "category": str(pgettext_lazy("TV slide", "Family motto")),
             "name": motto.public_household_name,
             "subtitle": str(_("From the motto wall")),
-            "citation": Truncator(motto.approved_revision.text).chars(TV_CITATION_CHARS),
+            "citation": Truncator(motto.approved_revision.text).chars(conf.tv_citation_chars()),
             "photo": "",
         }
-        for motto in on_wall()[:TV_MOTTO_LIMIT]
+        for motto in on_wall()[: conf.tv_mottos()]
     ]
 
 
@@ -191,7 +178,7 @@ def star_volunteer_slide() -> dict | None:
     rows = list(
         PointsAggregate.objects.filter(scope="person", period_kind="month", period_key=month, half_hours__gt=0)
         .order_by("-half_hours", "scope_id")
-        .values_list("scope_id", "half_hours")[:TV_STAR_LIMIT]
+        .values_list("scope_id", "half_hours")[: conf.tv_stars()]
     )
     if not rows:
         return None
@@ -215,10 +202,10 @@ def star_volunteer_slide() -> dict | None:
 def tv_slides() -> list[dict]:
     """The TV's slides as plain data, in a few queries whatever the number of honours.
 
-    The newest ``TV_SLIDE_LIMIT`` honours rotating through the categories, with
+    The newest ``AWARDS_TV_SLIDES`` honours rotating through the categories, with
     a family motto after every third honour and this month's star volunteers.
     """
-    honours = [_honour_slide(h) for h in rotate_through_categories(list(Honour.objects.for_board()[:TV_SLIDE_LIMIT]))]
+    honours = [_honour_slide(h) for h in rotate_through_categories(list(Honour.objects.for_board()[: conf.tv_slides()]))]
     mottos = motto_slides()
     slides = []
     for i, slide in enumerate(honours):
@@ -246,8 +233,8 @@ def tv(request: HttpRequest) -> HttpResponse:
         {
             "slides": slides,
             "version": _slides_version(slides),
-            "interval": _int_param(request, "interval", TV_DEFAULT_INTERVAL, 2, 600),
-            "refresh": _int_param(request, "refresh", TV_DEFAULT_REFRESH, 2, 3600),
+            "interval": _int_param(request, "interval", conf.tv_interval_seconds(), 2, 600),
+            "refresh": _int_param(request, "refresh", conf.tv_refresh_seconds(), 2, 3600),
         },
     )
 
@@ -308,8 +295,8 @@ def conditional(view):
 @conditional
 @cache_public_page()
 def feed(request: HttpRequest) -> JsonResponse:
-    """Published honours for big screens and apps, newest first, ``FEED_PAGE_SIZE`` a page."""
-    paginator = Paginator(Honour.objects.for_board(), FEED_PAGE_SIZE)
+    """Published honours for big screens and apps, newest first, ``AWARDS_FEED_PAGE_SIZE`` a page."""
+    paginator = Paginator(Honour.objects.for_board(), conf.feed_page_size())
     page = paginator.get_page(request.GET.get("page"))
     base = request.build_absolute_uri(reverse("board:feed"))
     response = JsonResponse(
@@ -323,7 +310,7 @@ def feed(request: HttpRequest) -> JsonResponse:
         },
         json_dumps_params={"ensure_ascii": False},
     )
-    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE)
+    patch_cache_control(response, public=True, max_age=conf.feed_max_age_seconds())
     patch_vary_headers(response, ["Accept-Language", "Cookie"])  # the language comes from either
     response["Access-Control-Allow-Origin"] = "*"  # public data, read by big screens on other hosts
     return response

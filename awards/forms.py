@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from django import forms
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Building, Household, Resident
 from project.images import PhotoField
 
+from . import conf
 from .models import (
     TIMELINE_FIELDS,
     AwardCategory,
@@ -20,7 +22,19 @@ from .models import (
     TargetKind,
     normalize_person_name,
 )
-from .services import CITATION_MAX, CITATION_MIN
+
+
+def _with_citation_length(field: forms.CharField) -> None:
+    """Give a form's citation field the configured length (``AWARDS_CITATION_MIN`` to ``AWARDS_CITATION_MAX``).
+
+    Read when the form is made, not when this module is imported, so settings
+    and the environment decide; the field keeps Django's own length messages.
+    """
+    low, high = conf.citation_min(), conf.citation_max()
+    field.min_length, field.max_length = low, high
+    others = [v for v in field.validators if not isinstance(v, (MinLengthValidator, MaxLengthValidator))]
+    field.validators = [*others, MinLengthValidator(low), MaxLengthValidator(high)]
+    field.widget.attrs.update(minlength=str(low), maxlength=str(high))
 
 
 class CategoryForm(forms.ModelForm):
@@ -141,19 +155,17 @@ class NominationForm(forms.Form):
     )
     citation = forms.CharField(
         label=_("Citation (事迹)"),
-        min_length=CITATION_MIN,
-        max_length=CITATION_MAX,
         required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 6, "maxlength": CITATION_MAX, "data-count": _("%(n)s of %(max)s characters")}
-        ),
-        help_text=_("Why they deserve the honour: %(min)d to %(max)d characters. Not needed when you second.")
-        % {"min": CITATION_MIN, "max": CITATION_MAX},
+        widget=forms.Textarea(attrs={"rows": 6, "data-count": _("%(n)s of %(max)s characters")}),
     )
     photo = PhotoField(label=_("Photo (optional)"), required=False)
 
     def __init__(self, *args, round: AwardRound, **kwargs):
         super().__init__(*args, **kwargs)
+        _with_citation_length(self.fields["citation"])
+        self.fields["citation"].help_text = _(
+            "Why they deserve the honour: %(min)d to %(max)d characters. Not needed when you second."
+        ) % {"min": conf.citation_min(), "max": conf.citation_max()}
         self.fields["entry"].queryset = round.entries.select_related("category")
         self.fields["entry"].label_from_instance = lambda e: (
             f"{e.category.name} · {e.category.get_target_kind_display()}"
@@ -268,10 +280,12 @@ class LinkForm(forms.Form):
 
 
 class CitationForm(forms.Form):
-    citation = forms.CharField(
-        label=_("Citation"), min_length=CITATION_MIN, max_length=CITATION_MAX, widget=forms.Textarea(attrs={"rows": 6})
-    )
+    citation = forms.CharField(label=_("Citation"), widget=forms.Textarea(attrs={"rows": 6}))
     reason = forms.CharField(label=_("Why it changes"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_citation_length(self.fields["citation"])
 
 
 class PaperTallyForm(forms.Form):

@@ -25,9 +25,13 @@ from django.utils.translation import gettext as _
 
 from families.models import AuditEntry, Household, Resident
 from project import formtokens
+from project.errors import ServiceError
+from project.images import CleanPhoto, delete_photo, stored_for_write
 from project.notices import notify
 from project.publiccache import bump_public_version
+from project.ratelimit import Limit, refuse_if_reached
 
+from . import conf
 from .models import (
     TIMELINE_FIELDS,
     AwardCategory,
@@ -51,8 +55,6 @@ from .models import (
     target_key_for,
 )
 
-CITATION_MIN = 20
-CITATION_MAX = 1500
 # The names of the one-time form tokens (project.formtokens) of the forms that create something here.
 NOMINATE_FORM = "awards.nominate"
 SECOND_FORM = "awards.second"
@@ -65,8 +67,27 @@ ENTRY_FORM = "awards.entry_new"
 PAPER_TALLY_FORM = "awards.paper_tally"
 
 
-class AwardError(Exception):
+class AwardError(ServiceError):
     """An action the rules refuse, with the message to show (in the reader's language)."""
+
+
+HOUR = 60 * 60
+
+
+def _within_hourly_limit(scope: str, resident: Resident, limit: int, message: str) -> None:
+    """Refuse a resident's try once ``limit`` tries this hour are used up, else count this one (tried or not)."""
+    per_account = Limit(scope, str(resident.user_id or f"resident-{resident.pk}"), limit, HOUR)
+    refuse_if_reached([per_account], message)
+    per_account.count()
+
+
+def check_citation(citation: str) -> None:
+    """Refuse a citation shorter than ``AWARDS_CITATION_MIN`` or longer than ``AWARDS_CITATION_MAX`` characters."""
+    if not conf.citation_min() <= len(citation) <= conf.citation_max():
+        raise AwardError(
+            _("The citation must be between %(min)d and %(max)d characters.")
+            % {"min": conf.citation_min(), "max": conf.citation_max()}
+        )
 
 
 # --- Helpers -----------------------------------------------------------------------------------------------------
@@ -247,7 +268,7 @@ def nominate(
     resident=None,
     typed_name: str = "",
     citation: str,
-    photo: str = "",
+    photo: CleanPhoto | None = None,
     token: str | None = None,
 ) -> tuple[Nomination, bool]:
     """Nominate a target, or second it if it is already nominated in this category.
@@ -263,9 +284,18 @@ def nominate(
     whether such a person lives there. It waits "to be matched" until an
     organizer links it at review (``link_nomination``); the nominee is told then.
 
-    ``token`` is the form's one-time token (``project.formtokens``): the same
-    form sent twice makes one nomination.
+    ``photo`` is stored with a new nomination and with nothing else (not for a
+    second, nor for a refused or failed try). ``token`` is the form's one-time
+    token (``project.formtokens``): the same form sent twice makes one
+    nomination. Each account may try
+    ``AWARDS_NOMINATIONS_PER_HOUR`` times an hour.
     """
+    _within_hourly_limit(
+        "award-nominate",
+        nominator,
+        conf.nominations_per_hour(),
+        _("You have sent many nominations in the last hour. Please try again later."),
+    )
     round = entry.round
     kind = entry.category.target_kind
     if kind == TargetKind.BUILDING:
@@ -274,7 +304,7 @@ def nominate(
         resident, typed_name = None, ""
     typed_name = "" if resident is not None else normalize_person_name(typed_name)[:50]
     citation = (citation or "").strip()
-    with transaction.atomic():
+    with stored_for_write(photo, folder="awards/nominations") as photo_name, transaction.atomic():
         claim = _claim(token, nominator, NOMINATE_FORM)
         me = _live_membership(nominator)
         if not round.accepts_nominations():
@@ -292,11 +322,7 @@ def nominate(
             )
             existing = Nomination.objects.filter(entry=entry, target_key=key).first()
         if existing is None:
-            if not CITATION_MIN <= len(citation) <= CITATION_MAX:
-                raise AwardError(
-                    _("The citation must be between %(min)d and %(max)d characters.")
-                    % {"min": CITATION_MIN, "max": CITATION_MAX}
-                )
+            check_citation(citation)
             try:
                 with transaction.atomic():
                     nomination = Nomination.objects.create(
@@ -309,7 +335,7 @@ def nominate(
                         typed_name=typed_name,
                         nominator=me,
                         citation=citation,
-                        photo=photo,
+                        photo=photo_name,
                     )
             except IntegrityError:
                 if typed_name:  # a typed name has a key of its own: this is not a second nomination of it
@@ -329,6 +355,7 @@ def nominate(
             )
         second = second_nomination(nomination=existing, resident=me)
         claim.done(second, url=reverse("awards:nomination", args=[existing.pk]))
+        delete_photo(photo_name)  # a second carries no photo; the nomination keeps its own
         return existing, False
 
 
@@ -557,11 +584,7 @@ def edit_citation(*, nomination: Nomination, actor, citation: str, reason: str) 
         nomination = Nomination.objects.select_for_update(of=("self",)).select_related("round").get(pk=nomination.pk)
         if nomination.round.published_at:
             raise AwardError(_("The round is published; a change now needs a correction."))
-        if not CITATION_MIN <= len(citation) <= CITATION_MAX:
-            raise AwardError(
-                _("The citation must be between %(min)d and %(max)d characters.")
-                % {"min": CITATION_MIN, "max": CITATION_MAX}
-            )
+        check_citation(citation)
         if not reason:
             raise AwardError(_("Please say why the citation is changed."))
         if citation == nomination.citation:
@@ -848,15 +871,24 @@ def round_results(round: AwardRound) -> list[EntryResult]:
 
 
 def record_paper_tally(
-    *, entry: RoundCategory, actor, counts: dict[int, int], photo: str, note: str = "", token: str | None = None
+    *,
+    entry: RoundCategory,
+    actor,
+    counts: dict[int, int],
+    photo: CleanPhoto | None,
+    note: str = "",
+    token: str | None = None,
 ) -> PaperTally:
-    """Enter the counts from paper ballots for a category, with a photo of the tally sheet (once per ``token``)."""
-    with transaction.atomic():
+    """Enter the counts from paper ballots for a category, with a photo of the tally sheet (once per ``token``).
+
+    The photo is kept only if the counts are (a refused entry leaves no file behind).
+    """
+    with stored_for_write(photo, folder="awards/tallies") as photo_name, transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=PAPER_TALLY_FORM)
         round = AwardRound.objects.select_for_update().get(pk=entry.round_id)
         if round.phase() not in (Phase.VOTING, Phase.COUNTING):
             raise AwardError(_("Paper ballots are entered while voting is open or being counted."))
-        if not photo and not entry.paper_tallies.exclude(photo="").exists():
+        if not photo_name and not entry.paper_tallies.exclude(photo="").exists():
             raise AwardError(_("Please add a photo of the tally sheet."))
         shortlisted = set(entry.nominations.shortlisted().values_list("pk", flat=True))
         if set(counts) - shortlisted:
@@ -866,7 +898,7 @@ def record_paper_tally(
         for nomination_id, value in counts.items():
             Nomination.objects.filter(pk=nomination_id).update(paper_votes=value)
         tally = PaperTally.objects.create(
-            entry=entry, counts={str(k): v for k, v in counts.items()}, photo=photo, note=note, entered_by=actor
+            entry=entry, counts={str(k): v for k, v in counts.items()}, photo=photo_name, note=note, entered_by=actor
         )
         _audit(actor, "awards.paper_tally_entered", round, category=entry.category.name, counts=tally.counts, note=note)
         claim.done(tally, url=reverse("awards:paper_tally", args=[round.pk, entry.pk]))
@@ -935,7 +967,16 @@ def confirm_winners(*, round: AwardRound, actor, winners: dict[int, set[int]], r
 def file_objection(
     *, round: AwardRound, resident: Resident, nomination: Nomination | None, text: str, token: str | None = None
 ) -> Objection:
-    """A verified resident objects (异议) during the publicity period; the same form sent twice files one."""
+    """A verified resident objects (异议) during the publicity period; the same form sent twice files one.
+
+    Each account may try ``AWARDS_OBJECTIONS_PER_HOUR`` times an hour.
+    """
+    _within_hourly_limit(
+        "award-objection",
+        resident,
+        conf.objections_per_hour(),
+        _("You have filed many objections in the last hour. Please try again later."),
+    )
     text = (text or "").strip()
     with transaction.atomic():
         claim = _claim(token, resident, OBJECTION_FORM)

@@ -33,13 +33,11 @@ from families.access import (
     whole_register_required,
 )
 from families.models import AuditEntry, Resident
-from project import formtokens
+from project.attempt import Attempt
 from project.exports import tabular_response
-from project.images import delete_photo, store_photo
 from project.publiccache import cache_public_page
-from project.ratelimit import is_limited, record_attempt
 
-from . import services
+from . import conf, services
 from .forms import (
     AnswerForm,
     CategoryForm,
@@ -66,14 +64,7 @@ from .models import (
     Phase,
     RoundCategory,
 )
-from .services import AwardError
 from .stats import turnout_by_building, turnout_total
-
-PAGE_SIZE = 50
-# Nominations and objections per account per hour: generous for people, a wall for scripts.
-NOMINATION_LIMIT = 20
-OBJECTION_LIMIT = 5
-HOUR = 60 * 60
 
 
 def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
@@ -90,11 +81,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
-
-
-def _fail(request: HttpRequest, error: AwardError, to: str) -> HttpResponse:
-    messages.error(request, str(error))
-    return redirect(to)
 
 
 # --- Public and resident pages -----------------------------------------------------------------------------------
@@ -226,20 +212,11 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("awards:round", pk=round.pk)
     if request.method == "POST" and request.POST.get("step") == "submit":
         form = NominationForm(request.POST, request.FILES, round=round)
-        if is_limited("award-nominate", str(request.user.pk), limit=NOMINATION_LIMIT, window_seconds=HOUR):
-            form.add_error(None, _("You have sent many nominations in the last hour. Please try again later."))
-        elif form.is_valid():
-            try:
-                token = formtokens.token_from(request, services.NOMINATE_FORM)
-            except formtokens.TokenInvalid:
-                formtokens.token_invalid(request)
-                return _nominate_page(request, round, form)
-            except formtokens.AlreadySubmitted as exc:
-                return formtokens.already_recorded(request, exc, fallback=reverse("awards:candidates", args=[round.pk]))
-            record_attempt("award-nominate", str(request.user.pk), window_seconds=HOUR)
-            data = form.cleaned_data
-            photo = store_photo(data["photo"], folder="awards/nominations") if data.get("photo") else ""
-            try:
+        attempt = Attempt(request, form=form, fallback=reverse("awards:candidates", args=[round.pk]))
+        if form.is_valid():
+            with attempt:
+                token = attempt.token(services.NOMINATE_FORM)
+                data = form.cleaned_data
                 nomination, created = services.nominate(
                     entry=data["entry"],
                     nominator=request.membership,
@@ -248,25 +225,18 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
                     resident=data.get("resident_obj"),
                     typed_name=data.get("typed_name") or "",
                     citation=data.get("citation") or "",
-                    photo=photo,
+                    photo=data.get("photo"),
                     token=token,
                 )
-            except formtokens.AlreadySubmitted as exc:
-                delete_photo(photo)
-                return formtokens.already_recorded(request, exc, fallback=reverse("awards:candidates", args=[round.pk]))
-            except AwardError as error:
-                delete_photo(photo)
-                form.add_error(None, str(error))
-            else:
                 if created:
                     messages.success(request, _("Thank you. Your nomination was received and waits for review."))
                 else:
-                    delete_photo(photo)
                     messages.success(
                         request,
                         _("This target was already nominated, so we added your second (附议) to that nomination."),
                     )
                 return redirect("awards:nomination", pk=nomination.pk)
+        return attempt.response or _nominate_page(request, round, form, status=attempt.status)
     else:
         # Steps without JavaScript: choosing the category and building (and for a person, the household) reloads
         # the form with what comes next.
@@ -276,7 +246,7 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     return _nominate_page(request, round, form)
 
 
-def _nominate_page(request: HttpRequest, round: AwardRound, form: NominationForm) -> HttpResponse:
+def _nominate_page(request: HttpRequest, round: AwardRound, form: NominationForm, status: int = 200) -> HttpResponse:
     return render(
         request,
         "awards/nominate.html",
@@ -289,6 +259,7 @@ def _nominate_page(request: HttpRequest, round: AwardRound, form: NominationForm
             "kind": form.target_kind,
             "ready": form.ready,
         },
+        status=status,
     )
 
 
@@ -362,11 +333,8 @@ def _resident_post(action):
         if not nomination.round.announced:
             raise Http404
         back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
-        try:
-            message = action(nomination, request.membership)
-        except AwardError as error:
-            return _fail(request, error, back)
-        messages.success(request, message)
+        with Attempt(request):
+            messages.success(request, action(nomination, request.membership))
         return redirect(back)
 
     view.__name__ = action.__name__
@@ -400,18 +368,12 @@ def second(request: HttpRequest, pk: int) -> HttpResponse:
     if not nomination.round.announced:
         raise Http404
     back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
-    try:
-        token = formtokens.token_from(request, services.SECOND_FORM)
+    attempt = Attempt(request, fallback=back)
+    with attempt:
+        token = attempt.token(services.SECOND_FORM)
         services.second_nomination(nomination=nomination, resident=request.membership, token=token)
-    except formtokens.TokenInvalid:
-        formtokens.token_invalid(request)
-        return redirect(back)
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=back)
-    except AwardError as error:
-        return _fail(request, error, back)
-    messages.success(request, _("Your second (附议) was added."))
-    return redirect(back)
+        messages.success(request, _("Your second (附议) was added."))
+    return attempt.response or redirect(back)
 
 
 @require_POST
@@ -421,15 +383,14 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     back = _safe_next(request, reverse("awards:nomination", args=[pk]))
-    try:
-        services.cast_vote(nomination=pk, user=request.user)
-    except Nomination.DoesNotExist as missing:
-        raise Http404 from missing
-    except services.NotVerified:
-        return not_verified_response(request)
-    except AwardError as error:
-        return _fail(request, error, back)
-    messages.success(request, _("Your vote was added to your ballot."))
+    with Attempt(request):
+        try:
+            services.cast_vote(nomination=pk, user=request.user)
+        except Nomination.DoesNotExist as missing:
+            raise Http404 from missing
+        except services.NotVerified:
+            return not_verified_response(request)  # where to put it right, rather than the refusal
+        messages.success(request, _("Your vote was added to your ballot."))
     return redirect(back)
 
 
@@ -442,33 +403,22 @@ def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
     round = _visible_round(request, pk)
     winners = list(Nomination.objects.filter(round=round, is_winner=True).with_target())
     form = ObjectionForm(request.POST, winners=winners)
-    back = reverse("awards:round", args=[round.pk])
+    back = reverse("awards:round", args=[round.pk]) + "#objections"
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect(back + "#objections")
-    if is_limited("award-objection", str(request.user.pk), limit=OBJECTION_LIMIT, window_seconds=HOUR):
-        return _fail(
-            request, AwardError(_("You have filed many objections in the last hour. Please try again later.")), back
-        )
-    try:
-        token = formtokens.token_from(request, services.OBJECTION_FORM)
-    except formtokens.TokenInvalid:
-        formtokens.token_invalid(request)
-        return redirect(back + "#objections")
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=back + "#objections")
-    record_attempt("award-objection", str(request.user.pk), window_seconds=HOUR)
+        return redirect(back)
     nomination = next((n for n in winners if n.pk == form.cleaned_data.get("nomination")), None)
-    try:
+    attempt = Attempt(request, fallback=back)
+    with attempt:
         services.file_objection(
-            round=round, resident=request.membership, nomination=nomination, text=form.cleaned_data["text"], token=token
+            round=round,
+            resident=request.membership,
+            nomination=nomination,
+            text=form.cleaned_data["text"],
+            token=attempt.token(services.OBJECTION_FORM),
         )
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=back + "#objections")
-    except AwardError as error:
-        return _fail(request, error, back)
-    messages.success(request, _("Your objection was filed. The organizers will answer it on this page."))
-    return redirect(back + "#objections")
+        messages.success(request, _("Your objection was filed. The organizers will answer it on this page."))
+    return attempt.response or redirect(back)
 
 
 # --- Organizer area ----------------------------------------------------------------------------------------------
@@ -484,21 +434,20 @@ def category_list(request: HttpRequest) -> HttpResponse:
 def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     category = get_object_or_404(AwardCategory, pk=pk) if pk else None
     form = CategoryForm(request.POST or None, instance=category)
+    attempt = Attempt(request, form=form, fallback=reverse("awards:category_list"))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new category carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, services.CATEGORY_FORM) if category is None else None
+            token = attempt.token(services.CATEGORY_FORM) if category is None else None
             if form.is_valid():
                 services.save_category(
                     category=form.instance, actor=request.user, changed=form.changed_data, token=token
                 )
                 messages.success(request, _("The category was saved."))
                 return redirect("awards:category_list")
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("awards:category_list"))
-    return render(request, "awards/organize/category_form.html", {"form": form, "category": category})
+    return attempt.response or render(
+        request, "awards/organize/category_form.html", {"form": form, "category": category}
+    )
 
 
 @organizer_required
@@ -519,10 +468,11 @@ def organize_rounds(request: HttpRequest) -> HttpResponse:
 def round_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     round = get_object_or_404(AwardRound, pk=pk) if pk else None
     form = RoundForm(request.POST or None, instance=round)
+    attempt = Attempt(request, form=form, fallback=reverse("awards:organize_rounds"))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new round carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, services.ROUND_FORM) if round is None else None
+            token = attempt.token(services.ROUND_FORM) if round is None else None
             if form.is_valid():
                 saved = services.save_round(
                     round=form.instance,
@@ -533,12 +483,8 @@ def round_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
                 messages.success(request, _("The round was saved."))
                 return redirect("awards:organize_round", pk=saved.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("awards:organize_rounds"))
-        except AwardError as error:
-            form.add_error(None, str(error))
+        if attempt.response:
+            return attempt.response
     entry_form = EntryForm() if round else None
     entries = list(round.entries.select_related("category")) if round else []
     return render(
@@ -553,21 +499,18 @@ def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> Ht
     round = get_object_or_404(AwardRound, pk=pk)
     entry = get_object_or_404(RoundCategory, pk=entry_pk, round=round) if entry_pk else RoundCategory(round=round)
     form = EntryForm(request.POST or None, instance=entry)
+    attempt = Attempt(request, form=form, fallback=reverse("awards:round_edit", args=[round.pk]))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new entry carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, services.ENTRY_FORM) if entry_pk is None else None
+            token = attempt.token(services.ENTRY_FORM) if entry_pk is None else None
             if form.is_valid():
                 services.save_entry(entry=form.instance, actor=request.user, created=entry_pk is None, token=token)
                 messages.success(request, _("The category's rules were saved."))
                 return redirect("awards:round_edit", pk=round.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("awards:round_edit", args=[round.pk]))
-        except AwardError as error:
-            form.add_error(None, str(error))
-    return render(request, "awards/organize/entry_form.html", {"form": form, "round": round, "entry": entry})
+    return attempt.response or render(
+        request, "awards/organize/entry_form.html", {"form": form, "round": round, "entry": entry}
+    )
 
 
 @organizer_required
@@ -639,7 +582,7 @@ def review_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if status in NominationStatus.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, conf.review_page_size()).get_page(request.GET.get("page"))
     # Typed names wait to be linked to the register: the household's people, for organizers of its grid only.
     unmatched = [
         n
@@ -680,16 +623,14 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
-    try:
+    with Attempt(request):
         services.review_nomination(
             nomination=nomination,
             actor=request.user,
             shortlist=form.cleaned_data["decision"] == "shortlist",
             reason=form.cleaned_data["reason"],
         )
-    except AwardError as error:
-        return _fail(request, error, back)
-    messages.success(request, _("The review decision was saved and the nominator told."))
+        messages.success(request, _("The review decision was saved and the nominator told."))
     return redirect(back)
 
 
@@ -707,24 +648,22 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a person of that household's register."))
         return redirect(back)
     resident = Resident.objects.get(pk=form.cleaned_data["resident"])
-    try:
+    with Attempt(request):
         result = services.link_nomination(
             nomination=nomination, resident=resident, actor=request.user, merge=form.cleaned_data["merge"]
         )
-    except AwardError as error:
-        return _fail(request, error, back)
-    if result.pk == nomination.pk:
-        messages.success(
-            request,
-            _("The nomination now names %(name)s, who has been told. You can review it now.")
-            % {"name": resident.full_name},
-        )
-    else:
-        messages.success(
-            request,
-            _("Merged: %(name)s was already nominated; the nominator now counts as a second of that nomination.")
-            % {"name": resident.full_name},
-        )
+        if result.pk == nomination.pk:
+            messages.success(
+                request,
+                _("The nomination now names %(name)s, who has been told. You can review it now.")
+                % {"name": resident.full_name},
+            )
+        else:
+            messages.success(
+                request,
+                _("Merged: %(name)s was already nominated; the nominator now counts as a second of that nomination.")
+                % {"name": resident.full_name},
+            )
     return redirect(back)
 
 
@@ -735,16 +674,13 @@ def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = CitationForm(request.POST or None, initial={"citation": nomination.citation})
     if request.method == "POST" and form.is_valid():
-        try:
+        with Attempt(request, form=form):
             services.edit_citation(
                 nomination=nomination,
                 actor=request.user,
                 citation=form.cleaned_data["citation"],
                 reason=form.cleaned_data["reason"],
             )
-        except AwardError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The citation was changed; the earlier text is kept."))
             return redirect("awards:nomination", pk=nomination.pk)
     return render(
@@ -760,12 +696,11 @@ def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     """Ending voting early asks first: GET says who can no longer vote, POST ends it."""
     round = get_object_or_404(AwardRound, pk=pk)
     if request.method == "POST":
-        try:
+        with Attempt(request):
             services.close_voting(round=round, actor=request.user)
-        except AwardError as error:
-            return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
-        messages.success(request, _("Voting is closed. The results can now be counted."))
-        return redirect("awards:confirm", pk=round.pk)
+            messages.success(request, _("Voting is closed. The results can now be counted."))
+            return redirect("awards:confirm", pk=round.pk)
+        return redirect("awards:organize_round", pk=round.pk)
     can = round.phase() == Phase.VOTING
     return render(
         request,
@@ -780,34 +715,22 @@ def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
     nominations = entry.nominations.shortlisted().with_target().order_by("created_at", "id")
     form = PaperTallyForm(request.POST or None, request.FILES or None, nominations=nominations)
+    attempt = Attempt(request, form=form, fallback=reverse("awards:paper_tally", args=[pk, entry_pk]))
     if request.method == "POST":
-        photo = ""
-        try:
-            token = formtokens.token_from(request, services.PAPER_TALLY_FORM)
+        with attempt:
+            token = attempt.token(services.PAPER_TALLY_FORM)
             if form.is_valid():
-                if form.cleaned_data["photo"]:
-                    photo = store_photo(form.cleaned_data["photo"], folder="awards/tallies")
                 services.record_paper_tally(
                     entry=entry,
                     actor=request.user,
                     counts=form.counts(),
-                    photo=photo,
+                    photo=form.cleaned_data["photo"],
                     note=form.cleaned_data["note"],
                     token=token,
                 )
                 messages.success(request, _("The paper ballot counts were saved."))
                 return redirect("awards:organize_round", pk=round.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            delete_photo(photo)
-            return formtokens.already_recorded(
-                request, exc, fallback=reverse("awards:paper_tally", args=[pk, entry_pk])
-            )
-        except AwardError as error:
-            delete_photo(photo)
-            form.add_error(None, str(error))
-    return render(
+    return attempt.response or render(
         request,
         "awards/organize/paper_form.html",
         {"form": form, "round": round, "entry": entry, "tallies": entry.paper_tallies.all()},
@@ -823,13 +746,10 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     results = services.round_results(round)
     form = ConfirmForm(request.POST or None, results=results)
     if request.method == "POST" and form.is_valid():
-        try:
+        with Attempt(request, form=form):
             services.confirm_winners(
                 round=round, actor=request.user, winners=form.winners(), reason=form.cleaned_data["reason"]
             )
-        except AwardError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, _("The winners are confirmed and the publicity period has started."))
             return redirect("awards:organize_round", pk=round.pk)
     rows = [(result, form[f"e{result.entry.pk}"]) for result in results]
@@ -855,11 +775,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Please write the answer."))
         return redirect(back)
-    try:
+    with Attempt(request):
         services.answer_objection(objection=objection, actor=request.user, answer=form.cleaned_data["answer"])
-    except AwardError as error:
-        return _fail(request, error, back)
-    messages.success(request, _("Your answer is on the record and shown on the round page."))
+        messages.success(request, _("Your answer is on the record and shown on the round page."))
     return redirect(back)
 
 
@@ -869,13 +787,11 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publishing asks first: GET lists the honours that go on the board, POST publishes them."""
     round = get_object_or_404(AwardRound, pk=pk)
     if request.method == "POST":
-        try:
+        with Attempt(request):
             honours = services.publish_round(round=round, actor=request.user)
-        except AwardError as error:
-            return _fail(request, error, reverse("awards:organize_round", args=[round.pk]))
-        messages.success(
-            request, _("The round is published: %(n)d honours are on the honour board.") % {"n": len(honours)}
-        )
+            messages.success(
+                request, _("The round is published: %(n)d honours are on the honour board.") % {"n": len(honours)}
+            )
         return redirect("awards:organize_round", pk=round.pk)
     winners = list(Nomination.objects.filter(round=round).winners())
     unanswered = round.objections.filter(answered_at__isnull=True).count()
@@ -910,11 +826,9 @@ def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("awards:organize_round", args=[honour.round_id]) if honour.round_id else reverse("organize")
     form = WithdrawHonourForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with Attempt(request):
             services.withdraw_honour(honour=honour, actor=request.user, reason=form.cleaned_data["reason"])
-        except AwardError as error:
-            return _fail(request, error, back)
-        messages.success(request, _("The honour was withdrawn; the correction is shown on the round page."))
+            messages.success(request, _("The honour was withdrawn; the correction is shown on the round page."))
         return redirect(back)
     return render(
         request,

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import conf, register_io
 from .models import JOIN_CODE_LENGTH, Building, Grid, Household, MottoRevision, Profile, Resident
 from .register_io import normalize_phone
 from .services import clean_motto_text
@@ -142,9 +143,21 @@ class BuildingForm(forms.ModelForm):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Register file"),
-        help_text=_("CSV (UTF-8 or GBK, as Excel saves it) or an Excel workbook (.xlsx), at most 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8 or GBK, as Excel saves it) or an Excel workbook (.xlsx), at most %(size)d MB."
+        ) % {"size": conf.import_max_bytes() // (1024 * 1024)}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        too_large = register_io.size_problem(upload.size)  # refused before the file is read into memory
+        if too_large:
+            raise forms.ValidationError(too_large)
+        return upload
 
 
 class ReviewForm(forms.Form):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.utils import timezone
 
+from . import conf
 from .access import is_organizer, scope_to_organizer
 from .models import Household, MottoRevision, Resident
-
-# A household that this many accounts joined or asked to join within the window is flagged on the dashboard.
-UNUSUAL_JOIN_ACCOUNTS = 2
-UNUSUAL_JOIN_WINDOW = timedelta(hours=24)
-UNUSUAL_JOINS_SHOWN = 10
 
 
 def register_panel(request) -> dict | None:
@@ -25,7 +19,7 @@ def register_panel(request) -> dict | None:
     )
     unusual = scope_to_organizer(
         Household.objects.with_unusual_joins(
-            since=timezone.now() - UNUSUAL_JOIN_WINDOW, accounts=UNUSUAL_JOIN_ACCOUNTS
+            since=timezone.now() - conf.unusual_join_window(), accounts=conf.unusual_join_accounts()
         ).select_related("building"),
         request.user,
         grid_path="building__grid",
@@ -34,7 +28,7 @@ def register_panel(request) -> dict | None:
         "template": "families/panel_register.html",
         "members_waiting": members.count(),
         "mottos_waiting": mottos.count(),
-        "unusual_joins": list(unusual[:UNUSUAL_JOINS_SHOWN]),
+        "unusual_joins": list(unusual[: conf.unusual_joins_shown()]),
     }
 
 

@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import xlsx_reader
+from . import conf, xlsx_reader
 from .models import Building, Grid, Household, Resident
 from .xlsx_reader import MAX_COLUMNS, ReadStats, too_many_rows_read
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 100_000
+# The largest file and the most rows: FAMILIES_IMPORT_MAX_BYTES and FAMILIES_IMPORT_MAX_ROWS (families/conf.py).
 # A CSV line longer than this is not a register row (200 columns of long text fit easily).
 MAX_LINE_CHARS = 100_000
 HEADER_SEARCH_ROWS = 5
@@ -184,6 +183,19 @@ def is_xlsx(content: bytes, filename: str) -> bool:
     return content[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
+def size_problem(size: int) -> str | None:
+    """Why a file of ``size`` bytes cannot be imported (larger than ``FAMILIES_IMPORT_MAX_BYTES``), or None.
+
+    The upload form, the command and the reader refuse with this one message,
+    the form and the command before the file is read into memory.
+    """
+    if size <= conf.import_max_bytes():
+        return None
+    return _("The file is larger than %(size)d MB. Split it into several files.") % {
+        "size": conf.import_max_bytes() // (1024 * 1024)
+    }
+
+
 def read_table(content: bytes, filename: str, stats: ReadStats | None = None) -> Iterator[tuple[int, list[str]]]:
     """Yield (row number, cleaned cells), the header row first (row 1); blank rows are skipped.
 
@@ -191,11 +203,9 @@ def read_table(content: bytes, filename: str, stats: ReadStats | None = None) ->
     XLSX); ``stats`` counts the rows and bytes read.
     """
     stats = stats if stats is not None else ReadStats()
-    if len(content) > MAX_FILE_BYTES:
-        raise FileProblem(
-            _("The file is larger than %(size)d MB. Split it into several files.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-        )
+    too_large = size_problem(len(content))
+    if too_large:
+        raise FileProblem(too_large)
     if not content.strip():
         raise FileProblem(_("The file is empty."))
     lower = filename.lower()
@@ -294,9 +304,13 @@ def _surname_home(name: str) -> str:
 
 
 def check_register(
-    content: bytes, filename: str, *, grid_ids: frozenset[int] | None = None, max_rows: int = MAX_ROWS
+    content: bytes, filename: str, *, grid_ids: frozenset[int] | None = None, max_rows: int | None = None
 ) -> Plan:
-    """Read and check a register file without writing anything; every problem is listed by row number."""
+    """Read and check a register file without writing anything; every problem is listed by row number.
+
+    At most ``max_rows`` rows (``FAMILIES_IMPORT_MAX_ROWS`` unless given).
+    """
+    max_rows = conf.import_max_rows() if max_rows is None else max_rows
     plan = Plan(filename=filename)
     rows = read_table(content, filename, plan.stats)
     try:

@@ -3,21 +3,26 @@ organizer edits, the register import and family mottos. Each organizer write log
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from project import formtokens
+from project.errors import ServiceError
 from project.notices import notify
 from project.publiccache import bump_public_version
+from project.ratelimit import Limit, count_all, refuse_if_reached
 
+from . import conf
 from .access import forget_membership
 from .models import (
     AuditEntry,
@@ -46,8 +51,39 @@ UPLOAD_FORM = "families.import_upload"
 _NEW_OBJECT_FORMS = {Household: HOUSEHOLD_FORM, Resident: RESIDENT_FORM, Grid: GRID_FORM, Building: BUILDING_FORM}
 
 
-class JoinError(Exception):
+class JoinError(ServiceError):
     """A join attempt that must be refused, with the message to show."""
+
+
+@contextmanager
+def _join_attempt(*, user, client: str | None) -> Iterator[Limit]:
+    """One try at joining, under the join limits: refused once they are used up; a refused try counts against them.
+
+    Wrong codes are limited per account and per client address (``client``,
+    from the view; ``None`` from a command or a test: the account's limit
+    only). Yields the account's limit, for a try that succeeds but must count
+    too.
+    """
+    window = conf.join_window_seconds()
+    per_account = Limit("join-user", str(user.pk), conf.join_attempts_per_account(), window)
+    limits = [per_account]
+    if client is not None:
+        limits.append(Limit("join-ip", client, conf.join_attempts_per_address(), window))
+    minutes = math.ceil(window / 60)
+    refuse_if_reached(
+        limits,
+        ngettext(
+            "Too many wrong codes. Please wait %(minutes)d minute, or ask your grid worker for help.",
+            "Too many wrong codes. Please wait %(minutes)d minutes, or ask your grid worker for help.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    )
+    try:
+        yield per_account
+    except JoinError:
+        count_all(limits)
+        raise
 
 
 def _same_phone(register_phone: str, profile_phone: str | None) -> bool:
@@ -132,12 +168,22 @@ def _remember_name(user, full_name: str) -> None:
         profile.save(update_fields=["full_name"])
 
 
-def join_household(*, user, code: str, full_name: str) -> Resident:
+def save_profile_name(*, user, full_name: str) -> Profile:
+    """The account holder's own full name, as they write it (one field: Chinese names do not split)."""
+    with transaction.atomic():
+        profile, _created = Profile.objects.get_or_create(user=user)
+        profile.full_name = full_name
+        profile.save(update_fields=["full_name"])
+    return profile
+
+
+def join_household(*, user, code: str, full_name: str, client: str | None = None) -> Resident:
     """Join the household whose join code is ``code``, following the join table (README, "Joining").
 
     A code proves that you hold the slip, not that you live there, so:
 
-    - a wrong code is refused (the view counts it against the limits);
+    - a wrong code is refused and counts against the limits (per account, and
+      per ``client`` address), which refuse every try once used up;
     - a name that matches an unlinked register person of the household
       (``families.models.name_key``) links the account to that person, verified at
       once, when the register has no phone for them or the account has
@@ -150,8 +196,19 @@ def join_household(*, user, code: str, full_name: str) -> Resident:
     A pending request of the same household follows the same table when the
     code is entered (it never becomes a member by the code alone, and the
     register's name is never overwritten). Returns the verified register person
-    or the pending request. Every link tells the household's other members.
+    or the pending request. Every link tells the household's other members. A
+    right code that links nobody counts against the account's limit too: a slip
+    holder cannot try name after name (the answer is the same whether the name
+    matched or not).
     """
+    with _join_attempt(user=user, client=client) as per_account:
+        result = _join_by_code(user=user, code=code, full_name=full_name)
+        if not result.is_verified:
+            per_account.count()
+    return result
+
+
+def _join_by_code(*, user, code: str, full_name: str) -> Resident:
     code = normalize_join_code(code)
     full_name = clean_person_name(full_name)
     if not full_name:
@@ -226,14 +283,22 @@ def _queue_request(
     return request
 
 
-def request_membership(*, user, building: Building, door: str, full_name: str) -> Resident:
+def request_membership(
+    *, user, building: Building, door: str, full_name: str, client: str | None = None
+) -> Resident:
     """A signed-in user without a slip asks to join the household at ``door``; an organizer confirms by hand.
 
     The request is a ``pending`` Resident row (``source = request``): it counts
     as the user's one live membership (so they cannot ask twice), but gives no
     rights until approved. It names the register person its name matches, so
-    approval links to them instead of adding a second row.
+    approval links to them instead of adding a second row. A refused request
+    counts against the join limits, as a wrong code does.
     """
+    with _join_attempt(user=user, client=client):
+        return _request_membership(user=user, building=building, door=door, full_name=full_name)
+
+
+def _request_membership(*, user, building: Building, door: str, full_name: str) -> Resident:
     full_name = clean_person_name(full_name)
     door = " ".join(unicodedata.normalize("NFKC", door or "").split())
     if not full_name:
@@ -312,7 +377,7 @@ def set_public_consent(*, resident: Resident, name_public: bool, household_publi
         bump_public_version()
 
 
-class RegisterError(Exception):
+class RegisterError(ServiceError):
     """An organizer change that must be refused, with the message to show."""
 
 
@@ -380,6 +445,22 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
         AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
         bump_public_version()
         claim.done(obj, url=_register_page(obj))
+    return changes
+
+
+def save_grid(*, grid: Grid, actor, organizers=None, token: str | None = None) -> dict:
+    """Save a new grid (once per form ``token``) or an edit of one and, given ``organizers``, scope exactly those
+    grid workers to it: all or nothing, each with its audit line. Returns the grid's changes."""
+    with transaction.atomic():
+        changes = save_register_object(
+            obj=grid,
+            fields=["name", "worker_name", "sort_order"],
+            actor=actor,
+            action="grid.changed" if grid.pk else "grid.created",
+            token=token,
+        )
+        if organizers is not None:
+            set_grid_assignments(grid=grid, users=organizers, actor=actor)
     return changes
 
 
@@ -503,6 +584,11 @@ def rotate_join_codes_of_building(*, building: Building, actor, households) -> i
     return count
 
 
+def record_register_export(*, actor, fmt: str, filters: dict[str, str]) -> None:
+    """The audit line of a register download (it holds names and phones): who, in which format, with which filters."""
+    AuditEntry.objects.log(actor=actor, action="register.exported", details={"format": fmt, "filters": filters})
+
+
 # --- Family mottos -------------------------------------------------------------
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -518,7 +604,7 @@ def clean_motto_text(raw: str) -> str:
     return re.sub("\n{3,}", "\n\n", text)
 
 
-class MottoError(Exception):
+class MottoError(ServiceError):
     """A motto write that must be refused, with the message to show."""
 
 
@@ -611,10 +697,6 @@ def set_motto_consent(*, household: Household, show: bool, actor) -> FamilyMotto
 # --- The register import ---------------------------------------------------------
 
 APPLY_IMPORT_FORM = "families.apply_import"
-# The problems kept with an upload for its preview page (the count is kept too).
-MAX_ERRORS_KEPT = 1000
-# Uploads hold phone numbers: a file checked but never imported is not kept beyond this.
-UPLOAD_KEPT_FOR = timedelta(days=7)
 
 
 def check_upload(
@@ -632,7 +714,8 @@ def check_upload(
     ``record.preview`` and "Import now" writes ``record.plan``, however often
     the page is reloaded. The file itself is not kept (the plan holds only what
     an import would write). ``record``: an upload from before checks were kept,
-    checked now. Week-old uploads never imported are emptied on the way.
+    checked now. Uploads never imported are emptied on the way once they are
+    ``FAMILIES_IMPORT_KEPT_DAYS`` old.
     A new upload is kept once per form ``token``.
     """
     from .register_io import apply_plan, check_register
@@ -641,7 +724,7 @@ def check_upload(
     preview = {
         "row_count": plan.row_count,
         "ignored_columns": plan.ignored_columns,
-        "errors": [list(error) for error in plan.errors[:MAX_ERRORS_KEPT]],
+        "errors": [list(error) for error in plan.errors[: conf.import_errors_kept()]],
         "error_count": len(plan.errors),
         "summary": apply_plan(plan, dry_run=True) if plan.ok else None,
     }
@@ -656,7 +739,7 @@ def check_upload(
     }
     with transaction.atomic():
         RegisterImport.objects.filter(
-            status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR
+            status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - conf.import_kept_for()
         ).exclude(content=b"", plan__isnull=True, preview={}).update(content=b"", plan=None, preview={})
         if record is None:
             claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)

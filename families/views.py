@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from project import formtokens
+from project.attempt import Attempt
 from project.exports import tabular_response
 from project.publiccache import cache_public_page
-from project.ratelimit import client_ip, is_limited, record_attempt
+from project.ratelimit import client_ip
 
+from . import conf
 from .access import (
     audit_entries_for,
     is_organizer,
@@ -62,7 +62,7 @@ from .models import (
     RegisterImport,
     Resident,
 )
-from .register_io import EXPORT_HEADERS, MAX_FILE_BYTES, export_rows
+from .register_io import EXPORT_HEADERS, export_rows
 from .services import (
     APPLY_IMPORT_FORM,
     BUILDING_FORM,
@@ -71,35 +71,29 @@ from .services import (
     MOTTO_FORM,
     RESIDENT_FORM,
     UPLOAD_FORM,
-    JoinError,
-    MottoError,
-    RegisterError,
     approve_member,
     check_upload,
     import_register,
     join_household,
+    record_register_export,
     reject_request,
     remove_member,
     request_membership,
     review_motto,
     rotate_join_code,
     rotate_join_codes_of_building,
+    save_grid,
+    save_profile_name,
     save_register_object,
-    set_grid_assignments,
     set_motto_consent,
     set_public_consent,
     submit_motto,
 )
 
-# Wrong join codes: a few tries per account and per address, then a pause.
-JOIN_LIMIT_PER_USER = 5
-JOIN_LIMIT_PER_IP = 20
-JOIN_WINDOW_SECONDS = 15 * 60
-
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    profile, _created = Profile.objects.get_or_create(user=request.user)
+    profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
     membership = verified_membership(request.user)
     form = ProfileForm(instance=profile)
     consent_form = None
@@ -124,7 +118,7 @@ def me(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         form = ProfileForm(request.POST, instance=profile)
         if form.is_valid():
-            form.save()
+            save_profile_name(user=request.user, full_name=form.cleaned_data["full_name"])
             messages.success(request, _("Your details were saved."))
             return redirect("families:me")
     return render(
@@ -140,18 +134,6 @@ def me(request: HttpRequest) -> HttpResponse:
             else Resident.objects.pending().filter(user=request.user).select_related("household__building").first(),
         },
     )
-
-
-def _join_limited(request: HttpRequest) -> bool:
-    user_key, ip_key = str(request.user.pk), client_ip(request)
-    return is_limited(
-        "join-user", user_key, limit=JOIN_LIMIT_PER_USER, window_seconds=JOIN_WINDOW_SECONDS
-    ) or is_limited("join-ip", ip_key, limit=JOIN_LIMIT_PER_IP, window_seconds=JOIN_WINDOW_SECONDS)
-
-
-def _record_join_failure(request: HttpRequest) -> None:
-    record_attempt("join-user", str(request.user.pk), window_seconds=JOIN_WINDOW_SECONDS)
-    record_attempt("join-ip", client_ip(request), window_seconds=JOIN_WINDOW_SECONDS)
 
 
 @login_required
@@ -170,52 +152,41 @@ def join(request: HttpRequest) -> HttpResponse:
     request_form = JoinRequestForm(request.POST if asking else None, initial=initial, prefix="ask")
     context = {"form": form, "request_form": request_form, "waiting": waiting}
     bound = request_form if asking else form
+    attempt = Attempt(request, form=bound, field=None if asking else "code")
     if request.method == "POST" and bound.is_valid():
-        if _join_limited(request):
-            bound.add_error(None, _("Too many wrong codes. Please wait 15 minutes, or ask your grid worker for help."))
-            return render(request, "families/join.html", context, status=429)
-        if asking:
-            try:
+        with attempt:
+            if asking:
                 request_membership(
                     user=request.user,
                     building=request_form.cleaned_data["building"],
                     door=request_form.cleaned_data["door"],
                     full_name=request_form.cleaned_data["full_name"],
+                    client=client_ip(request),
                 )
-            except JoinError as error:
-                _record_join_failure(request)
-                request_form.add_error(None, str(error))
-            else:
                 messages.success(request, _("Your request was sent. An organizer will confirm it with your household."))
                 return redirect("families:me")
-        else:
-            try:
-                person = join_household(
-                    user=request.user, code=form.cleaned_data["code"], full_name=form.cleaned_data["full_name"]
+            person = join_household(
+                user=request.user,
+                code=form.cleaned_data["code"],
+                full_name=form.cleaned_data["full_name"],
+                client=client_ip(request),
+            )
+            if person.is_verified:
+                messages.success(
+                    request,
+                    _("Welcome! You are now a verified member of %(household)s.")
+                    % {"household": person.household.public_name},
                 )
-            except JoinError as error:
-                _record_join_failure(request)
-                form.add_error("code", str(error))
             else:
-                if person.is_verified:
-                    messages.success(
-                        request,
-                        _("Welcome! You are now a verified member of %(household)s.")
-                        % {"household": person.household.public_name},
-                    )
-                else:
-                    # A right code that links nobody counts against the account's limit too: a slip holder
-                    # cannot try name after name. The answer is the same whether the name matched or not.
-                    record_attempt("join-user", str(request.user.pk), window_seconds=JOIN_WINDOW_SECONDS)
-                    messages.info(
-                        request,
-                        _(
-                            "Your request is waiting for your grid worker to confirm it. "
-                            "Until then you cannot nominate, vote or earn points."
-                        ),
-                    )
-                return redirect("families:me")
-    return render(request, "families/join.html", context)
+                messages.info(
+                    request,
+                    _(
+                        "Your request is waiting for your grid worker to confirm it. "
+                        "Until then you cannot nominate, vote or earn points."
+                    ),
+                )
+            return redirect("families:me")
+    return render(request, "families/join.html", context, status=attempt.status)
 
 
 # --- Family mottos: the household's own page ------------------------------------------
@@ -247,20 +218,17 @@ def household_motto(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("families:household_motto", pk=household.pk)
     elif request.method == "POST":
         form = MottoForm(request.POST)
-        try:
-            token = formtokens.token_from(request, MOTTO_FORM)
+        attempt = Attempt(
+            request, form=form, field="text", fallback=reverse("families:household_motto", args=[household.pk])
+        )
+        with attempt:
+            token = attempt.token(MOTTO_FORM)
             if form.is_valid():
                 submit_motto(household=household, author=request.user, text=form.cleaned_data["text"], token=token)
                 messages.success(request, _("Thank you. Your motto waits for an organizer to read it."))
                 return redirect("families:household_motto", pk=household.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(
-                request, exc, fallback=reverse("families:household_motto", args=[household.pk])
-            )
-        except MottoError as error:
-            form.add_error("text", str(error))
+        if attempt.response:
+            return attempt.response
     revisions = list(motto.revisions.all()) if motto else []
     if motto is not None and request.method == "GET":
         latest = revisions[0] if revisions else None
@@ -300,19 +268,13 @@ def motto_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Public pages: the motto wall and buildings ----------------------------------------
 
-WALL_PAGE_SIZE = 24
-
 
 @cache_public_page()
 def motto_wall(request: HttpRequest) -> HttpResponse:
     filterset = MottoWallFilter(request.GET or None, queryset=FamilyMotto.objects.on_wall())
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else FamilyMotto.objects.on_wall()
-    page = Paginator(queryset, WALL_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "families/motto_wall.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
-    )
+    page = Paginator(queryset, conf.wall_page_size()).get_page(request.GET.get("page"))
+    return render(request, "families/motto_wall.html", {"filter": filterset, "page": page})
 
 
 @cache_public_page()
@@ -333,15 +295,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 # --- Organizer area: the register --------------------------------------------------------
-
-REGISTER_PAGE_SIZE = 50
 
 
 def _households_for(request: HttpRequest):
@@ -381,22 +335,19 @@ def register(request: HttpRequest) -> HttpResponse:
     )
     filterset = HouseholdFilter(request.GET or None, queryset=households, request=request)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else households
-    page = Paginator(queryset.order_by("building__name", "door_label"), REGISTER_PAGE_SIZE).get_page(
+    page = Paginator(queryset.order_by("building__name", "door_label"), conf.register_page_size()).get_page(
         request.GET.get("page")
     )
-    return render(
-        request,
-        "families/organize/register.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
-    )
+    return render(request, "families/organize/register.html", {"filter": filterset, "page": page})
 
 
 @organizer_required
 def household_new(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, buildings=_buildings_for(request))
+    attempt = Attempt(request, form=form, fallback=reverse("families:organize_register"))
     if request.method == "POST":
-        try:
-            token = formtokens.token_from(request, HOUSEHOLD_FORM)
+        with attempt:
+            token = attempt.token(HOUSEHOLD_FORM)
             if form.is_valid():
                 household = form.save(commit=False)
                 save_register_object(
@@ -408,13 +359,7 @@ def household_new(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _("The household was added."))
                 return redirect("families:organize_household", pk=household.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_register"))
-        except RegisterError as error:
-            form.add_error(None, str(error))
-    return render(request, "families/organize/household_new.html", {"form": form})
+    return attempt.response or render(request, "families/organize/household_new.html", {"form": form})
 
 
 @organizer_required
@@ -424,25 +369,25 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident_form = ResidentForm(prefix="new")
     if request.method == "POST" and request.POST.get("form") == "household":
         form = HouseholdForm(request.POST, instance=household, buildings=_buildings_for(request))
-        if form.is_valid():
-            try:
+        with Attempt(request, form=form):
+            if form.is_valid():
                 changes = save_register_object(
                     obj=form.save(commit=False),
                     fields=["building", "door_label", "display_name", "head_name"],
                     actor=request.user,
                     action="household.changed",
                 )
-            except RegisterError as error:
-                form.add_error(None, str(error))
-            else:
                 messages.success(request, _("Saved.") if changes else _("Nothing was changed."))
                 return redirect("families:organize_household", pk=household.pk)
     elif request.method == "POST" and request.POST.get("form") == "resident":
         resident_form = ResidentForm(
             request.POST, prefix="new", instance=Resident(household=household, source=Resident.Source.ORGANIZER)
         )
-        try:
-            token = formtokens.token_from(request, RESIDENT_FORM)
+        attempt = Attempt(
+            request, form=resident_form, fallback=reverse("families:organize_household", args=[household.pk])
+        )
+        with attempt:
+            token = attempt.token(RESIDENT_FORM)
             if resident_form.is_valid():
                 person = resident_form.save(commit=False)
                 person.status = Resident.Status.VERIFIED
@@ -456,12 +401,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
                 return redirect("families:organize_household", pk=household.pk)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(
-                request, exc, fallback=reverse("families:organize_household", args=[household.pk])
-            )
+        if attempt.response:
+            return attempt.response
     elif request.method == "POST" and request.POST.get("form") == "rotate":
         rotate_join_code(household=household, actor=request.user)
         messages.success(request, _("A new join code was issued; the old one no longer works."))
@@ -495,11 +436,12 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = ResidentForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        changes = save_register_object(
-            obj=form.save(commit=False), fields=["full_name", "phone"], actor=request.user, action="member.changed"
-        )
-        messages.success(request, _("Saved.") if changes else _("Nothing was changed."))
-        return redirect("families:organize_household", pk=person.household_id)
+        with Attempt(request, form=form):
+            changes = save_register_object(
+                obj=form.save(commit=False), fields=["full_name", "phone"], actor=request.user, action="member.changed"
+            )
+            messages.success(request, _("Saved.") if changes else _("Nothing was changed."))
+            return redirect("families:organize_household", pk=person.household_id)
     return render(request, "families/organize/resident_edit.html", {"form": form, "person": person})
 
 
@@ -508,20 +450,18 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_action(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_resident_for_organizer(request, pk)
     action = request.POST.get("action")
-    try:
+    if action not in ("approve", "reject", "remove"):
+        return HttpResponseBadRequest()
+    with Attempt(request):
         if action == "approve":
             member = approve_member(resident=person, actor=request.user)
             messages.success(request, _("%(name)s is now a verified member.") % {"name": member.full_name})
         elif action == "reject":
             reject_request(resident=person, actor=request.user)
             messages.success(request, _("The request of %(name)s was turned down.") % {"name": person.full_name})
-        elif action == "remove":
+        else:
             remove_member(resident=person, actor=request.user)
             messages.success(request, _("%(name)s was removed from the household.") % {"name": person.full_name})
-        else:
-            return HttpResponseBadRequest()
-    except RegisterError as error:
-        messages.error(request, str(error))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -539,7 +479,7 @@ def members_waiting(request: HttpRequest) -> HttpResponse:
         request.user,
         grid_path="household__building__grid",
     )
-    page = Paginator(waiting, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(waiting, conf.register_page_size()).get_page(request.GET.get("page"))
     return render(request, "families/organize/members_waiting.html", {"page": page})
 
 
@@ -557,31 +497,21 @@ def grid_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     # Only organizers who see the whole register assign grid workers: a grid worker must not unscope themselves.
     may_assign = organizer_grid_ids(request.user) is None
     form = GridForm(request.POST or None, instance=grid, may_assign=may_assign)
+    attempt = Attempt(request, form=form, fallback=reverse("families:organize_grids"))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new grid carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, GRID_FORM) if grid is None else None
+            token = attempt.token(GRID_FORM) if grid is None else None
             if form.is_valid():
-                with transaction.atomic():
-                    saved = form.save(commit=False)
-                    save_register_object(
-                        obj=saved,
-                        fields=["name", "worker_name", "sort_order"],
-                        actor=request.user,
-                        action="grid.created" if grid is None else "grid.changed",
-                        token=token,
-                    )
-                    if may_assign:
-                        set_grid_assignments(grid=saved, users=form.cleaned_data["organizers"], actor=request.user)
+                save_grid(
+                    grid=form.save(commit=False),
+                    actor=request.user,
+                    organizers=form.cleaned_data["organizers"] if may_assign else None,
+                    token=token,
+                )
                 messages.success(request, _("Saved."))
                 return redirect("families:organize_grids")
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_grids"))
-        except RegisterError as error:
-            form.add_error(None, str(error))
-    return render(request, "families/organize/grid_edit.html", {"form": form, "grid": grid})
+    return attempt.response or render(request, "families/organize/grid_edit.html", {"form": form, "grid": grid})
 
 
 @organizer_required
@@ -594,10 +524,11 @@ def building_admin_list(request: HttpRequest) -> HttpResponse:
 def building_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     building = get_object_or_404(_buildings_for(request), pk=pk) if pk else None
     form = BuildingForm(request.POST or None, instance=building, grids=_grids_for(request))
+    attempt = Attempt(request, form=form, fallback=reverse("families:organize_buildings"))
     if request.method == "POST":
-        try:
+        with attempt:
             # Only a new building carries a token: saving an edit twice changes nothing the second time.
-            token = formtokens.token_from(request, BUILDING_FORM) if building is None else None
+            token = attempt.token(BUILDING_FORM) if building is None else None
             if form.is_valid():
                 save_register_object(
                     obj=form.save(commit=False),
@@ -608,13 +539,9 @@ def building_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
                 messages.success(request, _("Saved."))
                 return redirect("families:organize_buildings")
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_buildings"))
-        except RegisterError as error:
-            form.add_error(None, str(error))
-    return render(request, "families/organize/building_edit.html", {"form": form, "building": building})
+    return attempt.response or render(
+        request, "families/organize/building_edit.html", {"form": form, "building": building}
+    )
 
 
 @require_safe
@@ -659,13 +586,10 @@ def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     if filterset.is_bound and filterset.is_valid():
         households = filterset.qs
     households = households.order_by("building__name", "door_label").prefetch_related("residents")
-    AuditEntry.objects.log(
+    record_register_export(
         actor=request.user,
-        action="register.exported",
-        details={
-            "format": fmt,
-            "filters": {k: v for k, v in request.GET.items() if k in ("grid", "building", "joined", "q")},
-        },
+        fmt=fmt,
+        filters={k: v for k, v in request.GET.items() if k in ("grid", "building", "joined", "q")},
     )
     return tabular_response(
         headers=EXPORT_HEADERS,
@@ -688,24 +612,12 @@ def _progress_file(record_id: int) -> Path:
 @organizer_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
-    token = None
+    attempt = Attempt(request, form=form, fallback=reverse("families:organize_import"))
     if request.method == "POST":
-        try:
-            token = formtokens.token_from(request, UPLOAD_FORM)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_import"))
-    if token is not None and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            form.add_error(
-                "file",
-                _("The file is larger than %(size)d MB. Split it into several files.")
-                % {"size": MAX_FILE_BYTES // (1024 * 1024)},
-            )
-        else:
-            try:
+        with attempt:
+            token = attempt.token(UPLOAD_FORM)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
                 record = check_upload(
                     actor=request.user,
                     filename=upload.name,
@@ -713,9 +625,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                     grid_ids=organizer_grid_ids(request.user),
                     token=token,
                 )
-            except formtokens.AlreadySubmitted as exc:
-                return formtokens.already_recorded(request, exc, fallback=reverse("families:organize_import"))
-            return redirect("families:organize_import_preview", pk=record.pk)
+                return redirect("families:organize_import_preview", pk=record.pk)
+        if attempt.response:
+            return attempt.response
     recent = RegisterImport.objects.defer("content", "plan", "preview").select_related("uploaded_by")
     if organizer_grid_ids(request.user) is not None:
         recent = recent.filter(uploaded_by=request.user)
@@ -731,8 +643,8 @@ def _get_import(request: HttpRequest, pk: int) -> RegisterImport:
     return get_object_or_404(imports, pk=pk)
 
 
-def _apply_import(request: HttpRequest, record: RegisterImport, token: str) -> HttpResponse:
-    preview_url = reverse("families:organize_import_preview", args=[record.pk])
+def _import_with_progress(request: HttpRequest, record: RegisterImport, token: str) -> None:
+    """Import the upload, telling ``import_status`` how far it has got (a file, as the write is one transaction)."""
     progress_path = _progress_file(record.pk)
 
     def progress(done: int, total: int) -> None:
@@ -746,15 +658,8 @@ def _apply_import(request: HttpRequest, record: RegisterImport, token: str) -> H
             token=token,
             grid_ids=organizer_grid_ids(request.user),
         )
-    except formtokens.AlreadySubmitted as exc:
-        return formtokens.already_recorded(request, exc, fallback=preview_url)
-    except RegisterError as error:
-        messages.error(request, str(error))
-        return redirect(preview_url)
     finally:
         progress_path.unlink(missing_ok=True)
-    messages.success(request, _("The register was imported."))
-    return redirect(preview_url)
 
 
 @organizer_required
@@ -762,16 +667,16 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The check of an upload, as found once at upload; POST ("Import now") writes exactly that."""
     record = _get_import(request, pk)
     if request.method == "POST":
-        try:
-            token = formtokens.token_from(request, APPLY_IMPORT_FORM)
-        except formtokens.TokenInvalid:
-            formtokens.token_invalid(request)  # and the page again below, with a fresh token
-        except formtokens.AlreadySubmitted as exc:
-            return formtokens.already_recorded(
-                request, exc, fallback=reverse("families:organize_import_preview", args=[record.pk])
-            )
-        else:
-            return _apply_import(request, record, token)
+        preview_url = reverse("families:organize_import_preview", args=[record.pk])
+        attempt = Attempt(request, fallback=preview_url)
+        with attempt:
+            _import_with_progress(request, record, attempt.token(APPLY_IMPORT_FORM))
+            messages.success(request, _("The register was imported."))
+            return redirect(preview_url)
+        if attempt.response:
+            return attempt.response
+        if not attempt.expired:
+            return redirect(preview_url)  # refused: the page as the register now has it, with the reason
     if record.status == RegisterImport.Status.IMPORTED:
         return render(request, "families/organize/import_done.html", {"record": record})
     if record.needs_check:
@@ -813,9 +718,6 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 # --- Organizer area: mottos and audit log ---------------------------------------------------
 
-QUEUE_PAGE_SIZE = 20
-
-
 @organizer_required
 def motto_queue(request: HttpRequest) -> HttpResponse:
     waiting = scope_to_organizer(
@@ -825,7 +727,7 @@ def motto_queue(request: HttpRequest) -> HttpResponse:
         request.user,
         grid_path="motto__household__building__grid",
     )
-    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(waiting, conf.queue_page_size()).get_page(request.GET.get("page"))
     return render(request, "families/organize/motto_queue.html", {"page": page, "form": ReviewForm()})
 
 
@@ -843,11 +745,8 @@ def motto_review(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error)
         return redirect("families:organize_mottos")
     approve = form.cleaned_data["decision"] == "approve"
-    try:
+    with Attempt(request):
         review_motto(revision=revision, reviewer=request.user, approve=approve, reason=form.cleaned_data["reason"])
-    except MottoError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, _("The motto was approved.") if approve else _("The household will see your reason."))
     return redirect("families:organize_mottos")
 
@@ -898,8 +797,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.label = AUDIT_ACTION_LABELS.get(entry.action, "")
-    return render(
-        request,
-        "families/organize/audit_log.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
-    )
+    return render(request, "families/organize/audit_log.html", {"filter": filterset, "page": page})

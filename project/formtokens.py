@@ -17,7 +17,9 @@ used up only when the whole write commits:
 A second submission raises ``AlreadySubmitted`` carrying the first one; views
 turn it into "already recorded" and a link to what the first one made
 (``already_recorded``). A missing or forged token raises ``TokenInvalid``:
-the view shows the form again with a fresh token and changes nothing.
+the view shows the form again with a fresh token and changes nothing. Both are
+``ServiceError``s, so a view's ``project.attempt.Attempt`` answers them with
+every other refusal.
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from .errors import ServiceError
 from .models import FormSubmission
 
 FIELD_NAME = "form_token"
 _SALT = "project.formtokens"
 
 
-class TokenInvalid(Exception):
+class TokenInvalid(ServiceError):
     """The form carried no token, or one made for another user or form."""
 
 
-class AlreadySubmitted(Exception):
+class AlreadySubmitted(ServiceError):
     """This form was already submitted once; ``submission`` says what it made."""
 
     def __init__(self, submission: FormSubmission):
@@ -78,10 +81,15 @@ def token_from(request: HttpRequest, form_name: str) -> str:
     nonce, _sep, rest = value.partition(":")
     if rest != f"{_user_key(request.user)}:{form_name}" or not nonce:
         raise TokenInvalid(form_name)
-    used = FormSubmission.objects.filter(token=nonce).first()
+    used = submission_of(nonce)
     if used is not None:
         raise AlreadySubmitted(used)
     return nonce
+
+
+def submission_of(nonce: str) -> FormSubmission | None:
+    """What the form with this token made, once its write committed; None before."""
+    return FormSubmission.objects.filter(token=nonce).first()
 
 
 class Claim:

@@ -21,6 +21,8 @@ import io
 import math
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django import forms
@@ -169,6 +171,22 @@ def delete_photo(name: str) -> None:
     for candidate in [name, *(f"{stem}_w{w}.jpg" for w in WIDTHS)]:
         if default_storage.exists(candidate):
             default_storage.delete(candidate)
+
+
+@contextmanager
+def stored_for_write(photo: CleanPhoto | None, *, folder: str) -> Iterator[str]:
+    """Store ``photo`` for the write in the block (yields its name; "" for no photo), and delete it if the block fails.
+
+    A service puts its transaction inside the block, so a refused or
+    rolled-back write leaves no file behind:
+    ``with stored_for_write(photo, folder="…") as name, transaction.atomic():``.
+    """
+    name = store_photo(photo, folder=folder) if photo else ""
+    try:
+        yield name
+    except BaseException:
+        delete_photo(name)
+        raise
 
 
 def photo_sources(name: str) -> list[tuple[str, int | None]]:

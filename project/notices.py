@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -140,3 +140,20 @@ def settings_forms(user, data=None) -> list:
 
     own = NoticeSettings.objects.filter(user=user).first() or NoticeSettings(user=user)
     return [NoticeSettingsForm(data, instance=own), *(factory(user, data) for factory in _SETTINGS_FORMS)]
+
+
+def save_settings(forms: list) -> None:
+    """Save the notices page's settings forms (all valid), the core's and each app's, all or nothing."""
+    with transaction.atomic():
+        for form in forms:
+            form.save()
+
+
+def mark_read(notices: list) -> set[int]:
+    """Mark the unread ones of ``notices`` (those shown on a page) read now; returns their ids."""
+    from .models import Notice
+
+    unread = {notice.pk for notice in notices if notice.read_at is None}
+    if unread:
+        Notice.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=timezone.now())
+    return unread

@@ -5,10 +5,13 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from .errors import ServiceError
 
 # The key of requests whose client address cannot be told (a proxy is configured but its header is missing):
 # they share one strict bucket rather than escaping the limit.
@@ -79,3 +82,43 @@ def allauth_wait_minutes(action: str) -> int:
         if match:
             longest = max(longest, int(match.group(1) or 1) * _UNIT_SECONDS[match.group(2)])
     return math.ceil(longest / 60)
+
+
+class TooManyAttempts(ServiceError):
+    """A limit is reached: the write is refused before it is tried, and the page answers 429."""
+
+    status = 429
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``limit`` attempts per ``window_seconds`` for one ``key`` (an account, a client address) of one ``scope``.
+
+    A service that limits an action checks its limits before it tries
+    (``refuse_if_reached``) and counts what the limit is about (``count``):
+    wrong codes, or every try. The limits of one action live in that service
+    only, with their numbers in the app's ``conf.py``; the client's address
+    comes in as an argument (``client_ip`` in the view).
+    """
+
+    scope: str
+    key: str
+    limit: int
+    window_seconds: int
+
+    def reached(self) -> bool:
+        return is_limited(self.scope, self.key, limit=self.limit, window_seconds=self.window_seconds)
+
+    def count(self) -> int:
+        return record_attempt(self.scope, self.key, window_seconds=self.window_seconds)
+
+
+def refuse_if_reached(limits: list[Limit], message: str) -> None:
+    """Raise ``TooManyAttempts(message)`` if any of ``limits`` is used up (counts nothing)."""
+    if any(limit.reached() for limit in limits):
+        raise TooManyAttempts(message)
+
+
+def count_all(limits: list[Limit]) -> None:
+    for limit in limits:
+        limit.count()

@@ -285,3 +285,9 @@ LOGGING = {
 
 # --- Community rules (each app reads its own; defaults follow the community's rules) --
 COMMUNITY_NAME = os.environ.get("COMMUNITY_NAME", "")
+# Each app's thresholds (limits, windows, sizes, page sizes): the names and defaults are in <app>/conf.py and the
+# README's settings table. Any of them set in the environment becomes the setting of that name; the app reads it as
+# its default's type, and `manage.py check` refuses a value it cannot read or a name no app knows.
+for _name, _value in os.environ.items():
+    if _name.startswith(("FAMILIES_", "AWARDS_", "ACTIVITIES_")):
+        globals()[_name] = _value

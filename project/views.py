@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,7 +23,7 @@ from .charts import dashboard_charts
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .forms import DeleteAccountForm
 from .models import Notice
-from .notices import settings_forms
+from .notices import mark_read, save_settings, settings_forms
 from .panels import home_panels, organizer_panels
 from .privacy import delete_account, personal_data
 from .publiccache import cache_public_page
@@ -83,15 +82,12 @@ def notices(request: HttpRequest) -> HttpResponse:
     """My notices, newest first (those on the page are marked read), and how I want to receive them."""
     forms = settings_forms(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and all(form.is_valid() for form in forms):
-        for form in forms:
-            form.save()
+        save_settings(forms)
         messages.success(request, _("Your notice settings were saved."))
         return redirect("notices")
     page = Paginator(Notice.objects.filter(user=request.user), NOTICES_PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
-    unread = {notice.pk for notice in items if notice.read_at is None}
-    if unread:
-        Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    unread = mark_read(items)
     return render(request, "notices.html", {"page": page, "items": items, "forms": forms, "unread": unread})
 
 

@@ -119,3 +119,19 @@ def form_token(client, form_name: str) -> dict:
     """The hidden one-time token a form rendered for ``client``'s signed-in user carries."""
     user = get_user_model().objects.get(pk=client.session[SESSION_KEY])
     return {formtokens.FIELD_NAME: formtokens.new_token(user, form_name)}
+
+
+def nominate_person(entry: RoundCategory, *, nominator, person, **kwargs):
+    """``nominator`` nominates the register person ``person`` through the service (``awards.services.nominate``)."""
+    from awards.services import nominate
+
+    household = person.household
+    return nominate(
+        entry=entry,
+        nominator=nominator,
+        building=household.building,
+        household=household,
+        resident=person,
+        citation=CITATION,
+        **kwargs,
+    )

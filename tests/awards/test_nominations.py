@@ -254,13 +254,15 @@ def test_seconding_outside_the_nomination_window_is_refused(neighbour_client, db
     assert row_counts() == before and not Second.objects.exists()
 
 
-def test_many_nominations_in_an_hour_are_refused(resident_client, person_entry, monkeypatch):
-    monkeypatch.setattr("awards.views.NOMINATION_LIMIT", 2)
+def test_many_nominations_in_an_hour_are_refused(resident_client, person_entry, settings):
+    settings.AWARDS_NOMINATIONS_PER_HOUR = 2
     for _ in range(2):
         _post_person(resident_client, person_entry, ResidentFactory(show_name_publicly=True))
     third = ResidentFactory(show_name_publicly=True)
     before = row_counts()
-    _post_person(resident_client, person_entry, third)
+    response = _post_person(resident_client, person_entry, third)
+    assert response.status_code == 429
+    assert "您在一小时内提交的推荐太多了，请稍后再试。" in response.content.decode()
     assert row_counts() == before and Nomination.objects.count() == 2
 
 

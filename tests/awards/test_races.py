@@ -9,15 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from awards.models import Nomination, Second, TargetKind, Vote, VoteUnit
-from awards.services import AwardError, cast_vote, nominate, second_nomination
+from awards.services import AwardError, cast_vote, second_nomination
 from tests.factories import HouseholdFactory, ResidentFactory, verified_user
 
 from .factories import (
-    CITATION,
     english_messages,  # noqa: F401
     make_entry,
     make_nomination,
     make_round,
+    nominate_person,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
@@ -103,19 +103,8 @@ def test_fifty_simultaneous_seconds_from_one_resident_store_one(postgres):
 def test_fifty_residents_nominating_the_same_person_make_one_nomination_and_49_seconds(postgres):
     entry = make_entry(make_round("nominating"), TargetKind.PERSON)
     target = ResidentFactory()
-    household = target.household
     nominators = [ResidentFactory(household=HouseholdFactory()) for _ in range(THREADS)]
-    calls = [
-        lambda r=r: nominate(
-            entry=entry,
-            nominator=r,
-            building=household.building,
-            household=household,
-            resident=target,
-            citation=CITATION,
-        )
-        for r in nominators
-    ]
+    calls = [lambda r=r: nominate_person(entry, nominator=r, person=target) for r in nominators]
     _run_in_threads(calls)
     assert Nomination.objects.filter(entry=entry).count() == 1
     assert Second.objects.count() == THREADS - 1

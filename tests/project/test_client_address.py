@@ -11,12 +11,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 
-from families.views import JOIN_LIMIT_PER_IP, JOIN_LIMIT_PER_USER
+from families.conf import DEFAULTS as FAMILIES_DEFAULTS
 from project.ratelimit import UNKNOWN_CLIENT, client_ip
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+JOIN_LIMIT_PER_USER = FAMILIES_DEFAULTS["FAMILIES_JOIN_ATTEMPTS_PER_ACCOUNT"]
+JOIN_LIMIT_PER_IP = FAMILIES_DEFAULTS["FAMILIES_JOIN_ATTEMPTS_PER_ADDRESS"]
 PASSWORD = "plum-blossom-77"
 LOCKED_OUT = "登录失败次数过多"  # allauth's "Too many failed login attempts", in Chinese
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from families.register_io import MAX_FILE_BYTES, check_register
+from families.register_io import check_register, size_problem
 from families.services import import_register
 
 
@@ -33,12 +33,10 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=user).first()
             if actor is None:
                 raise CommandError(f"No such user: {user}")
-        if path.stat().st_size > MAX_FILE_BYTES:
+        too_large = size_problem(path.stat().st_size)
+        if too_large:
             # Refused before reading: the same limit as the web upload, and the file never enters memory.
-            raise CommandError(
-                _("The file is larger than %(size)d MB. Split it into several files.")
-                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-            )
+            raise CommandError(too_large)
         plan = check_register(path.read_bytes(), path.name)
         if plan.errors:
             for row, message in plan.errors:
