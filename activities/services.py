@@ -27,9 +27,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from families.models import AuditEntry, Household, Resident
+from families.models import Household, Resident
 from project import formtokens
 from project.images import store_photo
+from project.models import AuditEntry
 from project.publiccache import bump_public_version
 from project.ratelimit import is_limited, record_attempt
 

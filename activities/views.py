@@ -23,14 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import (
     organizer_grid_ids,
-    organizer_required,
     scope_to_organizer,
     verified_membership,
     verified_resident_required,
 )
-from families.models import AuditEntry, Building, Grid, Household, Resident
+from families.models import Building, Grid, Household, Resident
 from project import formtokens
+from project.access import organizer_required
+from project.codes import qr_svg
 from project.exports import tabular_response
+from project.models import AuditEntry
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
 
@@ -736,19 +738,6 @@ def _local_input(value):
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else None
 
 
-def _qr_svg(url: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    svg = image.to_string(encoding="unicode")
-    # Size comes from the stylesheet; name the image for screen readers.
-    svg = svg.replace("<svg ", '<svg class="qr" role="img" aria-label="QR" ', 1)
-    import re
-
-    return re.sub(r' (width|height)="[^"]*"', "", svg, count=2)
-
-
 @organizer_required
 def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The code to show at the venue: a QR code (refreshed every few minutes) and the short code to read out."""
@@ -758,7 +747,7 @@ def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
     if open_now:
         token = services.make_qr_token(activity)
         url = request.build_absolute_uri(reverse("activities:attend", args=[activity.pk])) + f"?t={token}"
-        svg = _qr_svg(url)
+        svg = qr_svg(url, label="QR")  # sized by the stylesheet
     refresh = max(30, conf.qr_max_age_seconds() // 3)
     return render(
         request,

@@ -23,8 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from families.models import AuditEntry, Household, Resident
+from families.models import Household, Resident
 from project import formtokens
+from project.models import AuditEntry
 from project.notices import notify
 from project.publiccache import bump_public_version
 

@@ -6,7 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from families.models import Building, Grid, Household, Profile, Resident
+from families.models import Building, Grid, Household, Resident
+from project.models import Profile
 
 PASSWORD = "a-good-test-password"
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from activities import ics, services
 from activities.models import Activity, ActivityType, Signup
-from families.models import AuditEntry
 from project import publiccache
+from project.models import AuditEntry
 from tests.factories import ResidentFactory
 from tests.tokens import token
 

@@ -205,7 +205,7 @@ def test_walk_in_for_an_unknown_phone_is_refused(organizer_client, organizer):
 
 
 def test_organizer_calls_off_an_activity_and_it_stops_sign_ups_and_check_ins(organizer_client, member):
-    from families.models import AuditEntry
+    from project.models import AuditEntry
 
     activity = running_activity()
     Signup.objects.create(activity=activity, resident=member)

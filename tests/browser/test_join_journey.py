@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from awards.models import TargetKind, Vote
 from families.access import verified_membership
 from families.models import Resident
-from families.services import join_household, make_organizer
+from families.services import join_household
+from project.access import make_organizer
 from project.models import Notice
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, verified_user

@@ -18,8 +18,9 @@ import pytest
 from awards.models import TargetKind
 from awards.services import AwardError, cast_vote
 from families.access import verified_membership
-from families.models import JOIN_CODE_ALPHABET, Household, Profile, Resident, name_key, normalize_join_code
-from project.models import Notice
+from families.models import Household, Resident, name_key, normalize_join_code
+from project.codes import CODE_ALPHABET as JOIN_CODE_ALPHABET
+from project.models import Notice, Profile
 from project.ratelimit import is_limited
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from families.access import verified_membership
-from families.models import AuditEntry, GridAssignment, Household, Resident
-from families.services import JoinError, join_household, make_organizer
-from project.models import Notice
+from families.models import GridAssignment, Household, Resident
+from families.services import JoinError, join_household
+from project.access import make_organizer
+from project.models import AuditEntry, Notice
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -344,5 +345,5 @@ def test_an_import_adds_the_register_person_beside_a_pending_request_of_that_nam
     request.refresh_from_db()
     assert request.phone == "" and request.status == "pending"  # the stranger's row never gets the real number
     person = Resident.objects.get(household=household, source="import")
-    assert person.full_name == "王建国" and person.phone == "13812345678" and person.user is None
+    assert person.full_name == "王建国" and person.phone == "+8613812345678" and person.user is None
     assert "13812345678" not in _client(stranger).get("/me/data/").content.decode()

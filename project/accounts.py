@@ -1,36 +1,39 @@
-"""django-allauth integration: mobile numbers stored on ``Profile``, a full name at sign-up."""
+"""django-allauth integration: mobile numbers stored on ``Profile`` (E.164), a full name at sign-up, and
+phone sign-up and login turned off, saying so, while the site cannot send text messages (``project.sms``)."""
 
 from __future__ import annotations
 
-import re
-
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Profile
-from .sms import send_sms
-
-_CN_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+from .phones import to_e164
+from .sms import send_sms, sms_available
 
 
 def normalize_phone(raw: str) -> str:
-    """A mobile number as stored: E.164. Chinese numbers may be typed without +86.
+    """A mobile number as stored: E.164 (``project.phones``). Chinese numbers may be typed without +86.
 
     Raises ``ValidationError`` with a message residents understand.
     """
-    value = re.sub(r"[\s\-()]", "", raw or "")
-    match = _CN_MOBILE.match(value)
-    if match:
-        return "+86" + match.group(1)
-    if _E164.match(value):
-        return value
-    raise ValidationError(
-        _("Enter an 11-digit mobile number such as 13812345678 (or +country code and number)."),
-        code="invalid_phone",
+    phone = to_e164(raw, mobile=True)
+    if phone is None:
+        raise ValidationError(
+            _("Enter an 11-digit mobile number such as 13812345678 (or +country code and number)."),
+            code="invalid_phone",
+        )
+    return phone
+
+
+def sms_unavailable_error() -> ValidationError:
+    return ValidationError(
+        _("This site cannot send text messages, so mobile numbers cannot be used here for now."),
+        code="sms_unavailable",
     )
 
 
@@ -43,8 +46,16 @@ class PhoneField(forms.CharField):
         )
         kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
+        if not sms_available():
+            # Nothing can be verified by text: say so where the number would be typed, and accept none.
+            self.help_text = _("Unavailable: this site cannot send text messages for now.")
+            self.widget.attrs["disabled"] = True
 
     def clean(self, value):
+        if not sms_available():
+            if value or self.required:
+                raise sms_unavailable_error()
+            return ""
         value = super().clean(value)
         return normalize_phone(value) if value else value
 
@@ -62,11 +73,36 @@ class SignupExtraForm(forms.Form):
         profile.save(update_fields=["full_name"])
 
 
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, which refuses a mobile number clearly while the site cannot send text messages."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not sms_available():
+            self.fields["login"].widget.attrs["placeholder"] = gettext("Username or email")
+
+    def clean_login(self) -> str:
+        login = super().clean_login()
+        if (
+            not sms_available()
+            and to_e164(login, mobile=True) is not None
+            and not get_user_model().objects.filter(username=login).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "Logging in with a mobile number is unavailable: this site cannot send text messages for now. "
+                    "Log in with your username or email address."
+                ),
+                code="sms_unavailable",
+            )
+        return login
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
         # allauth imports stages by path, late: importing its stages module here would be circular.
         return [
-            "families.account_stages.PhoneVerificationStage"
+            "project.account_stages.PhoneVerificationStage"
             if path == "allauth.account.stages.PhoneVerificationStage"
             else path
             for path in super().get_login_stages()
