@@ -33,6 +33,7 @@ from project.access import organizer_required
 from project.codes import qr_svg
 from project.exports import tabular_response
 from project.models import AuditEntry
+from project.phones import to_e164
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
 
@@ -928,9 +929,9 @@ def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("activities:organize_sheet", pk=pk)
     except formtokens.AlreadySubmitted as exc:
         return formtokens.already_recorded(request, exc, fallback=reverse("activities:organize_sheet", args=[pk]))
-    phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
+    phone = to_e164(request.POST.get("phone", ""))  # the register stores E.164 (project.phones)
     register = scope_to_organizer(Resident.objects.verified(), request.user)  # a grid worker: their grids' people
-    matches = list(register.filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
+    matches = list(register.filter(phone=phone)[:2]) if phone else []
     if len(matches) != 1:
         messages.error(request, _("No single verified resident has this phone number in the register."))
     else:

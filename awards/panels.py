@@ -72,7 +72,10 @@ def my_nominations_and_votes(request) -> dict | None:
 @registry.section("families.building")
 def building_honours(request, building) -> dict:
     """The honours this building and its households won (one query), on the building's page."""
-    return {"template": "awards/building_honours.html", "honours": list(Honour.objects.for_board().filter(building=building)[:50])}
+    return {
+        "template": "awards/building_honours.html",
+        "honours": list(Honour.objects.for_board().filter(building=building)[:50]),
+    }
 
 
 registry.nav_item("awards/board/nav_item.html", order=10)

@@ -99,9 +99,7 @@ def notices(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def organize(request: HttpRequest) -> HttpResponse:
     """What waits for organizers (each app's panels) and the community's numbers as charts."""
-    return render(
-        request, "organize.html", {"panels": registry.organizer_panels(request), "charts": registry.charts()}
-    )
+    return render(request, "organize.html", {"panels": registry.organizer_panels(request), "charts": registry.charts()})
 
 
 AUDIT_PAGE_SIZE = 50

@@ -53,11 +53,18 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="Profile",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("full_name", models.CharField(blank=True, max_length=50, verbose_name="full name")),
                         (
                             "phone",
-                            models.CharField(blank=True, max_length=20, null=True, unique=True, verbose_name="mobile number"),
+                            models.CharField(
+                                blank=True, max_length=20, null=True, unique=True, verbose_name="mobile number"
+                            ),
                         ),
                         ("phone_verified", models.BooleanField(default=False, verbose_name="mobile number verified")),
                         (
@@ -78,7 +85,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="AuditEntry",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="who")),
                         ("action", models.CharField(db_index=True, max_length=60, verbose_name="action")),
                         ("target_type", models.CharField(blank=True, max_length=60, verbose_name="object type")),

@@ -196,7 +196,7 @@ def test_signing_up_for_a_started_activity_is_refused(member):
 
 def test_walk_in_for_an_unknown_phone_is_refused(organizer_client, organizer):
     activity = finished_activity()
-    ResidentFactory(phone="13900002222")
+    ResidentFactory(phone="+8613900002222")
     organizer_client.post(
         reverse("activities:organize_walk_in", args=[activity.pk]),
         {"phone": "13900009999", **token(organizer, "activities.walk_in")},

@@ -35,7 +35,7 @@ def test_a_stranger_with_a_real_code_waits_for_approval(live_server, page, login
     make_organizer(user=UserFactory(username="staff"))
     household = HouseholdFactory(display_name="林家", door_label="3单元502")
     verified_user(household, username="housemate")
-    listed = ResidentFactory(household=household, full_name="林秀英", phone="13812345678", user=None)
+    listed = ResidentFactory(household=household, full_name="林秀英", phone="+8613812345678", user=None)
     stranger = UserFactory(username="stranger")
     daughter = UserFactory(username="xiuying")
     nomination = make_nomination(make_entry(make_round("voting"), TargetKind.PERSON))

@@ -28,7 +28,7 @@ def _client(user) -> Client:
     return client
 
 
-def _listed(household, name="林秀英", phone="13812345678"):
+def _listed(household, name="林秀英", phone="+8613812345678"):
     return ResidentFactory(household=household, full_name=name, phone=phone, user=None)
 
 
@@ -59,7 +59,7 @@ def test_approving_a_request_that_names_a_register_person_links_to_them(organize
     assert "林秀英 已成为认证成员" in response.content.decode()
     listed.refresh_from_db()
     request.refresh_from_db()
-    assert verified_membership(user) == listed and listed.full_name == "林秀英" and listed.phone == "13812345678"
+    assert verified_membership(user) == listed and listed.full_name == "林秀英" and listed.phone == "+8613812345678"
     assert request.status == "removed"
     assert Resident.objects.count() == rows_before  # no second row for one person
     entry = AuditEntry.objects.get(action="member.approved")

@@ -147,7 +147,7 @@ def sign_up() -> Posting:
 
 def walk_in() -> Posting:
     activity = running_activity()
-    ResidentFactory(phone="13900007777")
+    ResidentFactory(phone="+8613900007777")
     return Posting(
         _organizer(),
         reverse("activities:organize_sheet", args=[activity.pk]),
