@@ -1,8 +1,9 @@
 """The organizer role: who runs the site, the decorator for their pages, and how an account is given the role.
 
 Staff, superusers and members of the ``organizer`` group are organizers. The
-group holds the permissions of the core and of every app that declares its
-own (``project.registry.organizer_permissions`` in the app's ``apps.py``).
+group holds the permissions of the core's profiles and audit log and of every
+app that declares its own (``project.registry.organizer_permissions`` in the
+app's ``apps.py``).
 What a verified resident may do, and which grids an organizer sees, are the
 register's rules: ``families.access``.
 """
@@ -49,13 +50,22 @@ def organizer_required(view):
     return wrapper
 
 
+# The core's models organizers run (in the admin): accounts' profiles and the audit log (read-only there).
+# Notices and form tokens are each account's own, so the role does not include them.
+ORGANIZER_CORE_MODELS = ("profile", "auditentry")
+
+
 def ensure_organizer_group():
     """The ``organizer`` group, with the core's permissions and those of every app that declared its own."""
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     group, _created = Group.objects.get_or_create(name=ORGANIZER_GROUP)
-    labels = ["project", *registry.organizer_permission_apps()]
-    group.permissions.add(*Permission.objects.filter(content_type__app_label__in=labels))
+    permissions = Permission.objects.filter(
+        Q(content_type__app_label="project", content_type__model__in=ORGANIZER_CORE_MODELS)
+        | Q(content_type__app_label__in=registry.organizer_permission_apps())
+    )
+    group.permissions.add(*permissions)
     return group
 
 

@@ -139,9 +139,12 @@ def test_the_register_and_the_profiles_keep_their_phones_in_e164(old_state, caps
 
 
 @pytest.mark.django_db
-def test_the_organizer_group_holds_the_cores_and_every_apps_permissions():
+def test_the_organizer_group_holds_every_apps_permissions_and_the_cores_profiles_and_audit_log():
     group = ensure_organizer_group()
     labels = set(group.permissions.values_list("content_type__app_label", flat=True))
     assert labels == {"project", "families", "awards", "activities"}
-    assert group.permissions.filter(content_type__app_label="project", codename="view_auditentry").exists()
+    core = set(group.permissions.filter(content_type__app_label="project").values_list("codename", flat=True))
+    assert core == {
+        f"{verb}_{model}" for verb in ("add", "change", "delete", "view") for model in ("profile", "auditentry")
+    }
     assert not Permission.objects.filter(content_type__app_label="families", codename__endswith="auditentry").exists()
