@@ -1,12 +1,13 @@
 """django-allauth integration: mobile numbers stored on ``Profile`` (E.164), a full name at sign-up, and
-phone sign-up and login turned off, saying so, while the site cannot send text messages (``project.sms``)."""
+phone sign-up turned off, saying so, while the site cannot send text messages (``project.sms``).
+
+The login form is in ``project/account_forms.py``: allauth's forms module imports the sign-up form class
+named in the settings (here) while it loads, so this module must not import it."""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -71,31 +72,6 @@ class SignupExtraForm(forms.Form):
         profile, _created = Profile.objects.get_or_create(user=user)
         profile.full_name = self.cleaned_data["full_name"].strip()
         profile.save(update_fields=["full_name"])
-
-
-class LoginForm(AllauthLoginForm):
-    """allauth's login form, which refuses a mobile number clearly while the site cannot send text messages."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not sms_available():
-            self.fields["login"].widget.attrs["placeholder"] = gettext("Username or email")
-
-    def clean_login(self) -> str:
-        login = super().clean_login()
-        if (
-            not sms_available()
-            and to_e164(login, mobile=True) is not None
-            and not get_user_model().objects.filter(username=login).exists()
-        ):
-            raise ValidationError(
-                _(
-                    "Logging in with a mobile number is unavailable: this site cannot send text messages for now. "
-                    "Log in with your username or email address."
-                ),
-                code="sms_unavailable",
-            )
-        return login
 
 
 class AccountAdapter(DefaultAccountAdapter):

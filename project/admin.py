@@ -12,13 +12,8 @@ class ProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log can be read, never edited."""
-
-    list_display = ["created_at", "actor_name", "action", "target_repr"]
-    list_filter = ["action"]
-    search_fields = ["actor_name", "target_repr"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only through a service (or append-only): visible in the admin, never added, changed or deleted."""
 
     def has_add_permission(self, request):
         return False
@@ -28,3 +23,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read-only: the audit log can be read, never edited."""
+
+    list_display = ["created_at", "actor_name", "action", "target_repr"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "target_repr"]

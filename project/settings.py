@@ -167,7 +167,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "project.accounts.AccountAdapter"
-ACCOUNT_FORMS = {"login": "project.accounts.LoginForm"}
+ACCOUNT_FORMS = {"login": "project.account_forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
 # Email and phone are both optional: many elderly residents have neither, and
 # the household join code is what proves residence.
