@@ -172,3 +172,20 @@ def test_a_qr_code_is_one_inline_picture_sized_by_the_stylesheet():
     assert ' width="' not in hidden.split(">")[0] and "viewBox" in hidden
     named = qr_svg("https://example.org/attend/1/?t=x", label='QR "code"')
     assert 'aria-label="QR &quot;code&quot;"' in named
+
+
+@pytest.mark.parametrize("first", ["project.accounts", "project.account_forms", "allauth.account.forms"])
+def test_the_account_modules_load_in_any_order(first):
+    """allauth's forms import our sign-up form while they load: no order of first imports may break start-up."""
+    import subprocess
+
+    from tests import serving
+
+    code = (
+        f"import django, importlib; django.setup(); importlib.import_module({first!r});"
+        "from allauth.account.adapter import get_adapter; get_adapter();"
+        "from allauth.account.forms import LoginForm, SignupForm; print('loaded')"
+    )
+    env = {**serving.site_env("sqlite:///:memory:"), "DJANGO_DEBUG": "1"}
+    done = subprocess.run([serving.PY, "-c", code], cwd=serving.ROOT, env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "loaded", done.stderr[-2000:]
