@@ -17,11 +17,9 @@ from .phones import to_e164
 from .sms import send_sms, sms_available
 
 
-def normalize_phone(raw: str) -> str:
-    """A mobile number as stored: E.164 (``project.phones``). Chinese numbers may be typed without +86.
-
-    Raises ``ValidationError`` with a message residents understand.
-    """
+def mobile_number(raw: str) -> str:
+    """An account's mobile number as stored (``project.phones.to_e164``), or a ``ValidationError`` with a
+    message residents understand. Chinese numbers may be typed without +86."""
     phone = to_e164(raw, mobile=True)
     if phone is None:
         raise ValidationError(
@@ -58,7 +56,7 @@ class PhoneField(forms.CharField):
                 raise sms_unavailable_error()
             return ""
         value = super().clean(value)
-        return normalize_phone(value) if value else value
+        return mobile_number(value) if value else value
 
 
 class SignupExtraForm(forms.Form):
@@ -88,11 +86,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return PhoneField(**kwargs)
 
     def clean_phone(self, phone: str) -> str:
-        return normalize_phone(phone)
+        return mobile_number(phone)
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         profile, _created = Profile.objects.get_or_create(user=user)
-        profile.phone = normalize_phone(phone)
+        profile.phone = mobile_number(phone)
         profile.phone_verified = verified
         profile.save(update_fields=["phone", "phone_verified"])
 
@@ -103,11 +101,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return profile.phone, profile.phone_verified
 
     def set_phone_verified(self, user, phone: str) -> None:
-        Profile.objects.filter(user=user, phone=normalize_phone(phone)).update(phone_verified=True)
+        Profile.objects.filter(user=user, phone=mobile_number(phone)).update(phone_verified=True)
 
     def get_user_by_phone(self, phone: str):
         try:
-            phone = normalize_phone(phone)
+            phone = mobile_number(phone)
         except ValidationError:
             return None
         profile = Profile.objects.select_related("user").filter(phone=phone).first()
