@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from project.admin import ReadOnlyAdmin
+
 from .models import (
     Activity,
     ActivityType,
@@ -28,19 +30,6 @@ class ActivityAdmin(admin.ModelAdmin):
     list_filter = ["type"]
     date_hierarchy = "starts_at"
     search_fields = ["title", "place"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only through activities.services: visible here, never added, changed or deleted."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Signup)

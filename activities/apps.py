@@ -11,6 +11,9 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from families.access import register_grid_paths
+        from project.registry import organizer_permissions
+
+        organizer_permissions(self.label)  # the organizer group may run this app's rows (admin)
 
         person = "resident__household__building__grid"
         register_grid_paths(

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from families.models import Resident
+from project import registry
 
 from . import services
 from .models import Activity, ActivityType, CorrectionRequest, Signup, StoreItem
@@ -213,3 +214,6 @@ def seed(stdout=None, *, households: int = 300) -> dict:
     if stdout is not None:
         stdout.write(f"  activities: {Activity.objects.count()}, ledger lines: {services.LedgerEntry.objects.count()}")
     return {}
+
+
+registry.demo(seed, after=("families",))

@@ -6,7 +6,6 @@ in half hours, so integers keep every sum exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,20 +18,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Building, Grid, Household, Resident
+from project.codes import DIGIT_ALPHABET, new_code
 from project.images import PHOTO_FIELD_KWARGS
 
 from . import conf
 
-# Short codes read aloud at the venue and pickup codes: no look-alikes (0/O, 1/I/L).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 
 def new_checkin_code() -> str:
-    return "".join(secrets.choice("23456789") for _ in range(6))
+    """Six digits read aloud at the venue (project.codes: no 0 or 1)."""
+    return new_code(6, DIGIT_ALPHABET)
 
 
 def new_pickup_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    """Eight characters without look-alikes, shown at the store counter (project.codes)."""
+    return new_code(8)
 
 
 def hours_text(half_hours: int | None) -> str:

@@ -1,20 +1,25 @@
-"""Panels this app adds to the home page and the organizer area (see project/panels.py)."""
+"""Panels this app adds to the home page, the organizer area, "my page" and the header (project/registry.py)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils import timezone
 
-from families.access import scope_to_organizer
+from families.access import scope_to_organizer, verified_membership
+from project import registry
 
-from .models import Activity, CorrectionRequest, Redemption, Signup
+from . import conf
+from .models import Activity, CorrectionRequest, PointsBalance, Redemption, Signup, hours_text
 
 
+@registry.home_panel(order=30)
 def upcoming_activities(request: HttpRequest) -> dict:
     """Up to five activities that still take sign-ups (the template explains an empty list)."""
     activities = list(Activity.objects.for_list().upcoming().with_open_places().order_by("starts_at", "pk")[:5])
     return {"template": "activities/panel_upcoming.html", "activities": activities}
 
 
+@registry.organizer_panel(order=20)
 def waiting_for_organizers(request: HttpRequest) -> dict:
     """What waits, counted for the organizer's grids (a grid worker) or the whole community."""
     user = request.user
@@ -28,5 +33,28 @@ def waiting_for_organizers(request: HttpRequest) -> dict:
     }
 
 
-HOME_PANELS = (upcoming_activities,)
-ORGANIZER_PANELS = (waiting_for_organizers,)
+@registry.me_panel(order=10)
+def my_volunteering(request: HttpRequest) -> dict | None:
+    """Hours, points, star rank, next sign-ups and waiting redemptions of the reader (four small queries)."""
+    membership = verified_membership(request.user)
+    if membership is None:
+        return None
+    balance = PointsBalance.objects.filter(resident=membership).first() or PointsBalance(resident=membership)
+    stars = conf.star_rank(balance.half_hours)
+    return {
+        "template": "activities/me_panel.html",
+        "hours": hours_text(balance.half_hours),
+        "balance": balance.balance,
+        "stars": stars,
+        "star_range": range(stars),
+        "upcoming": list(
+            Signup.objects.live()
+            .filter(resident=membership, activity__ends_at__gte=timezone.now())
+            .select_related("activity")
+            .order_by("activity__starts_at")[:5]
+        ),
+        "waiting_redemptions": Redemption.objects.filter(resident=membership, status=Redemption.Status.WAITING).count(),
+    }
+
+
+registry.nav_item("activities/nav_items.html", order=30)

@@ -7,6 +7,8 @@ phone, so balances, leaderboards and 台账 still add up.
 
 from __future__ import annotations
 
+from project import registry
+
 from .models import CorrectionRequest, LedgerEntry, PointsBalance, Redemption, Signup
 
 
@@ -52,3 +54,6 @@ def personal_data(user) -> dict:
             for r in Redemption.objects.filter(resident__in=people).select_related("item")
         ],
     }
+
+
+registry.privacy(personal_data=personal_data)

@@ -27,10 +27,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from families.models import AuditEntry, Household, Resident
+from families.models import Household, Resident
 from project import formtokens
 from project.errors import ServiceError
 from project.images import stored_for_write
+from project.models import AuditEntry
 from project.publiccache import bump_public_version
 from project.ratelimit import Limit, count_all, refuse_if_reached
 

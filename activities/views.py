@@ -22,14 +22,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from families.access import (
     organizer_grid_ids,
-    organizer_required,
     scope_to_organizer,
     verified_membership,
     verified_resident_required,
 )
 from families.models import Building, Grid, Household, Resident
+from project.access import organizer_required
 from project.attempt import Attempt
+from project.codes import qr_svg
 from project.exports import tabular_response
+from project.phones import to_e164
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
 
@@ -688,19 +690,6 @@ def _local_input(value):
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else None
 
 
-def _qr_svg(url: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    svg = image.to_string(encoding="unicode")
-    # Size comes from the stylesheet; name the image for screen readers.
-    svg = svg.replace("<svg ", '<svg class="qr" role="img" aria-label="QR" ', 1)
-    import re
-
-    return re.sub(r' (width|height)="[^"]*"', "", svg, count=2)
-
-
 @organizer_required
 def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The code to show at the venue: a QR code (refreshed every few minutes) and the short code to read out."""
@@ -710,7 +699,7 @@ def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
     if open_now:
         token = services.make_qr_token(activity)
         url = request.build_absolute_uri(reverse("activities:attend", args=[activity.pk])) + f"?t={token}"
-        svg = _qr_svg(url)
+        svg = qr_svg(url, label="QR")  # sized by the stylesheet
     refresh = max(30, conf.qr_max_age_seconds() // 3)
     return render(
         request,
@@ -866,9 +855,9 @@ def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
         token = attempt.token(services.WALK_IN_FORM)
     if attempt.refused:
         return attempt.response or redirect("activities:organize_sheet", pk=pk)
-    phone = "".join(ch for ch in request.POST.get("phone", "") if ch.isdigit())
+    phone = to_e164(request.POST.get("phone", ""))  # the register stores E.164 (project.phones)
     register = scope_to_organizer(Resident.objects.verified(), request.user)  # a grid worker: their grids' people
-    matches = list(register.filter(Q(phone=phone) | Q(phone=f"+86{phone}"))[:2]) if phone else []
+    matches = list(register.filter(phone=phone)[:2]) if phone else []
     if len(matches) != 1:
         messages.error(request, _("No single verified resident has this phone number in the register."))
     else:

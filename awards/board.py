@@ -15,8 +15,6 @@ from functools import wraps
 from itertools import zip_longest
 
 import django_filters
-import qrcode
-import qrcode.image.svg
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -29,8 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from families.access import is_organizer, verified_membership
-from families.models import Grid, Resident
+from activities.models import PointsAggregate, hours_text
+from families.access import verified_membership
+from families.models import FamilyMotto, Grid, Resident
+from project.access import is_organizer
+from project.codes import qr_svg
 from project.images import WIDTHS, photo_sources
 from project.publiccache import cache_public_page
 
@@ -147,13 +148,7 @@ def _honour_slide(honour: Honour) -> dict:
 
 
 def motto_slides() -> list[dict]:
-    """Approved family mottos whose households chose the motto wall (one query); none if the app has no wall."""
-    try:
-        from families.models import FamilyMotto
-
-        on_wall = FamilyMotto.objects.on_wall
-    except (ImportError, AttributeError):
-        return []
+    """Approved family mottos whose households chose the motto wall (one query)."""
     return [
         {
             "kind": "motto",
@@ -164,16 +159,12 @@ def motto_slides() -> list[dict]:
             "citation": Truncator(motto.approved_revision.text).chars(conf.tv_citation_chars()),
             "photo": "",
         }
-        for motto in on_wall()[: conf.tv_mottos()]
+        for motto in FamilyMotto.objects.on_wall()[: conf.tv_mottos()]
     ]
 
 
 def star_volunteer_slide() -> dict | None:
     """This month's volunteers with the most confirmed hours, named only if they agreed (two queries)."""
-    try:
-        from activities.models import PointsAggregate, hours_text
-    except ImportError:
-        return None
     month = timezone.localdate().strftime("%Y-%m")
     rows = list(
         PointsAggregate.objects.filter(scope="person", period_kind="month", period_key=month, half_hours__gt=0)
@@ -337,13 +328,6 @@ def certificate_name(honour: Honour, user) -> str:
     if honour.target_kind == TargetKind.HOUSEHOLD:
         return honour.household.public_name
     return honour.building.name
-
-
-def qr_svg(data: str) -> str:
-    """A QR code as inline SVG markup (a picture, not a script, so the CSP allows it)."""
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    svg = image.to_string(encoding="unicode")
-    return svg.replace("<svg ", '<svg class="qr" role="img" aria-hidden="true" focusable="false" ', 1)
 
 
 @require_safe

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from families.models import Building, Household, Resident
+from project import registry
 
 from .models import AwardCategory, AwardRound, Nomination, NominationStatus, RoundCategory, TargetKind, VoteUnit
 from .services import AwardError, cast_vote, publish_round
@@ -162,3 +163,6 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                 except AwardError:
                     continue
     return {}
+
+
+registry.demo(seed, after=("families",))

@@ -1,17 +1,19 @@
-"""Panels this app adds to the home page and the organizer area (see project/panels.py)."""
+"""Panels this app adds to the home page, the organizer area, "my page" and the header (project/registry.py)."""
 
 from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from families.access import scope_to_organizer
+from families.access import scope_to_organizer, verified_membership
+from project import registry
 
-from .models import AwardRound, Honour, Nomination, NominationStatus, Objection, Phase
+from .models import AwardRound, Honour, Nomination, NominationStatus, Objection, Phase, Vote
 
 ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING, Phase.VOTING, Phase.PUBLICITY)
 
 
+@registry.home_panel(order=10)
 def open_rounds(request) -> dict:
     now = timezone.now()
     rounds = []
@@ -24,11 +26,13 @@ def open_rounds(request) -> dict:
     return {"template": "awards/panel_rounds.html", "rounds": rounds[:5]}
 
 
+@registry.home_panel(order=20)
 def latest_honours(request) -> dict:
     honours = list(Honour.objects.for_board()[:6])
     return {"template": "awards/panel_honours.html", "honours": honours}
 
 
+@registry.organizer_panel(order=10)
 def organizer_work(request) -> dict:
     waiting = scope_to_organizer(
         Nomination.objects.filter(status=NominationStatus.SUBMITTED, round__published_at__isnull=True), request.user
@@ -51,5 +55,28 @@ def organizer_work(request) -> dict:
     }
 
 
-HOME_PANELS = (open_rounds, latest_honours)
-ORGANIZER_PANELS = (organizer_work,)
+@registry.me_panel(order=20)
+def my_nominations_and_votes(request) -> dict | None:
+    """My latest nominations and my household's ballot in rounds still running (two queries)."""
+    membership = verified_membership(request.user)
+    if membership is None:
+        return None
+    return {
+        "template": "awards/me_panel.html",
+        "membership": membership,
+        "nominations": list(Nomination.objects.filter(nominator=membership).recent()),
+        "votes": list(Vote.objects.filter(household_id=membership.household_id).current()),
+    }
+
+
+@registry.section("families.building")
+def building_honours(request, building) -> dict:
+    """The honours this building and its households won (one query), on the building's page."""
+    return {
+        "template": "awards/building_honours.html",
+        "honours": list(Honour.objects.for_board().filter(building=building)[:50]),
+    }
+
+
+registry.nav_item("awards/board/nav_item.html", order=10)
+registry.nav_item("awards/nav_items.html", order=20)

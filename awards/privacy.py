@@ -7,6 +7,8 @@ strips of name and phone; preferences go with the account (notices are the core'
 
 from __future__ import annotations
 
+from project import registry
+
 from .models import Nomination, Objection, Second, Vote
 
 
@@ -45,3 +47,6 @@ def personal_data(user) -> dict:
             for o in Objection.objects.filter(resident__in=people).select_related("round")
         ],
     }
+
+
+registry.privacy(personal_data=personal_data)

@@ -23,10 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from families.models import AuditEntry, Household, Resident
+from families.models import Household, Resident
 from project import formtokens
 from project.errors import ServiceError
 from project.images import CleanPhoto, delete_photo, stored_for_write
+from project.models import AuditEntry
 from project.notices import notify
 from project.publiccache import bump_public_version
 from project.ratelimit import Limit, refuse_if_reached

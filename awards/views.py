@@ -21,20 +21,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from families.access import (
     audit_entries_for,
     in_organizer_scope,
-    is_organizer,
     not_verified_response,
     organizer_grid_ids,
     organizer_may_edit_grid,
-    organizer_required,
     scope_to_organizer,
     sees_whole_register,
     verified_membership,
     verified_resident_required,
     whole_register_required,
 )
-from families.models import AuditEntry, Resident
+from families.models import Resident
+from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.exports import tabular_response
+from project.models import AuditEntry
 from project.publiccache import cache_public_page
 
 from . import conf, services

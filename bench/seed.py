@@ -385,7 +385,8 @@ def _give_accounts(count: int) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from families.models import Profile, Resident
+    from families.models import Resident
+    from project.models import Profile
 
     needed = count - _not_voted().filter(user__isnull=False)[:count].count()
     if needed <= 0:

@@ -1,7 +1,8 @@
-"""Who may do what: the one place that answers "is this a verified resident?" and "is this an organizer?".
+"""Who may do what in the register: "is this a verified resident?" and "which grids does this organizer see?".
 
 Every app asks these functions (and their decorators) and nothing else, so the
-rule for who may nominate, vote, sign up or earn points lives here only.
+rule for who may nominate, vote, sign up or earn points lives here only. Who is
+an organizer at all is the core's rule (``project.access``).
 """
 
 from __future__ import annotations
@@ -14,24 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from project.access import is_organizer
+
 from .models import Resident
 
-ORGANIZER_GROUP = "organizer"
 _MEMBERSHIP_CACHE = "_verified_membership_cache"
-_ORGANIZER_CACHE = "_is_organizer_cache"
-
-
-def is_organizer(user) -> bool:
-    """Staff, superusers and members of the ``organizer`` group run the site."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if not hasattr(user, _ORGANIZER_CACHE):
-        setattr(
-            user,
-            _ORGANIZER_CACHE,
-            user.is_staff or user.is_superuser or user.groups.filter(name=ORGANIZER_GROUP).exists(),
-        )
-    return getattr(user, _ORGANIZER_CACHE)
 
 
 def verified_membership(user) -> Resident | None:
@@ -78,20 +66,6 @@ def not_verified_response(request):
     """Where a signed-in user who is not (or no longer) a verified resident is sent, and why."""
     messages.info(request, _("Join your household with the code from your grid worker first."))
     return redirect("families:join")
-
-
-def organizer_required(view):
-    """Organizers only: visitors are sent to log in, everyone else gets 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_organizer(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 _GRID_IDS_CACHE = "_organizer_grid_ids_cache"

@@ -1,14 +1,12 @@
 from django.contrib import admin
 
 from .models import (
-    AuditEntry,
     Building,
     FamilyMotto,
     Grid,
     GridAssignment,
     Household,
     MottoRevision,
-    Profile,
     RegisterImport,
     Resident,
 )
@@ -41,31 +39,6 @@ class ResidentAdmin(admin.ModelAdmin):
     search_fields = ["full_name"]
     raw_id_fields = ["household", "user", "matched_person"]
     list_select_related = ["household__building", "user"]
-
-
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "full_name", "phone_verified"]
-    search_fields = ["full_name", "user__username"]
-    raw_id_fields = ["user"]
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log can be read, never edited."""
-
-    list_display = ["created_at", "actor_name", "action", "target_repr"]
-    list_filter = ["action"]
-    search_fields = ["actor_name", "target_repr"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GridAssignment)

@@ -10,7 +10,11 @@ class FamiliesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from project.registry import organizer_permissions
+
         from .access import register_grid_paths
+
+        organizer_permissions(self.label)  # the organizer group may run this app's rows (admin)
 
         register_grid_paths(
             {

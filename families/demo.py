@@ -12,8 +12,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEntry, Building, FamilyMotto, Grid, GridAssignment, Household, MottoRevision, Profile, Resident
-from .services import ensure_organizer_group
+from project import registry
+from project.access import ensure_organizer_group
+from project.models import AuditEntry, Profile
+
+from .models import Building, FamilyMotto, Grid, GridAssignment, Household, MottoRevision, Resident
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by seed_demo on purpose
 GRIDS = ["第一网格", "第二网格", "第三网格", "第四网格"]
@@ -146,7 +149,7 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                 Resident(
                     household=household,
                     full_name=surname + rng.choice(GIVEN),
-                    phone=f"13{rng.randint(100000000, 999999999)}",
+                    phone=f"+8613{rng.randint(100000000, 999999999)}",  # stored in E.164 (project.phones)
                     status=Resident.Status.VERIFIED,
                     verified_at=now,
                     source=Resident.Source.IMPORT,  # the demo register stands for the office's spreadsheet
@@ -285,3 +288,6 @@ def _seed_mottos(organizer, households: int, now) -> None:
                 household=household, full_name=name, status=Resident.Status.PENDING, source=Resident.Source.ORGANIZER
             )
         AuditEntry.objects.log(actor=organizer, action="demo.mottos_seeded", details={"mottos": len(mottos)})
+
+
+registry.demo(seed)

@@ -1,4 +1,4 @@
-"""django-filter sets for the register (organizers), the motto wall (public) and the audit log."""
+"""django-filter sets for the register (organizers) and the motto wall (public)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .access import scope_to_organizer
-from .models import AuditEntry, Building, FamilyMotto, Grid, Household, Resident
+from .models import Building, FamilyMotto, Grid, Household, Resident
 
 
 def _organizer_grids(request):
@@ -88,22 +88,3 @@ class MottoWallFilter(django_filters.FilterSet):
             | Q(household__building__name__icontains=value)
             | Q(household__show_publicly=True, household__display_name__icontains=value)
         )
-
-
-class AuditFilter(django_filters.FilterSet):
-    action = django_filters.ChoiceFilter(label=_("Action"), empty_label=_("All actions"), choices=())
-    q = django_filters.CharFilter(method="search", label=_("Who or what"))
-
-    class Meta:
-        model = AuditEntry
-        fields = ["action", "q"]
-
-    def __init__(self, *args, actions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["action"].extra["choices"] = list(actions)
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(actor_name__icontains=value) | Q(target_repr__icontains=value))

@@ -4,9 +4,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from project.access import ORGANIZER_GROUP
+from project.phones import for_people, to_e164
+
 from . import conf, register_io
-from .models import JOIN_CODE_LENGTH, Building, Grid, Household, MottoRevision, Profile, Resident
-from .register_io import normalize_phone
+from .models import JOIN_CODE_LENGTH, Building, Grid, Household, MottoRevision, Resident
 from .services import clean_motto_text
 
 
@@ -26,16 +28,6 @@ class JoinRequestForm(forms.Form):
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.all(), empty_label=_("Choose"))
     door = forms.CharField(label=_("Door"), max_length=40, help_text=_("For example 3单元502."))
     full_name = forms.CharField(label=_("Name of the person asking"), max_length=50)
-
-
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = Profile
-        fields = ["full_name"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["full_name"].required = True  # an empty name is refused; whitespace is stripped first
 
 
 class ConsentForm(forms.Form):
@@ -73,6 +65,12 @@ class ResidentForm(forms.ModelForm):
         fields = ["full_name", "phone"]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Stored in E.164 (project.phones); organizers read and type Chinese numbers as their national digits.
+        if self.instance.phone and not self.is_bound:
+            self.initial["phone"] = for_people(self.instance.phone)
+
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())
         if not name:
@@ -83,7 +81,7 @@ class ResidentForm(forms.ModelForm):
         raw = self.cleaned_data.get("phone", "").strip()
         if not raw:
             return ""
-        phone = normalize_phone(raw)
+        phone = to_e164(raw)
         if phone is None:
             raise forms.ValidationError(_("Enter an 11-digit mobile number, or a landline with its area code."))
         return phone
@@ -109,8 +107,6 @@ class GridForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if may_assign:
             from django.contrib.auth import get_user_model
-
-            from .access import ORGANIZER_GROUP
 
             self.fields["organizers"].queryset = (
                 get_user_model()

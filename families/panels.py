@@ -1,14 +1,20 @@
-"""Panels this app adds to the home page and the organizer area (see project/panels.py)."""
+"""Panels this app adds to the home page, the organizer area and the header, its values for every template,
+and its part of the audit log (project/registry.py)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from project import registry
+from project.access import is_organizer
 
 from . import conf
-from .access import is_organizer, scope_to_organizer
+from .access import audit_entries_for, scope_to_organizer, verified_membership
 from .models import Household, MottoRevision, Resident
 
 
+@registry.organizer_panel(order=30)
 def register_panel(request) -> dict | None:
     """What waits for organizers in the register: join requests to approve, unusual joins, mottos to review."""
     if not is_organizer(request.user):
@@ -32,6 +38,7 @@ def register_panel(request) -> dict | None:
     }
 
 
+@registry.home_panel(order=40)
 def motto_wall_panel(request) -> dict:
     """The newest mottos on the wall (one query), or an explanation of what will appear."""
     from .models import FamilyMotto
@@ -39,5 +46,45 @@ def motto_wall_panel(request) -> dict:
     return {"template": "families/panel_mottos.html", "mottos": list(FamilyMotto.objects.on_wall()[:3])}
 
 
-HOME_PANELS = (motto_wall_panel,)
-ORGANIZER_PANELS = (register_panel,)
+@registry.template_context
+def membership(request) -> dict:
+    """The reader's verified membership (one query, remembered on the request's user), for every template."""
+    user = getattr(request, "user", None)
+    return {"user_membership": verified_membership(user) if user is not None and user.is_authenticated else None}
+
+
+registry.nav_item("families/nav_items.html", order=40)
+
+# A grid worker reads the audit lines about their grids, community-wide objects and their own actions.
+registry.audit_scope(audit_entries_for)
+
+# Readable names for this app's actions in the audit log; actions without one are shown by their code.
+registry.audit_labels(
+    {
+        "household.created": gettext_lazy("Household added"),
+        "household.changed": gettext_lazy("Household changed"),
+        "household.joined_by_code": gettext_lazy("Joined with a join code"),
+        "household.join_requested": gettext_lazy("Asked to join"),
+        "household.join_code_rotated": gettext_lazy("New join code issued"),
+        "member.added_by_organizer": gettext_lazy("Person added"),
+        "member.changed": gettext_lazy("Person changed"),
+        "member.approved": gettext_lazy("Member approved"),
+        "member.rejected": gettext_lazy("Request to join turned down"),
+        "member.removed": gettext_lazy("Member removed"),
+        "grid.created": gettext_lazy("Grid added"),
+        "grid.changed": gettext_lazy("Grid changed"),
+        "grid.assignments_changed": gettext_lazy("Grid workers changed"),
+        "building.created": gettext_lazy("Building added"),
+        "building.changed": gettext_lazy("Building changed"),
+        "register.imported": gettext_lazy("Register imported"),
+        "register.exported": gettext_lazy("Register exported"),
+        "motto.approved": gettext_lazy("Motto approved"),
+        "motto.rejected": gettext_lazy("Motto not approved"),
+        "consent.motto_shown": gettext_lazy("Motto put on the wall"),
+        "consent.motto_withdrawn": gettext_lazy("Motto taken off the wall"),
+        "consent.name_shown": gettext_lazy("Name shown in public"),
+        "consent.name_withdrawn": gettext_lazy("Name no longer shown"),
+        "consent.household_shown": gettext_lazy("Household name shown in public"),
+        "consent.household_withdrawn": gettext_lazy("Household name no longer shown"),
+    }
+)

@@ -1,21 +1,21 @@
-"""The register's part of a resident's own data, and how it is anonymised when an account is deleted."""
+"""The register's part of a resident's own data, and how it is anonymised when an account is deleted.
+
+The account's profile (name, mobile number) is the core's part (project/privacy.py)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from project import registry
+from project.privacy import ANONYMOUS_NAME
 from project.publiccache import bump_public_version
 
-from .models import MottoRevision, Profile, Resident
+from .models import MottoRevision, Resident
 
 
 def personal_data(user) -> dict:
-    profile = Profile.objects.filter(user=user).first()
     memberships = Resident.objects.filter(user=user).select_related("household__building__grid")
     return {
-        "profile": {
-            "full_name": profile.full_name if profile else "",
-            "mobile": profile.phone if profile else None,
-            "mobile_verified": profile.phone_verified if profile else False,
-        },
         "memberships": [
             {
                 "grid": person.household.building.grid.name,
@@ -42,10 +42,6 @@ def personal_data(user) -> dict:
 
 def anonymise(user) -> None:
     """Keep the person's row (ledger entries and results point at it) without anything that names them."""
-    from django.utils import timezone
-
-    from project.privacy import ANONYMOUS_NAME
-
     Resident.objects.filter(user=user).update(
         full_name=ANONYMOUS_NAME,
         phone="",
@@ -57,3 +53,6 @@ def anonymise(user) -> None:
     # Motto revisions keep their text (it is the household's motto) but not the author's name.
     MottoRevision.objects.filter(author=user).update(author_name="", author=None)
     bump_public_version()
+
+
+registry.privacy(personal_data=personal_data, anonymise=anonymise)

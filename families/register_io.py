@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from project.phones import for_people, to_e164
+
 from . import conf, xlsx_reader
 from .models import Building, Grid, Household, Resident
 from .xlsx_reader import MAX_COLUMNS, ReadStats, too_many_rows_read
@@ -61,8 +63,6 @@ MAX_LENGTHS = {"grid": 50, "building": 80, "door": 40, "household": 40, "head": 
 EXPORT_HEADERS = ("网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话")
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 
 
 class FileProblem(Exception):
@@ -87,20 +87,6 @@ def clean_cell(value) -> str:
     text = _INVISIBLE.sub("", text)
     text = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
     return " ".join(text.split())
-
-
-def normalize_phone(raw: str) -> str | None:
-    """An 11-digit mobile or a landline with area code, as digits; None if it is not a phone number."""
-    digits = re.sub(r"[\s\-()（）.]", "", raw)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    return None
 
 
 # --- Reading files -------------------------------------------------------------
@@ -389,7 +375,7 @@ def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int) -> None:
             problems.append(_("The door (门牌) is missing."))
         phone = ""
         if values["phone"]:
-            phone = normalize_phone(values["phone"])
+            phone = to_e164(values["phone"])
             if phone is None:
                 problems.append(
                     _("“%(phone)s” is not a phone number (an 11-digit mobile, or a landline with its area code).")
@@ -640,4 +626,4 @@ def export_rows(households) -> Iterator[list]:
         if not people:
             yield [*base, "", ""]
         for person in people:
-            yield [*base, person.full_name, person.phone]
+            yield [*base, person.full_name, for_people(person.phone)]

@@ -18,20 +18,20 @@ from django.utils.translation import ngettext
 
 from project import formtokens
 from project.errors import ServiceError
+from project.models import AuditEntry, Profile
 from project.notices import notify
+from project.phones import same_number
 from project.publiccache import bump_public_version
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
 from .access import forget_membership
 from .models import (
-    AuditEntry,
     Building,
     FamilyMotto,
     Grid,
     Household,
     MottoRevision,
-    Profile,
     RegisterImport,
     Resident,
     clean_person_name,
@@ -39,7 +39,6 @@ from .models import (
     new_join_code,
     normalize_join_code,
 )
-from .register_io import normalize_phone
 
 # The create forms' one-time tokens (project.formtokens): the names their templates' {% form_token %} tags use.
 HOUSEHOLD_FORM = "families.household_new"
@@ -86,14 +85,6 @@ def _join_attempt(*, user, client: str | None) -> Iterator[Limit]:
         raise
 
 
-def _same_phone(register_phone: str, profile_phone: str | None) -> bool:
-    """Whether two numbers are one, compared in one form: the register keeps 11 digits, profiles ``+86…``."""
-    if not register_phone or not profile_phone:
-        return False
-    ours, theirs = normalize_phone(register_phone), normalize_phone(profile_phone)
-    return ours is not None and ours == theirs
-
-
 def _links_at_once(person: Resident, profile: Profile | None) -> bool:
     """The join table's middle rows: no phone in the register, or the account verified that same number.
 
@@ -103,7 +94,7 @@ def _links_at_once(person: Resident, profile: Profile | None) -> bool:
         return False
     if not person.phone.strip():
         return True
-    return profile is not None and profile.phone_verified and _same_phone(person.phone, profile.phone)
+    return profile is not None and profile.phone_verified and same_number(person.phone, profile.phone)
 
 
 def _match(candidates: list[Resident], full_name: str, profile: Profile | None) -> tuple[Resident | None, bool]:
@@ -331,25 +322,6 @@ def rotate_join_code(*, household: Household, actor) -> str:
         household.save(update_fields=["join_code", "join_code_rotated_at"])
         AuditEntry.objects.log(actor=actor, action="household.join_code_rotated", target=household)
     return household.join_code
-
-
-def ensure_organizer_group():
-    """The ``organizer`` group, with the permissions to run the register, rounds and activities."""
-    from django.contrib.auth.models import Group, Permission
-
-    from .access import ORGANIZER_GROUP
-
-    group, _created = Group.objects.get_or_create(name=ORGANIZER_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=["families", "awards", "activities"])
-    group.permissions.add(*permissions)
-    return group
-
-
-def make_organizer(*, user, actor=None):
-    """Give ``user`` the organizer role (and log who did it)."""
-    with transaction.atomic():
-        user.groups.add(ensure_organizer_group())
-        AuditEntry.objects.log(actor=actor, action="account.made_organizer", target=user)
 
 
 def set_public_consent(*, resident: Resident, name_public: bool, household_public: bool, actor) -> None:

@@ -38,5 +38,4 @@ urlpatterns = [
     path("organize/register/import/<int:pk>/status/", views.import_status, name="organize_import_status"),
     path("organize/mottos/", views.motto_queue, name="organize_mottos"),
     path("organize/mottos/<int:pk>/review/", views.motto_review, name="organize_motto_review"),
-    path("organize/audit/", views.audit_log, name="organize_audit"),
 ]

@@ -18,25 +18,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from project import registry
+from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.exports import tabular_response
+from project.forms import ProfileForm
+from project.models import AuditEntry, Profile
 from project.publiccache import cache_public_page
 from project.ratelimit import client_ip
 
 from . import conf
 from .access import (
-    audit_entries_for,
-    is_organizer,
     organizer_grid_ids,
-    organizer_required,
     scope_to_organizer,
     verified_membership,
     verified_resident_required,
 )
-from .filters import AuditFilter, HouseholdFilter, MottoWallFilter
+from .filters import HouseholdFilter, MottoWallFilter
 from .forms import (
     BuildingForm,
     ConsentForm,
@@ -47,18 +47,15 @@ from .forms import (
     JoinRequestForm,
     MottoConsentForm,
     MottoForm,
-    ProfileForm,
     ResidentForm,
     ReviewForm,
 )
 from .models import (
-    AuditEntry,
     Building,
     FamilyMotto,
     Grid,
     Household,
     MottoRevision,
-    Profile,
     RegisterImport,
     Resident,
 )
@@ -132,6 +129,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "waiting": None
             if membership
             else Resident.objects.pending().filter(user=request.user).select_related("household__building").first(),
+            # Other apps' parts of my page (project.registry.me_panel): my volunteering, my nominations and votes.
+            "panels": registry.me_panels(request),
         },
     )
 
@@ -285,13 +284,12 @@ def building_list(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page()
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from awards.models import Honour
-
     building = get_object_or_404(Building.objects.select_related("grid"), pk=pk)
     mottos = FamilyMotto.objects.on_wall().filter(household__building=building)[:60]
-    honours = Honour.objects.for_board().filter(building=building)[:50]
+    # Other apps' sections about this building (project.registry.section), e.g. its honours.
+    sections = registry.sections("families.building", request, building)
     return render(
-        request, "families/building_detail.html", {"building": building, "mottos": mottos, "honours": honours}
+        request, "families/building_detail.html", {"building": building, "mottos": mottos, "sections": sections}
     )
 
 
@@ -716,7 +714,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({**data, "finished": False})
 
 
-# --- Organizer area: mottos and audit log ---------------------------------------------------
+# --- Organizer area: mottos ---------------------------------------------------
 
 @organizer_required
 def motto_queue(request: HttpRequest) -> HttpResponse:
@@ -749,52 +747,3 @@ def motto_review(request: HttpRequest, pk: int) -> HttpResponse:
         review_motto(revision=revision, reviewer=request.user, approve=approve, reason=form.cleaned_data["reason"])
         messages.success(request, _("The motto was approved.") if approve else _("The household will see your reason."))
     return redirect("families:organize_mottos")
-
-
-AUDIT_PAGE_SIZE = 50
-# Readable names for this app's actions; other apps' actions are shown by their code.
-AUDIT_ACTION_LABELS = {
-    "household.created": gettext_lazy("Household added"),
-    "household.changed": gettext_lazy("Household changed"),
-    "household.joined_by_code": gettext_lazy("Joined with a join code"),
-    "household.join_requested": gettext_lazy("Asked to join"),
-    "household.join_code_rotated": gettext_lazy("New join code issued"),
-    "member.added_by_organizer": gettext_lazy("Person added"),
-    "member.changed": gettext_lazy("Person changed"),
-    "member.approved": gettext_lazy("Member approved"),
-    "member.rejected": gettext_lazy("Request to join turned down"),
-    "member.removed": gettext_lazy("Member removed"),
-    "grid.created": gettext_lazy("Grid added"),
-    "grid.changed": gettext_lazy("Grid changed"),
-    "grid.assignments_changed": gettext_lazy("Grid workers changed"),
-    "building.created": gettext_lazy("Building added"),
-    "building.changed": gettext_lazy("Building changed"),
-    "register.imported": gettext_lazy("Register imported"),
-    "register.exported": gettext_lazy("Register exported"),
-    "motto.approved": gettext_lazy("Motto approved"),
-    "motto.rejected": gettext_lazy("Motto not approved"),
-    "consent.motto_shown": gettext_lazy("Motto put on the wall"),
-    "consent.motto_withdrawn": gettext_lazy("Motto taken off the wall"),
-    "consent.name_shown": gettext_lazy("Name shown in public"),
-    "consent.name_withdrawn": gettext_lazy("Name no longer shown"),
-    "consent.household_shown": gettext_lazy("Household name shown in public"),
-    "consent.household_withdrawn": gettext_lazy("Household name no longer shown"),
-    "account.made_organizer": gettext_lazy("Made an organizer"),
-}
-
-
-@organizer_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    choices = [
-        (action, f"{AUDIT_ACTION_LABELS[action]} ({action})" if action in AUDIT_ACTION_LABELS else action)
-        for action in actions
-    ]
-    # A grid worker reads the lines about their grids, community-wide objects and their own actions.
-    entries = audit_entries_for(request.user, AuditEntry.objects.all())
-    filterset = AuditFilter(request.GET or None, queryset=entries, actions=choices)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
-    page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    for entry in page.object_list:
-        entry.label = AUDIT_ACTION_LABELS.get(entry.action, "")
-    return render(request, "families/organize/audit_log.html", {"filter": filterset, "page": page})

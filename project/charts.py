@@ -5,9 +5,9 @@ Each chart is an accessible picture (``role="img"`` with a ``<title>`` and a
 only signal (the second series of a grouped chart is also hatched). The page
 puts a real data table beside each chart for screen readers.
 
-The numbers come from the apps (``activities.stats``, ``awards.stats``), looked
-up lazily: a dashboard whose app has not got a statistic yet shows an empty
-state that says so instead of failing.
+The dashboard's charts are the apps': each registers its own in ``<app>/charts.py``
+(``project.registry.chart``), a function returning a ``Chart`` built with the
+drawing functions here from the app's own statistics.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import import_module
 from itertools import count
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 # Colours with at least 6.9:1 contrast on white (WCAG AAA for text, far above 3:1 for shapes).
 COLOURS = ("#8c1d18", "#7a5600")
@@ -156,134 +154,5 @@ class Chart:
     empty: str = ""  # shown instead of the chart when there is nothing to draw
 
 
-MISSING = object()
-
-
-def _statistic(module: str, name: str, *args, **kwargs):
-    """Call ``module.name(...)``, or return MISSING while that app has no such statistic yet."""
-    try:
-        function = getattr(import_module(module), name)
-    except (ImportError, AttributeError):
-        return MISSING
-    return function(*args, **kwargs)
-
-
-def _not_yet() -> str:
-    return _("This chart appears once the part of the site that records these numbers is installed.")
-
-
-def hours_chart() -> Chart:
-    data = _statistic("activities.stats", "hours_by_month", months=12)
-    chart = Chart(
-        "hours",
-        _("Confirmed volunteer hours by month"),
-        _("Volunteer service hours that organizers confirmed, per month, for the last twelve months."),
-        [_("Month"), _("Hours")],
-    )
-    if data is MISSING:
-        chart.empty = _not_yet()
-    elif not any(hours for _label, hours in data):
-        chart.empty = _("No volunteer hours have been confirmed in the last twelve months.")
-    else:
-        chart.rows = [[str(label), number(hours)] for label, hours in data]
-        chart.svg = bar_chart(title=chart.title, description=chart.description, rows=data)
-    return chart
-
-
-def participation_chart() -> Chart:
-    data = _statistic("activities.stats", "participation_by_grid")
-    chart = Chart(
-        "participation",
-        _("Participation by grid"),
-        _("How many residents of each grid took part in volunteer activities."),
-        [_("Grid"), _("Participants")],
-    )
-    if data is MISSING:
-        chart.empty = _not_yet()
-    elif not any(n for _grid, n in data):
-        chart.empty = _("Nobody has taken part in a volunteer activity yet.")
-    else:
-        rows = [(str(grid), n) for grid, n in data]
-        chart.rows = [[grid, number(n)] for grid, n in rows]
-        chart.svg = bar_chart(title=chart.title, description=chart.description, rows=rows)
-    return chart
-
-
-def points_chart() -> Chart:
-    data = _statistic("activities.stats", "points_by_month", months=12)
-    issued, redeemed = _("Issued"), _("Redeemed")
-    chart = Chart(
-        "points",
-        _("Points issued and redeemed by month"),
-        _("Points earned from confirmed hours and other rules, and points spent in the points store, per month."),
-        [_("Month"), issued, redeemed],
-    )
-    if data is MISSING:
-        chart.empty = _not_yet()
-    elif not any(i or r for _label, i, r in data):
-        chart.empty = _("No points have been issued or redeemed in the last twelve months.")
-    else:
-        chart.rows = [[str(label), number(i), number(r)] for label, i, r in data]
-        chart.svg = grouped_bar_chart(
-            title=chart.title,
-            description=chart.description,
-            labels=[str(label) for label, _i, _r in data],
-            series=[(issued, [i for _l, i, _r in data]), (redeemed, [r for _l, _i, r in data])],
-        )
-    return chart
-
-
-def _latest_voting_round():
-    """The round whose voting opened most recently (the current one, or the last one)."""
-    try:
-        from awards.models import AwardRound
-    except ImportError:
-        return MISSING
-    from django.utils import timezone
-
-    return AwardRound.objects.visible().filter(voting_open_at__lte=timezone.now()).order_by("-voting_open_at").first()
-
-
-def turnout_chart() -> Chart:
-    chart = Chart(
-        "turnout",
-        _("Turnout by building"),
-        "",
-        [_("Building"), _("Voted"), _("Eligible"), _("Turnout")],
-    )
-    voting_round = _latest_voting_round()
-    if voting_round is MISSING:
-        chart.empty = _not_yet()
-        return chart
-    if voting_round is None:
-        chart.empty = _("No award round has opened its voting yet. Turnout appears here once one does.")
-        return chart
-    data = _statistic("awards.stats", "turnout_by_building", voting_round)
-    if data is MISSING:
-        chart.empty = _not_yet()
-        return chart
-    chart.description = _("Share of verified residents of each building who voted in %(round)s.") % {
-        "round": voting_round
-    }
-    rows = [(str(name), voters, eligible) for name, voters, eligible in data if eligible]
-    if not rows:
-        chart.empty = _("No building has verified residents yet.")
-        return chart
-    percents = [round_percent(voters, eligible) for _name, voters, eligible in rows]
-    chart.rows = [[name, number(v), number(e), f"{p}%"] for (name, v, e), p in zip(rows, percents, strict=True)]
-    chart.svg = bar_chart(
-        title=chart.title,
-        description=chart.description,
-        rows=[(name, p) for (name, _v, _e), p in zip(rows, percents, strict=True)],
-        value_text=lambda i, p: f"{p}% ({rows[i][1]}/{rows[i][2]})",
-        maximum=100,
-    )
-    return chart
-
-
 def round_percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
-
-
-def dashboard_charts() -> list[Chart]:
-    return [hours_chart(), participation_chart(), points_chart(), turnout_chart()]

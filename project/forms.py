@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from .models import NoticeSettings
+from .models import NoticeSettings, Profile
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["full_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True  # an empty name is refused; whitespace is stripped first
 
 
 class DeleteAccountForm(forms.Form):

@@ -33,7 +33,7 @@ class DatabaseUnavailableMiddleware:
 
         if isinstance(exception, RateLimited):
             # allauth raises this where a code would be texted over the "verify_phone" limit (the sign-up and
-            # login stage catches its own, families/accounts.py; changing one's number does not): say how long.
+            # login stage catches its own, project/account_stages.py; changing one's number does not): say how long.
             return too_many_codes(request)
         if isinstance(exception, (OperationalError, InterfaceError)) and _is_connection_error(exception):
             logger.warning("database unavailable: %s", exception)

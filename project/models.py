@@ -1,4 +1,4 @@
-"""The core's own tables: what every app shares."""
+"""The core's own tables: what every app shares (accounts' profiles, the audit log, notices, form tokens)."""
 
 from __future__ import annotations
 
@@ -108,3 +108,82 @@ class NoticeSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class Profile(models.Model):
+    """What an account knows about its person beyond Django's ``User``.
+
+    A full name is one field: Chinese names do not split into first and last.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("mobile number"), max_length=20, null=True, blank=True, unique=True)
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
+
+    class Meta:
+        db_table = "families_profile"  # moved from families (project 0003): the table and its rows stay
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.full_name or str(self.user)
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEntryManager(models.Manager.from_queryset(AuditEntryQuerySet)):
+    def log(self, *, actor, action: str, target: models.Model | None = None, details: dict | None = None):
+        """Append one line to the audit log: who did what to which object, and when."""
+        return self.create(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_name=(actor.get_username() if actor is not None and actor.is_authenticated else ""),
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_repr=str(target)[:200] if target is not None else "",
+            details=details or {},
+        )
+
+    log.alters_data = True
+
+
+class AuditEntry(models.Model):
+    """One organizer action, kept for good: nobody can edit or delete it."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("who")
+    )
+    actor_name = models.CharField(_("who"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.CharField(_("object type"), max_length=60, blank=True)
+    target_id = models.CharField(_("object id"), max_length=40, blank=True)
+    target_repr = models.CharField(_("object"), max_length=200, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = AuditEntryManager()
+
+    class Meta:
+        db_table = "families_auditentry"  # moved from families (project 0003): the table and its rows stay
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="families_au_target__54d9af_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

@@ -1,33 +1,21 @@
 """A resident's own data: download it all, or delete the account.
 
-Each app may add a ``<app>/privacy.py`` with ``personal_data(user) -> dict``
-and ``anonymise(user) -> None``. Deleting an account anonymises what must stay
-for the community's records (ledger entries, votes, honours keep their rows, so
+Each app registers its part in ``<app>/privacy.py`` (``project.registry.privacy``):
+``personal_data(user) -> dict``, shown under the app's label, and
+``anonymise(user)``. Deleting an account anonymises what must stay for the
+community's records (ledger entries, votes, honours keep their rows, so
 balances and results still add up) and removes the account itself.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from django.db import transaction
 from django.utils import timezone
 
-APPS = ("families", "awards", "activities")
+from . import registry
+from .models import AuditEntry, Notice, Profile
+
 ANONYMOUS_NAME = "已注销居民"
-
-
-def _hooks(name: str):
-    for app in APPS:
-        try:
-            module = import_module(f"{app}.privacy")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app}.privacy":
-                raise
-            continue
-        hook = getattr(module, name, None)
-        if hook is not None:
-            yield app, hook
 
 
 def _iso(value):
@@ -49,17 +37,26 @@ def personal_data(user) -> dict:
                 {"email": address.email, "verified": address.verified}
                 for address in EmailAddress.objects.filter(user=user)
             ],
+            "profile": _profile(user),
         },
     }
     data["notices"] = _notices(user)
-    for app, hook in _hooks("personal_data"):
-        data[app] = hook(user)
+    for part in registry.privacy_parts():
+        if part.personal_data is not None:
+            data[part.app] = part.personal_data(user)
     return data
 
 
-def _notices(user) -> list[dict]:
-    from .models import Notice
+def _profile(user) -> dict:
+    profile = Profile.objects.filter(user=user).first()
+    return {
+        "full_name": profile.full_name if profile else "",
+        "mobile": profile.phone if profile else None,
+        "mobile_verified": profile.phone_verified if profile else False,
+    }
 
+
+def _notices(user) -> list[dict]:
     return [
         {
             "kind": notice.kind,
@@ -76,10 +73,9 @@ def _notices(user) -> list[dict]:
 
 def delete_account(*, user) -> None:
     """Anonymise what the community's records must keep, then delete the account, all or nothing."""
-    from families.models import AuditEntry
-
     with transaction.atomic():
-        for _app, hook in _hooks("anonymise"):
-            hook(user)
+        for part in registry.privacy_parts():
+            if part.anonymise is not None:
+                part.anonymise(user)
         AuditEntry.objects.log(actor=None, action="account.deleted", details={"user_id": user.pk})
         user.delete()

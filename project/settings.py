@@ -149,8 +149,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL
 
 # --- Auth and accounts ----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "families.backends.ModelBackend",
-    "families.backends.AuthenticationBackend",
+    "project.backends.ModelBackend",
+    "project.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,12 +161,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
-ACCOUNT_ADAPTER = "families.accounts.AccountAdapter"
+ACCOUNT_ADAPTER = "project.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"login": "project.account_forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
 # Email and phone are both optional: many elderly residents have neither, and
 # the household join code is what proves residence.
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "phone", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "families.accounts.SignupExtraForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "project.accounts.SignupExtraForm"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
@@ -196,8 +197,12 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("ALLAUTH_TRUSTED_CLIENT_IP_HEA
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区荣誉] "
-# The SMS sender is pluggable: a deployment points this at its provider's class.
-SMS_SENDER = os.environ.get("SMS_SENDER", "families.sms.ConsoleSMSSender")
+# The SMS sender is pluggable: a deployment points this at its provider's class. Unset: the console in
+# development, and with debug off a disabled sender (phone sign-up and login say they are unavailable), so
+# verification codes never go to a production log. The console with debug off fails `check --deploy`.
+SMS_SENDER = os.environ.get("SMS_SENDER") or (
+    "project.sms.ConsoleSMSSender" if DEBUG else "project.sms.DisabledSMSSender"
+)
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("prefs/", views.set_preferences, name="set_preferences"),
     path("accounts/", include("allauth.urls")),
     path("organize/", views.organize, name="organize"),
+    path("organize/audit/", views.audit_log, name="organize_audit"),
     path("notices/", views.notices, name="notices"),
     path("me/data/", views.my_data, name="my_data"),
     path("me/delete/", views.delete_my_account, name="delete_account"),

@@ -1,4 +1,5 @@
-"""Site-wide pages: home, health, display preferences, my notices, the organizer area's front door, errors."""
+"""Site-wide pages: home, health, display preferences, my notices, the organizer area's front door and audit log,
+errors."""
 
 from __future__ import annotations
 
@@ -14,17 +15,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from families.access import organizer_required
-
-from .charts import dashboard_charts
+from . import registry
+from .access import organizer_required
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
+from .filters import AuditFilter
 from .forms import DeleteAccountForm
-from .models import Notice
+from .models import AuditEntry, Notice
 from .notices import mark_read, save_settings, settings_forms
-from .panels import home_panels, organizer_panels
 from .privacy import delete_account, personal_data
 from .publiccache import cache_public_page
 
@@ -34,7 +35,7 @@ ONE_YEAR = 60 * 60 * 24 * 365
 @require_safe
 @cache_public_page(timeout=60)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"panels": home_panels(request)})
+    return render(request, "home.html", {"panels": registry.home_panels(request)})
 
 
 @never_cache
@@ -94,7 +95,27 @@ def notices(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def organize(request: HttpRequest) -> HttpResponse:
     """What waits for organizers (each app's panels) and the community's numbers as charts."""
-    return render(request, "organize.html", {"panels": organizer_panels(request), "charts": dashboard_charts()})
+    return render(request, "organize.html", {"panels": registry.organizer_panels(request), "charts": registry.charts()})
+
+
+AUDIT_PAGE_SIZE = 50
+# Readable names for the core's own audit actions; each app registers its own (project.registry.audit_labels).
+registry.audit_labels({"account.made_organizer": gettext_lazy("Made an organizer")})
+
+
+@organizer_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    labels = {action: registry.audit_label(action) for action in actions}
+    choices = [(action, f"{labels[action]} ({action})" if labels[action] else action) for action in actions]
+    # What an organizer may read is narrowed by the apps (families: a grid worker reads their grids' lines).
+    entries = registry.audit_entries_for(request.user, AuditEntry.objects.all())
+    filterset = AuditFilter(request.GET or None, queryset=entries, actions=choices)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
+    page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.label = registry.audit_label(entry.action)
+    return render(request, "audit_log.html", {"filter": filterset, "page": page})
 
 
 def bad_request(request, exception=None):

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from families.services import make_organizer
+from project.access import make_organizer
 
 from .factories import PASSWORD, BuildingFactory, HouseholdFactory, UserFactory, verified_user
 

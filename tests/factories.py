@@ -6,7 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from families.models import Building, Grid, Household, Profile, Resident
+from families.models import Building, Grid, Household, Resident
+from project.models import Profile
 
 PASSWORD = "a-good-test-password"
 
@@ -63,7 +64,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
 
     household = factory.SubFactory(HouseholdFactory)
     full_name = factory.Sequence(lambda n: f"居民{n}")
-    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    phone = factory.Sequence(lambda n: f"+86139{n:08d}")  # stored in E.164 (project.phones)
     status = Resident.Status.VERIFIED
     verified_at = factory.LazyFunction(timezone.now)
     source = Resident.Source.ORGANIZER  # a register person; requests come from the join services

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from project import formtokens
+from project.phones import for_people
 
 register = template.Library()
 
@@ -17,3 +18,9 @@ def form_token(context, form_name: str) -> str:
         formtokens.FIELD_NAME,
         formtokens.new_token(request.user, form_name),
     )
+
+
+@register.filter
+def phone(stored: str) -> str:
+    """A stored (E.164) number as organizers read it: ``{{ person.phone|phone }}`` shows 13812345678."""
+    return for_people(stored)

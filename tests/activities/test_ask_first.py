@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from activities.models import LedgerEntry, Signup
-from families.management.commands.backup import row_counts
-from families.models import AuditEntry
+from project.management.commands.backup import row_counts
+from project.models import AuditEntry
 from tests.factories import ResidentFactory
 
 from .factories import finished_activity, present

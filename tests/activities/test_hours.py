@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from activities import services
 from activities.models import CorrectionRequest, LedgerEntry, PointsBalance, Signup
-from families.models import AuditEntry
+from project.models import AuditEntry
 from tests.factories import ResidentFactory
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from activities import ics, services
 from activities.models import Activity, ActivityType, Signup
-from families.models import AuditEntry
 from project import publiccache
+from project.models import AuditEntry
 from tests.factories import ResidentFactory
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
@@ -194,7 +194,7 @@ def test_me_panel_shows_hours_points_and_stars(resident_client, member, organize
 
 def test_walk_in_volunteer_is_added_by_phone(organizer_client, organizer):
     activity = finished_activity()
-    person = ResidentFactory(phone="13900001111")
+    person = ResidentFactory(phone="+8613900001111")  # the register stores E.164
     url = reverse("activities:organize_walk_in", args=[activity.pk])
     organizer_client.post(url, {"phone": "139 0000 1111", **token(organizer, "activities.walk_in")})
     assert Signup.objects.filter(activity=activity, resident=person, status="confirmed").exists()
@@ -273,7 +273,7 @@ def test_calendar_marks_waiting_list_and_called_off_activities(resident_client, 
 
 
 def test_organizer_finds_a_volunteer_by_name_or_phone(organizer_client, resident_client):
-    person = ResidentFactory(full_name="孙桂兰", phone="13700001234")
+    person = ResidentFactory(full_name="孙桂兰", phone="+8613700001234")
     for q in ("桂兰", "0001234"):
         page = organizer_client.get(reverse("activities:organize_volunteers"), {"q": q}).content.decode()
         assert reverse("activities:organize_record", args=[person.pk]) in page

@@ -233,7 +233,7 @@ def test_signing_up_for_a_started_activity_is_refused(member):
 
 def test_walk_in_for_an_unknown_phone_is_refused(organizer_client, organizer):
     activity = finished_activity()
-    ResidentFactory(phone="13900002222")
+    ResidentFactory(phone="+8613900002222")
     before = row_counts()
     organizer_client.post(
         reverse("activities:organize_walk_in", args=[activity.pk]),
@@ -243,7 +243,7 @@ def test_walk_in_for_an_unknown_phone_is_refused(organizer_client, organizer):
 
 
 def test_organizer_calls_off_an_activity_and_it_stops_sign_ups_and_check_ins(organizer_client, member):
-    from families.models import AuditEntry
+    from project.models import AuditEntry
 
     activity = running_activity()
     Signup.objects.create(activity=activity, resident=member)

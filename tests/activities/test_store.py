@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import LedgerEntry, PointsBalance, Redemption
-from families.models import AuditEntry
+from project.models import AuditEntry
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 

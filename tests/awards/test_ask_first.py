@@ -7,8 +7,9 @@ import pytest
 
 from awards.models import Correction, Honour, NominationStatus, Objection, Phase, TargetKind
 from awards.services import cast_vote, publish_round
-from families.management.commands.backup import row_counts
-from families.models import AuditEntry, Resident
+from families.models import Resident
+from project.management.commands.backup import row_counts
+from project.models import AuditEntry
 from tests.factories import ResidentFactory
 
 from .factories import (

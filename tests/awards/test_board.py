@@ -107,7 +107,7 @@ def test_empty_board_explains_what_will_appear(client):
 def private_people(db):
     """A household and a person honoured without having agreed to be named."""
     family = HonourFactory(household_target=True, household__display_name="保密家", household__door_label="9单元909")
-    person = HonourFactory(person_target=True, resident__full_name="李保密", resident__phone="13912345678")
+    person = HonourFactory(person_target=True, resident__full_name="李保密", resident__phone="+8613912345678")
     person.household.door_label = "8单元808"
     person.household.save()
     return family, person

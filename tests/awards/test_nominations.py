@@ -9,8 +9,7 @@ from django.utils import translation
 from awards.models import CitationRevision, Nomination, NominationStatus, Second, TargetKind
 from awards.services import AwardError, decline_nomination, edit_citation, nominate, review_nomination
 from families.access import verified_membership
-from families.models import AuditEntry
-from project.models import Notice
+from project.models import AuditEntry, Notice
 from tests.factories import HouseholdFactory, ResidentFactory, verified_user
 from tests.project.test_access_sweep import row_counts
 

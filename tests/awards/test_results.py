@@ -23,8 +23,7 @@ from awards.services import (
     withdraw_honour,
 )
 from families.access import verified_membership
-from families.models import AuditEntry
-from project.models import Notice, NoticeSettings
+from project.models import AuditEntry, Notice, NoticeSettings
 from tests.factories import ResidentFactory
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token

@@ -19,10 +19,10 @@ from django.utils import translation
 from awards.models import AwardRound, Nomination, NominationStatus, Second, TargetKind
 from awards.services import AwardError, cast_vote, link_nomination, nominate, review_nomination
 from families.access import verified_membership
-from families.models import AuditEntry, GridAssignment, Resident
-from families.services import make_organizer
+from families.models import GridAssignment, Resident
 from project import publiccache
-from project.models import Notice
+from project.access import make_organizer
+from project.models import AuditEntry, Notice
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory, verified_user
 from tests.project.test_access_sweep import row_counts
 

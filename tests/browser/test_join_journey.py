@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from awards.models import TargetKind, Vote
 from families.access import verified_membership
 from families.models import Resident
-from families.services import join_household, make_organizer
+from families.services import join_household
+from project.access import make_organizer
 from project.models import Notice
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, verified_user
@@ -34,7 +35,7 @@ def test_a_stranger_with_a_real_code_waits_for_approval(live_server, page, login
     make_organizer(user=UserFactory(username="staff"))
     household = HouseholdFactory(display_name="林家", door_label="3单元502")
     verified_user(household, username="housemate")
-    listed = ResidentFactory(household=household, full_name="林秀英", phone="13812345678", user=None)
+    listed = ResidentFactory(household=household, full_name="林秀英", phone="+8613812345678", user=None)
     stranger = UserFactory(username="stranger")
     daughter = UserFactory(username="xiuying")
     nomination = make_nomination(make_entry(make_round("voting"), TargetKind.PERSON))

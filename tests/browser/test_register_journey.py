@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from families.models import Household, MottoRevision, Profile
-from families.services import make_organizer
+from families.models import Household, MottoRevision
+from project.access import make_organizer
+from project.models import Profile
 from tests.factories import HouseholdFactory, UserFactory, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

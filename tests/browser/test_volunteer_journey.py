@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activities.models import Activity, Signup, StoreItem
-from families.services import make_organizer
+from project.access import make_organizer
 from tests.activities.factories import activity_type
 from tests.factories import HouseholdFactory, UserFactory, verified_user
 

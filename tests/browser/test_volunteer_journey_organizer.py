@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activities.models import Activity
-from families.services import make_organizer
+from project.access import make_organizer
 from tests.activities.factories import activity_type
 from tests.factories import UserFactory
 

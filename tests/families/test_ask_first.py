@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from families.management.commands.backup import row_counts
-from families.models import AuditEntry, GridAssignment, Household
-from families.services import make_organizer
+from families.models import GridAssignment, Household
+from project.access import make_organizer
+from project.management.commands.backup import row_counts
+from project.models import AuditEntry
 from tests.factories import GridFactory, HouseholdFactory, UserFactory, verified_user
 
 pytestmark = pytest.mark.django_db

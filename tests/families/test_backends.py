@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.utils.module_loading import import_string
 
-from families.backends import AuthenticationBackend, ModelBackend
+from project.backends import AuthenticationBackend, ModelBackend
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,8 @@ def test_signing_in_on_the_site_records_our_backend_and_keeps_the_user_signed_in
     response = client.post("/accounts/login/", {"login": "wangfang", "password": password})
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY] in (
-        "families.backends.ModelBackend",
-        "families.backends.AuthenticationBackend",
+        "project.backends.ModelBackend",
+        "project.backends.AuthenticationBackend",
     )
     assert client.get("/me/").status_code == 200  # the next request loads the user through it
 

@@ -361,7 +361,7 @@ def test_rich_text_phonetic_runs_numbers_and_prefixed_parts_are_read_as_excel_sh
     assert plan.errors == []
     household = plan.households[("幸福里1号楼", "101")]
     assert household.grid == "第一网格"
-    assert [(r.name, r.phone) for r in plan.residents] == [("王建国", "13812345678")]
+    assert [(r.name, r.phone) for r in plan.residents] == [("王建国", "+8613812345678")]  # E.164
 
 
 def test_what_openpyxl_and_our_own_export_write_is_read(organizer_client, organizer):

@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from families.models import AuditEntry, Building, Grid, Household, RegisterImport, Resident
+from families.models import Building, Grid, Household, RegisterImport, Resident
 from families.register_io import check_register
+from project.models import AuditEntry
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
@@ -43,7 +44,7 @@ def test_xlsx_with_english_headers_and_numeric_phones_is_read():
     rows = [[*row[:6], int(row[6].replace(" ", "").replace("+86", "")) if row[6] else None] for row in GOOD_ROWS]
     plan = check_register(xlsx_bytes(rows, headers=HEADERS_EN), "register.xlsx")
     assert plan.errors == []
-    assert [r.phone for r in plan.residents][0] == "13812345678"
+    assert [r.phone for r in plan.residents][0] == "+8613812345678"  # stored in E.164
 
 
 def test_a_new_household_without_a_name_is_named_after_its_head():
@@ -114,7 +115,7 @@ def test_confirmed_import_writes_everything_and_reimport_changes_nothing(organiz
                 list(Household.objects.values_list("display_name", "head_name", "join_code")),
             ) == snapshot
             assert set(record.summary.values()) == {0}
-    assert Resident.objects.get(full_name="李秀英").phone == "13812345679"
+    assert Resident.objects.get(full_name="李秀英").phone == "+8613812345679"
     assert AuditEntry.objects.filter(action="register.imported").count() == 2
 
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
-from families.models import AuditEntry, Household, RegisterImport, Resident
-from project.models import FormSubmission
+from families.models import Household, RegisterImport, Resident
+from project.models import AuditEntry, FormSubmission
 from tests.tokens import token
 
 from .helpers import GOOD_ROWS, csv_bytes, form_token

@@ -18,8 +18,9 @@ import pytest
 from awards.models import TargetKind
 from awards.services import AwardError, cast_vote
 from families.access import verified_membership
-from families.models import JOIN_CODE_ALPHABET, Household, Profile, Resident, name_key, normalize_join_code
-from project.models import Notice
+from families.models import Household, Resident, name_key, normalize_join_code
+from project.codes import CODE_ALPHABET
+from project.models import Notice, Profile
 from project.ratelimit import is_limited
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
@@ -49,7 +50,7 @@ def test_join_codes_have_eight_characters_without_look_alikes(db):
     for code in codes:
         assert len(code) == 8
         assert not set(code) & set("0O1IL")
-        assert set(code) <= set(JOIN_CODE_ALPHABET)
+        assert set(code) <= set(CODE_ALPHABET)
 
 
 def test_normalize_join_code():
@@ -95,7 +96,7 @@ def test_a_name_matching_a_listed_person_without_a_phone_links_at_once(newcomer_
 # --- Row 3: a listed person whose number the account verified ----------------------------------------
 
 
-@pytest.mark.parametrize("register_phone", ["13812345678", "138 1234 5678", "+86 138-1234-5678"])
+@pytest.mark.parametrize("register_phone", ["+8613812345678", "13812345678", "138 1234 5678", "+86 138-1234-5678"])
 def test_a_listed_person_whose_number_the_account_verified_links_at_once(
     newcomer_client, newcomer, household, register_phone
 ):
@@ -117,7 +118,7 @@ def test_a_listed_person_whose_number_the_account_verified_links_at_once(
 def test_a_listed_person_with_a_number_the_account_has_not_verified_is_queued_naming_them(
     newcomer_client, newcomer, household, profile_phone, verified
 ):
-    listed = _listed(household, phone="13812345678")
+    listed = _listed(household, phone="+8613812345678")
     _verified_phone(newcomer, profile_phone, verified)
     response = _join(newcomer_client, household, "林秀英")
     assert WAITING_ZH in response.content.decode()
@@ -165,7 +166,7 @@ def test_a_removed_person_is_not_a_register_person(newcomer_client, newcomer, ho
 
 
 def test_a_queued_answer_says_nothing_about_whether_the_name_matched(household):
-    _listed(household, phone="13812345678")
+    _listed(household, phone="+8613812345678")
     bodies = []
     for username, name in (("qx1stranger", "林秀英"), ("qx2stranger", "随便写")):
         client = _client(UserFactory(username=username))
@@ -221,8 +222,8 @@ def test_two_listed_people_of_one_name_wait_for_an_organizer(newcomer_client, ne
 
 
 def test_of_two_listed_people_of_one_name_the_verified_number_decides(newcomer_client, newcomer, household):
-    _listed(household, name="张伟", phone="13900000001")
-    mine = _listed(household, name="张伟", phone="13812345678")
+    _listed(household, name="张伟", phone="+8613900000001")
+    mine = _listed(household, name="张伟", phone="+8613812345678")
     _verified_phone(newcomer, "+8613812345678")
     _join(newcomer_client, household, "张伟")
     assert verified_membership(newcomer) == mine

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from families.access import verified_membership
-from families.models import AuditEntry, GridAssignment, Household, Resident
-from families.services import JoinError, join_household, make_organizer
-from project.models import Notice
+from families.models import GridAssignment, Household, Resident
+from families.services import JoinError, join_household
+from project.access import make_organizer
+from project.models import AuditEntry, Notice
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory
 from tests.project.test_access_sweep import row_counts
 
@@ -28,7 +29,7 @@ def _client(user) -> Client:
     return client
 
 
-def _listed(household, name="林秀英", phone="13812345678"):
+def _listed(household, name="林秀英", phone="+8613812345678"):
     return ResidentFactory(household=household, full_name=name, phone=phone, user=None)
 
 
@@ -59,7 +60,7 @@ def test_approving_a_request_that_names_a_register_person_links_to_them(organize
     assert "林秀英 已成为认证成员" in response.content.decode()
     listed.refresh_from_db()
     request.refresh_from_db()
-    assert verified_membership(user) == listed and listed.full_name == "林秀英" and listed.phone == "13812345678"
+    assert verified_membership(user) == listed and listed.full_name == "林秀英" and listed.phone == "+8613812345678"
     assert request.status == "removed"
     assert Resident.objects.count() == rows_before  # no second row for one person
     entry = AuditEntry.objects.get(action="member.approved")
@@ -346,5 +347,5 @@ def test_an_import_adds_the_register_person_beside_a_pending_request_of_that_nam
     request.refresh_from_db()
     assert request.phone == "" and request.status == "pending"  # the stranger's row never gets the real number
     person = Resident.objects.get(household=household, source="import")
-    assert person.full_name == "王建国" and person.phone == "13812345678" and person.user is None
+    assert person.full_name == "王建国" and person.phone == "+8613812345678" and person.user is None
     assert "13812345678" not in _client(stranger).get("/me/data/").content.decode()

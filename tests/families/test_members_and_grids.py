@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from families.access import forget_membership, organizer_grid_ids, verified_membership
-from families.models import AuditEntry, GridAssignment, Resident
-from families.services import make_organizer
+from families.models import GridAssignment, Resident
+from project.access import make_organizer
+from project.models import AuditEntry
 from tests.factories import GridFactory, UserFactory
 from tests.project.test_access_sweep import row_counts
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from families.models import AuditEntry, FamilyMotto, MottoRevision
+from families.models import FamilyMotto, MottoRevision
 from families.services import MottoError, clean_motto_text, review_motto, set_motto_consent, submit_motto
+from project.models import AuditEntry
 from tests.tokens import token
 
 pytestmark = pytest.mark.django_db

@@ -125,7 +125,7 @@ def test_a_grid_worker_cannot_review_mottos_of_other_grids(organizer_client, org
 
 
 def test_the_audit_log_cannot_be_changed(organizer):
-    from families.models import AuditEntry
+    from project.models import AuditEntry
 
     entry = AuditEntry.objects.log(actor=organizer, action="x.y")
     with pytest.raises(TypeError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from families.models import AuditEntry, Building, Household, Resident
+from families.models import Building, Household, Resident
+from project.models import AuditEntry
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
@@ -113,7 +114,7 @@ def test_organizer_adds_edits_and_removes_a_person(organizer_client, organizer, 
         },
     )
     person = Resident.objects.get(full_name="赵六")
-    assert person.status == "verified" and person.phone == "13900001111"
+    assert person.status == "verified" and person.phone == "+8613900001111"
     response = organizer_client.post(
         f"/organize/register/residents/{person.pk}/", {"full_name": "赵六六", "phone": "123"}
     )

@@ -25,14 +25,14 @@ from awards.models import (
     VoteUnit,
 )
 from families.models import (
-    AuditEntry,
     FamilyMotto,
     GridAssignment,
     MottoRevision,
     RegisterImport,
     Resident,
 )
-from families.services import make_organizer
+from project.access import make_organizer
+from project.models import AuditEntry
 from tests.activities.factories import ActivityFactory, StoreItemFactory
 from tests.awards.factories import make_round
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, UserFactory

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from families.management.commands import backup
+from project.management.commands import backup
 
 
 def row_counts() -> dict[str, int]:
@@ -328,7 +328,7 @@ def test_every_table_is_classified_and_every_table_a_url_names_has_a_grid_b_row(
 
 
 def test_a_grid_worker_sees_and_changes_nothing_of_another_grid_on_any_organizer_url(grid_world):
-    from families.models import AuditEntry
+    from project.models import AuditEntry
 
     before_rows, before_counts = _grid_b_rows(), row_counts()
     audit_before = set(AuditEntry.objects.values_list("pk", flat=True))
@@ -336,7 +336,7 @@ def test_a_grid_worker_sees_and_changes_nothing_of_another_grid_on_any_organizer
     assert not leaks
     assert _grid_b_rows() == before_rows
     after_counts = row_counts()
-    after_counts.pop("families.AuditEntry"), before_counts.pop("families.AuditEntry")
+    after_counts.pop("project.AuditEntry"), before_counts.pop("project.AuditEntry")
     assert after_counts == before_counts
     # The only lines written are about community-wide objects (a new check-in code, an export).
     grid_b_labels = {label for label, path in _grid_paths().items() if path is not None}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from families import sms
-from families.models import Profile
+from project import sms
+from project.models import Profile
 from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.SMS_SENDER = "families.sms.MemorySMSSender"
+    settings.SMS_SENDER = "project.sms.MemorySMSSender"
     sms.outbox.clear()
     yield sms.outbox
 
@@ -113,7 +113,8 @@ def test_disabled_accounts_sessions_stop_working(resident_client, resident):
 
 
 def test_consent_to_be_named_is_opt_in_recorded_and_revocable(resident_client, resident):
-    from families.models import AuditEntry, Resident
+    from families.models import Resident
+    from project.models import AuditEntry
 
     member = Resident.objects.get(user=resident)
     assert not member.show_name_publicly and not member.household.show_publicly

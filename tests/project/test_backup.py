@@ -9,7 +9,7 @@ from tests.project.test_faults import scratch_postgres  # noqa: F401 - fixture
 
 COUNT_CHECK = (
     "from django.core.management import get_commands, call_command\n"
-    "from families.management.commands.backup import row_counts\n"
+    "from project.management.commands.backup import row_counts\n"
     "rows = row_counts()\n"
     "print('ROWS', sum(rows.values()))\n"
     "if 'verify_ledger' in get_commands():\n"

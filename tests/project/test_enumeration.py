@@ -69,10 +69,10 @@ def test_the_owner_still_logs_in_with_the_address_after_a_stranger_signed_up_wit
 
 
 def test_signing_up_with_a_taken_mobile_number_looks_like_signing_up_with_a_fresh_one(settings):
-    from families import sms
-    from families.models import Profile
+    from project import sms
+    from project.models import Profile
 
-    settings.SMS_SENDER = "families.sms.MemorySMSSender"
+    settings.SMS_SENDER = "project.sms.MemorySMSSender"
     sms.outbox.clear()
     owner = get_user_model().objects.create_user("laozhao", password=PASSWORD)
     Profile.objects.create(user=owner, phone="+8613912345678", phone_verified=True)

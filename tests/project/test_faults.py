@@ -67,7 +67,7 @@ def test_fifty_concurrent_writers_on_sqlite_never_see_database_locked(tmp_path, 
     assert statuses == [302] * 50, statuses
     out = serving.run_python(
         env,
-        "from families.models import AuditEntry, Resident;"
+        "from families.models import Resident; from project.models import AuditEntry;"
         "print('COUNTS', AuditEntry.objects.filter(action='consent.name_shown').count(),"
         " Resident.objects.filter(show_name_publicly=True).count())",
     )

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activities.models import LedgerEntry, Signup
-from families.models import AuditEntry
+from project.models import AuditEntry
 from tests.factories import ResidentFactory
 from tests.project.grid_b import B_NAME, B_PHONE, B, build_grid_world
 from tests.tokens import token

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from activities.models import Activity, ActivityType, StoreItem
 from awards.models import TIMELINE_FIELDS, AwardRound
-from families.management.commands.backup import row_counts
-from families.models import AuditEntry, FamilyMotto, Profile, Resident
+from families.models import FamilyMotto, Resident
+from project.management.commands.backup import row_counts
+from project.models import AuditEntry, Profile
 from tests.tokens import token
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ HOSTILE_TEXTS = [
 def _rows():
     counts = row_counts()
     counts.pop("sessions.Session", None)
-    counts.pop("families.AuditEntry", None)
+    counts.pop("project.AuditEntry", None)
     return counts
 
 

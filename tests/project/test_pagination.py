@@ -20,8 +20,8 @@ from django.utils import timezone
 from activities.models import LedgerEntry
 from activities.services import award_points
 from awards.models import NominationStatus
-from families.models import AuditEntry
 from families.services import review_motto, set_motto_consent, submit_motto
+from project.models import AuditEntry
 from project.notices import notify
 from tests.activities.factories import ActivityFactory, activity_type
 from tests.awards.board_factories import HonourFactory

@@ -7,7 +7,8 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from families.models import AuditEntry, Resident
+from families.models import Resident
+from project.models import AuditEntry
 from tests.factories import PASSWORD
 from tests.project.test_access_sweep import row_counts
 

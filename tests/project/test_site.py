@@ -83,7 +83,7 @@ def test_404_page_is_translated(client):
 @override_settings(DEBUG=False)
 def test_500_page_is_friendly(client):
     client.raise_request_exception = False
-    with mock.patch("project.views.home_panels", side_effect=RuntimeError("boom")):
+    with mock.patch("project.registry.home_panels", side_effect=RuntimeError("boom")):
         response = client.get("/")
     assert response.status_code == 500
     assert "出了点问题" in response.content.decode()
@@ -126,7 +126,7 @@ def test_seed_demo_is_idempotent(db):
 
 
 def test_make_organizer_command(newcomer):
-    from families.access import is_organizer
+    from project.access import is_organizer
 
     call_command("make_organizer", "newcomer", stdout=io.StringIO())
     newcomer.refresh_from_db()

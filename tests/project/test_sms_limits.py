@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from families import sms
-from families.models import Profile
+from project import sms
+from project.models import Profile
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ WAIT_EN = "Wait 1 minute, then log in to receive your code."
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.SMS_SENDER = "families.sms.MemorySMSSender"
+    settings.SMS_SENDER = "project.sms.MemorySMSSender"
     sms.outbox.clear()
     yield sms.outbox
 

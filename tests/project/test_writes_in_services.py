@@ -15,9 +15,10 @@ from PIL import Image
 from activities.services import reissue_checkin_code
 from awards.models import Nomination, PaperTally, Second
 from awards.services import AwardError, record_paper_tally
-from families.models import AuditEntry, Grid, GridAssignment
+from families.models import Grid, GridAssignment
 from families.services import save_grid
 from project.images import clean_photo
+from project.models import AuditEntry
 from tests.activities.factories import ActivityFactory
 from tests.awards.factories import make_entry, make_nomination, make_round, nominate_person
 from tests.factories import ResidentFactory, UserFactory, verified_user

@@ -1,15 +1,12 @@
 """manage.py seed_demo: a believable community, idempotent, scalable with --households."""
 
-from importlib import import_module
-
 from django.core.management.base import BaseCommand
 
-# Each app seeds its own part, in dependency order.
-DEMO_MODULES = ("families.demo", "awards.demo", "activities.demo")
+from project import registry
 
 
 class Command(BaseCommand):
-    help = "Create demo data: grids, buildings, households, residents, rounds, activities and points."
+    help = "Create demo data: every app's registered part (grids, buildings, households, rounds, activities, …)."
 
     def add_arguments(self, parser):
         parser.add_argument("--households", type=int, default=300, help="How many households (default 300).")
@@ -19,10 +16,10 @@ class Command(BaseCommand):
             self.stderr.write("--households must be at least 20 (the demo accounts need them).")
             raise SystemExit(2)
         result = {}
-        for name in DEMO_MODULES:
-            self.stdout.write(f"Seeding {name.split('.')[0]} …")
-            module = import_module(name)
-            result.update(module.seed(self.stdout, households=households) or {})
+        # Each app seeds its own part (registered in its demo.py), after the apps it builds on.
+        for part in registry.demo_parts():
+            self.stdout.write(f"Seeding {part.app} …")
+            result.update(part.seed(self.stdout, households=households) or {})
         password = result["password"]
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /accounts/login/ with:"))
         self.stdout.write(f"  organizer              / {password}   (organizer area: /organize/)")

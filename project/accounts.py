@@ -1,8 +1,10 @@
-"""django-allauth integration: mobile numbers stored on ``Profile``, a full name at sign-up."""
+"""django-allauth integration: mobile numbers stored on ``Profile`` (E.164), a full name at sign-up, and
+phone sign-up turned off, saying so, while the site cannot send text messages (``project.sms``).
+
+The login form is in ``project/account_forms.py``: allauth's forms module imports the sign-up form class
+named in the settings (here) while it loads, so this module must not import it."""
 
 from __future__ import annotations
-
-import re
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
@@ -11,26 +13,26 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Profile
-from .sms import send_sms
-
-_CN_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_E164 = re.compile(r"^\+[1-9]\d{5,14}$")
+from .phones import to_e164
+from .sms import send_sms, sms_available
 
 
-def normalize_phone(raw: str) -> str:
-    """A mobile number as stored: E.164. Chinese numbers may be typed without +86.
+def mobile_number(raw: str) -> str:
+    """An account's mobile number as stored (``project.phones.to_e164``), or a ``ValidationError`` with a
+    message residents understand. Chinese numbers may be typed without +86."""
+    phone = to_e164(raw, mobile=True)
+    if phone is None:
+        raise ValidationError(
+            _("Enter an 11-digit mobile number such as 13812345678 (or +country code and number)."),
+            code="invalid_phone",
+        )
+    return phone
 
-    Raises ``ValidationError`` with a message residents understand.
-    """
-    value = re.sub(r"[\s\-()]", "", raw or "")
-    match = _CN_MOBILE.match(value)
-    if match:
-        return "+86" + match.group(1)
-    if _E164.match(value):
-        return value
-    raise ValidationError(
-        _("Enter an 11-digit mobile number such as 13812345678 (or +country code and number)."),
-        code="invalid_phone",
+
+def sms_unavailable_error() -> ValidationError:
+    return ValidationError(
+        _("This site cannot send text messages, so mobile numbers cannot be used here for now."),
+        code="sms_unavailable",
     )
 
 
@@ -43,10 +45,18 @@ class PhoneField(forms.CharField):
         )
         kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
+        if not sms_available():
+            # Nothing can be verified by text: say so where the number would be typed, and accept none.
+            self.help_text = _("Unavailable: this site cannot send text messages for now.")
+            self.widget.attrs["disabled"] = True
 
     def clean(self, value):
+        if not sms_available():
+            if value or self.required:
+                raise sms_unavailable_error()
+            return ""
         value = super().clean(value)
-        return normalize_phone(value) if value else value
+        return mobile_number(value) if value else value
 
 
 class SignupExtraForm(forms.Form):
@@ -66,7 +76,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
         # allauth imports stages by path, late: importing its stages module here would be circular.
         return [
-            "families.account_stages.PhoneVerificationStage"
+            "project.account_stages.PhoneVerificationStage"
             if path == "allauth.account.stages.PhoneVerificationStage"
             else path
             for path in super().get_login_stages()
@@ -76,11 +86,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return PhoneField(**kwargs)
 
     def clean_phone(self, phone: str) -> str:
-        return normalize_phone(phone)
+        return mobile_number(phone)
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
         profile, _created = Profile.objects.get_or_create(user=user)
-        profile.phone = normalize_phone(phone)
+        profile.phone = mobile_number(phone)
         profile.phone_verified = verified
         profile.save(update_fields=["phone", "phone_verified"])
 
@@ -91,11 +101,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return profile.phone, profile.phone_verified
 
     def set_phone_verified(self, user, phone: str) -> None:
-        Profile.objects.filter(user=user, phone=normalize_phone(phone)).update(phone_verified=True)
+        Profile.objects.filter(user=user, phone=mobile_number(phone)).update(phone_verified=True)
 
     def get_user_by_phone(self, phone: str):
         try:
-            phone = normalize_phone(phone)
+            phone = mobile_number(phone)
         except ValidationError:
             return None
         profile = Profile.objects.select_related("user").filter(phone=phone).first()

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from families.services import make_organizer
+from project.access import make_organizer
 
 
 class Command(BaseCommand):
