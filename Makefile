@@ -41,7 +41,11 @@ seed:
 
 setup: install var/dev.env messages migrate seed
 
+# The web server and, beside it, the worker that runs background tasks (imports, exports, notices);
+# stopping `make run` (Ctrl-C) stops both.
 run: setup
+	$(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev messages

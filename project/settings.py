@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "project",
     "families",
     "awards",
@@ -133,6 +135,16 @@ else:
     _db["OPTIONS"].setdefault("connect_timeout", 5)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background tasks ------------------------------------------------------
+# Django's tasks API (the django-tasks backport). Embedded default: tasks are rows in the
+# database, run by `manage.py db_worker` (`make run` starts one beside the web server).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Cache ----------------------------------------------------------------
 # Rate limits and cached public pages must be shared by every process, so the

@@ -51,3 +51,7 @@ if REDIS_URL:
 else:
     # Without Redis, one process's memory: the suite needs no cache table.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+
+# Tasks run at once, in the test's own thread and transaction; the integration tests start a
+# real `db_worker` process against the database backend themselves.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
