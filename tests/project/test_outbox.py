@@ -454,3 +454,51 @@ def test_twenty_workers_asking_for_the_minutes_quota_at_once_get_exactly_the_lim
     outcomes = _in_threads([lambda: take_quota("sms", limit=5, now=now) for _ in range(20)])
     assert outcomes.count(True) == 5
     assert SendingQuota.objects.get(channel="sms").used == 5
+
+
+# --- Nothing goes around the outbox -------------------------------------------------------------------------------
+
+
+def test_the_sites_settings_put_the_outbox_in_front_of_the_mail_server():
+    import subprocess
+
+    from tests import serving
+
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_DELIVERY_BACKEND)"
+    env = {**serving.site_env("sqlite:///:memory:"), "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+    shown = subprocess.run([serving.PY, "-c", code], cwd=serving.ROOT, env=env, capture_output=True, text=True)
+    assert shown.stdout.split() == ["project.outbox.OutboxEmailBackend", "django.core.mail.backends.smtp.EmailBackend"]
+    looped = subprocess.run(
+        [serving.PY, "-c", code],
+        cwd=serving.ROOT,
+        env={**env, "EMAIL_BACKEND": "project.outbox.OutboxEmailBackend"},
+        capture_output=True,
+        text=True,
+    )
+    assert looped.returncode != 0 and "not the outbox itself" in looped.stderr
+
+
+def test_no_code_sends_mail_or_texts_except_the_outbox():
+    """Mail reaches a server only through the outbox's sender; nothing anywhere drops a failure silently."""
+    import re
+
+    from tests import serving
+
+    around = re.compile(
+        "|".join(
+            (
+                r"fail_silently\s*=\s*True",  # a failure dropped without a trace
+                r"mail\.get_connection|import get_connection|\.send_messages\(|import smtplib",  # a mail server
+                r"\.send\(phone",  # an SMS sender called directly
+            )
+        )
+    )
+    found = []
+    for package in ("project", "families", "awards", "activities"):
+        for path in (serving.ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts or path.name == "outbox.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if around.search(line):
+                    found.append(f"{path.relative_to(serving.ROOT)}:{number}: {line.strip()}")
+    assert found == []
