@@ -395,7 +395,10 @@ def _record_failure(message: OutboxMessage, error: str, *, retry: bool, now: dat
         f", next try at {retry_at:%H:%M}" if retry_at else ", given up",
     )
     if retry_at is not None:
-        enqueue([message.pk], run_after=retry_at)
+        try:
+            enqueue([message.pk], run_after=retry_at)
+        except Exception:  # the queue is down: the row is queued all the same, and the scheduled tick sends it
+            logger.exception("outbox: the retry of message %s could not be enqueued", message.pk)
     return retry_at
 
 
@@ -416,8 +419,9 @@ def _expire(now: datetime, queryset) -> int:
     redacted_if_secret = Case(
         When(secret=True, then=Value(OutboxMessage.REDACTED)), default=F("body"), output_field=TextField()
     )
+    html_gone_if_secret = Case(When(secret=True, then=Value("")), default=F("html_body"), output_field=TextField())
     expired = queryset.filter(state=State.QUEUED, expires_at__lte=now).update(
-        state=State.FAILED, last_error=EXPIRED, body=redacted_if_secret, params={}
+        state=State.FAILED, last_error=EXPIRED, body=redacted_if_secret, html_body=html_gone_if_secret, params={}
     )
     queryset.filter(state=State.FAILED, secret=True, expires_at__lte=now).exclude(body=OutboxMessage.REDACTED).update(
         body=OutboxMessage.REDACTED, html_body="", params={}
