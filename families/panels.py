@@ -10,7 +10,7 @@ from project import registry
 from project.access import is_organizer
 
 from . import conf
-from .access import audit_entries_for, scope_to_organizer, verified_membership
+from .access import audit_entries_for, scope_to_organizer, sees_whole_register, verified_membership
 from .models import Household, MottoRevision, Resident
 
 
@@ -57,6 +57,9 @@ registry.nav_item("families/nav_items.html", order=40)
 
 # A grid worker reads the audit lines about their grids, community-wide objects and their own actions.
 registry.audit_scope(audit_entries_for)
+
+# A grid worker does not see the core's pages about every account (the outbox).
+registry.whole_community_check(sees_whole_register)
 
 # Readable names for this app's actions in the audit log; actions without one are shown by their code.
 registry.audit_labels(

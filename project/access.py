@@ -50,6 +50,26 @@ def organizer_required(view):
     return wrapper
 
 
+def sees_whole_community(user) -> bool:
+    """An organizer no app narrows to a part of the community (families: a grid worker sees only their grids)."""
+    return is_organizer(user) and all(check(user) for check in registry.whole_community_checks())
+
+
+def whole_community_required(view):
+    """Organizers who see the whole community only (visitors log in; grid workers and residents get 403): the core's
+    pages about every account, such as the outbox."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not sees_whole_community(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 # The core's models organizers run (in the admin): accounts' profiles and the audit log (read-only there).
 # Notices and form tokens are each account's own, so the role does not include them.
 ORGANIZER_CORE_MODELS = ("profile", "auditentry")

@@ -1,18 +1,26 @@
-"""django-allauth integration: mobile numbers stored on ``Profile`` (E.164), a full name at sign-up, and
-phone sign-up turned off, saying so, while the site cannot send text messages (``project.sms``).
+"""django-allauth integration: mobile numbers stored on ``Profile`` (E.164), a full name at sign-up,
+phone sign-up turned off, saying so, while the site cannot send text messages (``project.sms``), and
+allauth's mails and texts marked for the outbox (``project.outbox``: which hold a code or link, until when).
 
 The login form is in ``project/account_forms.py``: allauth's forms module imports the sign-up form class
 named in the settings (here) while it loads, so this module must not import it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import sms
 from .models import Profile
+from .outbox import tag
 from .phones import to_e164
 from .sms import send_sms, sms_available
 
@@ -112,10 +120,56 @@ class AccountAdapter(DefaultAccountAdapter):
         return profile.user if profile else None
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(phone, gettext("Community Honours verification code: %(code)s") % {"code": code})
+        send_sms(
+            phone,
+            gettext("Community Honours verification code: %(code)s") % {"code": code},
+            kind=sms.VERIFICATION_CODE,
+            params={"code": code},
+            user=user if getattr(user, "pk", None) else None,
+            secret=True,
+            expires_at=timezone.now() + timedelta(seconds=account_settings.PHONE_VERIFICATION_TIMEOUT),
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        send_sms(phone, gettext("Someone asked for a code for this number, but it has no account with us."))
+        send_sms(
+            phone,
+            gettext("Someone asked for a code for this number, but it has no account with us."),
+            kind=sms.UNKNOWN_ACCOUNT,
+        )
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        send_sms(phone, gettext("Someone tried to sign up with this number, which already has an account."))
+        send_sms(
+            phone,
+            gettext("Someone tried to sign up with this number, which already has an account."),
+            kind=sms.ACCOUNT_EXISTS,
+        )
+
+    def render_mail(self, template_prefix: str, email, context: dict, headers=None):
+        """allauth's mail, marked for the outbox: its kind, its account, and whether it holds a code or a one-time
+        link (then it is redacted once sent and never sent after the code or link expires)."""
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        kind = template_prefix.rsplit("/", 1)[-1]
+        lifetime = secret_lifetime(kind, context)
+        user = context.get("user")
+        return tag(
+            message,
+            kind=kind,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            secret=lifetime is not None,
+            expires_at=timezone.now() + lifetime if lifetime is not None else None,
+        )
+
+
+def secret_lifetime(kind: str, context: dict) -> timedelta | None:
+    """How long the code or link in one of allauth's mails works, or None for a mail that holds neither."""
+    if "code" in context:
+        seconds = {
+            "login_code": account_settings.LOGIN_BY_CODE_TIMEOUT,
+            "password_reset_code": account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT,
+        }.get(kind, account_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT)
+        return timedelta(seconds=seconds)
+    if kind == "password_reset_key" or "password_reset_url" in context:
+        return timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    if kind.startswith("email_confirmation") or "activate_url" in context or "key" in context:
+        return timedelta(days=account_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS)
+    return None

@@ -30,3 +30,28 @@ def check_sms_sender(app_configs=None, **kwargs) -> list:
             )
         ]
     return []
+
+
+ALIYUN_SETTINGS = (
+    "ALIYUN_SMS_ACCESS_KEY_ID",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET",
+    "ALIYUN_SMS_SIGN_NAME",
+    "ALIYUN_SMS_TEMPLATE_CODE",
+)
+
+
+@register()
+def check_aliyun_sms(app_configs=None, **kwargs) -> list:
+    """Alibaba Cloud SMS needs its AccessKey, an approved signature and the verification-code template."""
+    if settings.SMS_SENDER != "project.sms.AliyunSMSSender":
+        return []
+    missing = [name for name in ALIYUN_SETTINGS if not getattr(settings, name, "")]
+    if missing:
+        return [
+            Error(
+                f"SMS_SENDER is Alibaba Cloud SMS, but {', '.join(missing)} is not set: no text message could be sent.",
+                hint="Set them in the environment (the README's settings table).",
+                id="project.E003",
+            )
+        ]
+    return []

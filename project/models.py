@@ -187,3 +187,142 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+class OutboxQuerySet(models.QuerySet):
+    def due(self, at) -> OutboxQuerySet:
+        """Messages waiting to be sent whose time has come (the sender's query: the ``outbox_due`` index)."""
+        return self.filter(state=OutboxMessage.State.QUEUED, next_attempt_at__lte=at)
+
+    def failed(self) -> OutboxQuerySet:
+        """Messages that were not delivered and will not be tried again unless an organizer resends them."""
+        return self.filter(state=OutboxMessage.State.FAILED)
+
+    def waiting(self) -> OutboxQuerySet:
+        return self.filter(state__in=[OutboxMessage.State.QUEUED, OutboxMessage.State.SENDING])
+
+
+class OutboxMessage(models.Model):
+    """One e-mail or text message to one recipient, written in the transaction of the write it tells about.
+
+    A task sends it after the commit (``project.outbox``): a rolled-back write
+    sends nothing. The row moves queued → sending → sent, or back to queued with
+    a later ``next_attempt_at`` after a temporary failure, or to failed. Each
+    move is a compare-and-set on ``state``, so two workers never send one
+    message twice. A message that holds a secret (a verification code, a
+    one-time link) has ``secret`` set: organizers never see any body, and a
+    secret's body is replaced by ``REDACTED`` in the very update that marks it
+    sent; once ``expires_at`` has passed it is never sent or resent.
+    """
+
+    REDACTED = "[redacted once sent]"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("text message")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    kind = models.CharField(_("kind"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"))
+    html_body = models.TextField(_("HTML text"), blank=True)
+    params = models.JSONField(_("template values"), default=dict, blank=True)
+    secret = models.BooleanField(_("holds a code or a one-time link"), default=False)
+    state = models.CharField(_("state"), max_length=7, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            # The sender's query: queued rows by when they are due (a small partial index: sent rows are most rows).
+            models.Index(fields=["next_attempt_at"], condition=models.Q(state="queued"), name="outbox_due"),
+            # The organizers' failed list and the dashboard's count.
+            models.Index(fields=["-created_at"], condition=models.Q(state="failed"), name="outbox_failed"),
+            # Claims a stopped worker left behind.
+            models.Index(fields=["claimed_at"], condition=models.Q(state="sending"), name="outbox_sending"),
+            # Pruning old rows.
+            models.Index(fields=["created_at"], name="outbox_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(channel__in=["email", "sms"]), name="outbox_channel_known"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["queued", "sending", "sent", "failed"]), name="outbox_state_known"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="sent") | models.Q(sent_at__isnull=False), name="outbox_sent_has_sent_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        from .outbox import kind_label, mask
+
+        return f"{kind_label(self.kind)} → {mask(self.recipient)}"
+
+    @property
+    def masked_recipient(self) -> str:
+        from .outbox import mask
+
+        return mask(self.recipient)
+
+    @property
+    def kind_label(self) -> str:
+        from .outbox import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def error_text(self) -> str:
+        from .outbox import error_text
+
+        return error_text(self.last_error)
+
+    def expired(self, at=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (at or timezone.now())
+
+    @property
+    def redacted(self) -> bool:
+        return self.body == self.REDACTED
+
+
+class SendingQuota(models.Model):
+    """How many messages of one channel went to the provider in the current minute, shared by every worker.
+
+    Taken with one conditional ``UPDATE`` (``project.outbox.take_quota``), so any
+    number of workers on any number of servers together stay under the limit.
+    """
+
+    channel = models.CharField(_("channel"), max_length=5, primary_key=True)
+    window_start = models.DateTimeField(_("minute"))
+    used = models.PositiveIntegerField(_("sent in that minute"), default=0)
+
+    class Meta:
+        verbose_name = _("sending quota")
+        verbose_name_plural = _("sending quotas")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.window_start:%H:%M} {self.used}"

@@ -12,9 +12,10 @@ translated when the notice is read, in the reader's language. Two params are
 shown by the notices page whatever the kind: ``title`` (the link's text) and
 ``detail`` (a text someone wrote, such as an organizer's reason).
 
-``notify`` writes the notices in the caller's transaction and, after the
-commit, copies them by email to those who have an address and did not opt out
-(``NoticeSettings.by_email``), in the site's default language.
+``notify`` writes the notices in the caller's transaction, and with them an
+email copy for each who has an address and did not opt out
+(``NoticeSettings.by_email``), in the site's default language, as outbox rows
+that a task sends after the commit (``project.outbox``).
 
 An app may also add a setting of its own to the notices page
 (``register_settings_form``), e.g. awards' "tell me when voting opens".
@@ -28,7 +29,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -90,11 +90,13 @@ def text_of(notice) -> str:
 def notify(*, users: Iterable, kind: str, params: dict | None = None, url: str = "") -> list:
     """Leave one notice of ``kind`` for each of ``users`` (None and repeats skipped), in the caller's transaction.
 
-    After the commit each notice is copied by email to users with an address who
-    did not opt out (``fail_silently``: a mail server that is down loses the
-    copy, never the notice). Returns the notices written.
+    Users with an address who did not opt out also get an email copy: an outbox
+    row in the same transaction, sent by a task after the commit, with retries;
+    one that cannot be delivered is shown to organizers as failed, with a resend.
+    Returns the notices written.
     """
-    from .models import Notice, NoticeSettings
+    from . import outbox
+    from .models import Notice, NoticeSettings, OutboxMessage
 
     if kind not in _KINDS:
         raise ImproperlyConfigured(f"Unknown notice kind {kind!r}: register it in the app's notices.py.")
@@ -104,16 +106,23 @@ def notify(*, users: Iterable, kind: str, params: dict | None = None, url: str =
     params = dict(params or {})
     notices = Notice.objects.bulk_create([Notice(user=user, kind=kind, params=params, url=url) for user in people])
     opted_out = set(NoticeSettings.objects.filter(user__in=people, by_email=False).values_list("user_id", flat=True))
-    recipients = [user.email for user in people if user.email and user.pk not in opted_out]
+    recipients = [user for user in people if user.email and user.pk not in opted_out]
     if recipients:
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = _email(notices[0])
-
-        def _send():
-            for address in recipients:
-                send_mail(subject, body, None, [address], fail_silently=True)
-
-        transaction.on_commit(_send)
+        outbox.queue_many(
+            [
+                OutboxMessage(
+                    channel=OutboxMessage.Channel.EMAIL,
+                    recipient=user.email,
+                    kind=kind,
+                    subject=subject[:255],
+                    body=body,
+                    user=user,
+                )
+                for user in recipients
+            ]
+        )
     return notices
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import registry
-from .models import AuditEntry, Notice, Profile
+from .models import AuditEntry, Notice, OutboxMessage, Profile
 
 ANONYMOUS_NAME = "已注销居民"
 
@@ -41,6 +41,7 @@ def personal_data(user) -> dict:
         },
     }
     data["notices"] = _notices(user)
+    data["messages"] = _messages(user)
     for part in registry.privacy_parts():
         if part.personal_data is not None:
             data[part.app] = part.personal_data(user)
@@ -68,6 +69,24 @@ def _notices(user) -> list[dict]:
             "read_at": _iso(notice.read_at),
         }
         for notice in Notice.objects.filter(user=user)
+    ]
+
+
+def _messages(user) -> list[dict]:
+    """The e-mails and text messages sent (or being sent) to the account: what, where, when; never a text, which
+    may hold a code."""
+    return [
+        {
+            "channel": message.channel,
+            "recipient": message.recipient,
+            "kind": message.kind,
+            "label": message.kind_label,
+            "subject": message.subject,
+            "state": message.state,
+            "created_at": _iso(message.created_at),
+            "sent_at": _iso(message.sent_at),
+        }
+        for message in OutboxMessage.objects.filter(user=user)
     ]
 
 

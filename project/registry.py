@@ -5,7 +5,7 @@ which ``ProjectConfig.ready`` imports at start-up the way the admin finds
 ``admin.py`` (``autodiscover_modules``, in ``INSTALLED_APPS`` order)::
 
     <app>/panels.py    home_panel, organizer_panel, me_panel, section, nav_item,
-                       template_context, audit_scope, audit_labels
+                       template_context, audit_scope, audit_labels, whole_community_check
     <app>/privacy.py   privacy(personal_data=..., anonymise=...)
     <app>/demo.py      demo(seed, after=(...))
     <app>/charts.py    chart
@@ -238,6 +238,18 @@ def audit_label(action: str) -> str:
 # --- The organizer role ----------------------------------------------------------------
 
 _ORGANIZER_APPS: list[str] = []
+_WHOLE_COMMUNITY_CHECKS: list[Callable] = []
+
+
+def whole_community_check(function: Callable) -> Callable:
+    """An app's say on whether an organizer sees the whole community: ``function(user) -> bool`` (families: an
+    organizer with no grid assignments). The core's pages about every account (the outbox) ask all of them."""
+    _WHOLE_COMMUNITY_CHECKS.append(function)
+    return function
+
+
+def whole_community_checks() -> list[Callable]:
+    return list(_WHOLE_COMMUNITY_CHECKS)
 
 
 def organizer_permissions(app_label: str) -> None:

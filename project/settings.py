@@ -215,6 +215,17 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区荣誉] "
 SMS_SENDER = os.environ.get("SMS_SENDER") or (
     "project.sms.ConsoleSMSSender" if DEBUG else "project.sms.DisabledSMSSender"
 )
+# Alibaba Cloud SMS (SMS_SENDER=project.sms.AliyunSMSSender): the RAM user's AccessKey, the approved signature and
+# templates. The secret signs requests and is never logged.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_TEMPLATE_CODE = os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", "")
+ALIYUN_SMS_TEMPLATES = dict(
+    item.split("=", 1) for item in env_list("ALIYUN_SMS_TEMPLATES") if "=" in item
+)  # kind=TemplateCode,… for the texts other than the verification code
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_TIMEOUT_SECONDS = int(os.environ.get("ALIYUN_SMS_TIMEOUT_SECONDS", "10"))
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -244,11 +255,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
 
-# --- Email -----------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get(
+# --- Email and the outbox ----------------------------------------------------
+# Every e-mail (ours, allauth's, Django's) becomes an outbox row in the caller's transaction; a task sends it after
+# the commit through the delivery backend, which the EMAIL_BACKEND variable names (project/outbox.py).
+EMAIL_BACKEND = "project.outbox.OutboxEmailBackend"
+EMAIL_DELIVERY_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+if EMAIL_DELIVERY_BACKEND == EMAIL_BACKEND:
+    raise ImproperlyConfigured("EMAIL_BACKEND names how mail leaves the site (e.g. SMTP), not the outbox itself.")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds: a hung mail server must not hold a worker
+# Minutes to wait after each temporary failure (then the message has failed), text messages a minute across all
+# workers (0: no limit), and days a sent or failed message is kept.
+OUTBOX_RETRY_MINUTES = [int(m) for m in env_list("OUTBOX_RETRY_MINUTES", "1,5,30,120")]
+OUTBOX_SMS_PER_MINUTE = int(os.environ.get("OUTBOX_SMS_PER_MINUTE", "60"))
+OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "30"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

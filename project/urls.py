@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("organize/", views.organize, name="organize"),
     path("organize/audit/", views.audit_log, name="organize_audit"),
+    path("organize/outbox/", views.outbox, name="organize_outbox"),
+    path("organize/outbox/<int:pk>/resend/", views.outbox_resend, name="organize_outbox_resend"),
     path("notices/", views.notices, name="notices"),
     path("me/data/", views.my_data, name="my_data"),
     path("me/delete/", views.delete_my_account, name="delete_account"),

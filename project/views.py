@@ -1,5 +1,5 @@
-"""Site-wide pages: home, health, display preferences, my notices, the organizer area's front door and audit log,
-errors."""
+"""Site-wide pages: home, health, display preferences, my notices, the organizer area's front door, audit log and
+outbox, errors."""
 
 from __future__ import annotations
 
@@ -12,20 +12,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from . import registry
-from .access import organizer_required
+from .access import organizer_required, whole_community_required
+from .attempt import Attempt
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .filters import AuditFilter
 from .forms import DeleteAccountForm
-from .models import AuditEntry, Notice
+from .models import AuditEntry, Notice, OutboxMessage
 from .notices import mark_read, save_settings, settings_forms
+from .outbox import resend
 from .privacy import delete_account, personal_data
 from .publiccache import cache_public_page
 
@@ -116,6 +120,29 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     for entry in page.object_list:
         entry.label = registry.audit_label(entry.action)
     return render(request, "audit_log.html", {"filter": filterset, "page": page})
+
+
+OUTBOX_PAGE_SIZE = 50
+
+
+@whole_community_required
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    """The e-mails and text messages that could not be delivered, newest first: to whom (masked), what, why."""
+    page = Paginator(OutboxMessage.objects.failed(), OUTBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "outbox.html", {"page": page, "now": timezone.now()})
+
+
+@whole_community_required
+@require_POST
+def outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    back = reverse("organize_outbox")
+    attempt = Attempt(request, fallback=back)
+    with attempt:
+        resend(message=message, actor=request.user)
+        messages.success(request, _("The message is queued again and will be sent in a moment."))
+    return attempt.response or redirect(back)
 
 
 def bad_request(request, exception=None):

@@ -47,6 +47,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _mail_through_the_outbox(django_test_environment):
+    """Django's test set-up swaps EMAIL_BACKEND for its mailbox; the site's mail goes through the outbox, whose
+    sender then delivers into that mailbox (``EMAIL_DELIVERY_BACKEND`` in tests/settings.py)."""
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = "project.outbox.OutboxEmailBackend"
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from project import publiccache

@@ -55,3 +55,7 @@ else:
 # Tasks run at once, in the test's own thread and transaction; the integration tests start a
 # real `db_worker` process against the database backend themselves.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+# Mail leaves through the outbox (project/outbox.py) into Django's test mailbox (mail.outbox). Django's test set-up
+# replaces EMAIL_BACKEND with its own; tests/conftest.py puts the outbox back in front.
+EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -57,7 +57,7 @@ def test_the_core_templates_include_no_apps_template():
 
 def test_the_apps_parts_are_registered_at_start_up():
     assert {part.app for part in registry.HOME} == {"families", "awards", "activities"}
-    assert [part.app for part in registry.ORGANIZER] == ["awards", "activities", "families"]
+    assert [part.app for part in registry.ORGANIZER] == ["awards", "activities", "families", "project"]
     assert [part.app for part in registry.ME] == ["activities", "awards"]
     assert [part.app for part in registry.CHARTS] == ["activities"] * 3 + ["awards"]
     assert registry.nav_templates() == [

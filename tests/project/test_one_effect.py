@@ -477,6 +477,7 @@ NOT_A_CREATE: dict[str, str] = {
     "activities:organize_decide_correction": "answers a waiting correction, once",
     "activities:organize_hand_over": "hands over a waiting redemption, once",
     "activities:organize_cancel_redemption": "cancels a waiting redemption, once",
+    "organize_outbox_resend": "queues a failed message again, once (compare-and-set failed → queued)",
     "delete_account": "deletes my account",
 }
 # Django's admin (for the site's technical staff; organizers work under /organize/) and allauth's account

@@ -17,9 +17,10 @@ from django.core import checks
 from django.test import Client
 
 from project import sms
-from project.models import Profile
+from project.models import OutboxMessage, Profile
 from tests import serving
 from tests.factories import UserFactory
+from tests.outbox import deliver
 
 PASSWORD = "plum-blossom-77"
 UNAVAILABLE_ZH = "本站暂时无法发送短信"
@@ -157,10 +158,14 @@ def test_changing_ones_number_says_it_is_unavailable(sms_off):
     assert not Profile.objects.filter(phone="+8613912345670").exists()
 
 
-def test_the_disabled_sender_drops_a_message_and_logs_no_code(settings, caplog):
+@pytest.mark.django_db
+def test_the_disabled_sender_fails_a_message_and_logs_no_code(settings, caplog):
     settings.SMS_SENDER = "project.sms.DisabledSMSSender"
-    with caplog.at_level(logging.WARNING, logger="project.sms"):
-        sms.send_sms("+8613812345678", "Community Honours verification code: 123456")
+    with caplog.at_level(logging.INFO):
+        sms.send_sms("+8613812345678", "Community Honours verification code: 123456", params={"code": "123456"})
+        deliver()
     assert "SMS is disabled" in caplog.text
     assert "123456" not in caplog.text and "13812345678" not in caplog.text
     assert not sms.sms_available()
+    message = OutboxMessage.objects.get()  # nothing went out, and the organizers' outbox says so
+    assert message.state == OutboxMessage.State.FAILED and message.error_text == "本站无法发送短信（未配置短信服务商）。"

@@ -1,0 +1,24 @@
+"""What the core itself adds to the organizer area: the outbox's failures (project/registry.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from . import registry
+from .access import sees_whole_community
+from .models import OutboxMessage
+
+
+@registry.organizer_panel(order=90)
+def outbox_panel(request) -> dict | None:
+    """E-mails and text messages that failed (each can be resent) and those still waiting: two counts."""
+    if not sees_whole_community(request.user):
+        return None
+    return {
+        "template": "panel_outbox.html",
+        "failed": OutboxMessage.objects.failed().count(),
+        "waiting": OutboxMessage.objects.waiting().count(),
+    }
+
+
+registry.audit_labels({"outbox.resent": gettext_lazy("Message resent")})
