@@ -141,3 +141,55 @@ def test_the_same_host_still_shares_one_cached_copy():
     other = anonymous_get()
     other.META["HTTP_HOST"] = "127.0.0.1"
     assert view(other).content.startswith(b"render 2")
+
+
+# --- Keys: the page's known parameters only ----------------------------------------------
+
+
+def cache_keys() -> int:
+    """How many entries the shared cache holds (the test settings use LocMemCache, or Redis)."""
+    backend = cache._cache  # both backends keep their store here
+    return backend.get_client().dbsize() if hasattr(backend, "get_client") else len(backend)
+
+
+def test_a_thousand_junk_query_strings_leave_the_number_of_cache_entries_unchanged(client):
+    from tests.activities.factories import ActivityFactory
+
+    ActivityFactory(title="楼道清理")
+    assert client.get("/activities/").status_code == 200
+    entries, copies = cache_keys(), len(publiccache._local)
+    for n in range(1000):
+        response = client.get(f"/activities/?utm_source=x{n}&page%5B%5D={n}&{n}=<b>{n}</b>")
+        assert response.status_code == 200 and "楼道清理" in response.content.decode()
+        assert f"x{n}" not in response.content.decode()  # the junk never reaches the page (footer links)
+    assert cache_keys() == entries and len(publiccache._local) == copies
+
+
+def test_known_parameters_share_one_entry_however_they_are_written(client):
+    view, calls = counting_view(query=("page", "type"))
+    for query in ["page=2&type=3", "type=3&page=2", "page=02&type=3&utm=1", "page=+2+&type=3&type="]:
+        response = view(anonymous_get("/x/?" + query))
+        assert response.content == b"render 1 /x/?page=2&type=3", query
+    assert view(anonymous_get("/x/?page=3")).content == b"render 2 /x/?page=3"
+    assert view(anonymous_get("/x/?utm=1")).content == b"render 3 /x/"
+
+
+def test_a_free_text_search_is_answered_without_the_cache(client):
+    view, calls = counting_view(query=("page",), uncached=("q",))
+    view(anonymous_get("/x/"))
+    entries = cache_keys()
+    for n in range(20):
+        assert view(anonymous_get("/x/", {"q": f"家和{n}"})).content.startswith(f"render {n + 2} ".encode())
+    assert cache_keys() == entries
+    assert client.get("/mottos/", {"q": "孝敬"}).status_code == 200
+
+
+def test_signed_in_pages_are_never_cached_whole(client):
+    from tests.factories import UserFactory
+
+    view, calls = counting_view()
+    request = RequestFactory().get("/x/")
+    request.user = UserFactory()
+    view(request)
+    view(request)
+    assert len(calls) == 2 and cache_keys() == 0
