@@ -947,6 +947,8 @@ def confirm_winners(*, round: AwardRound, actor, winners: dict[int, set[int]], r
         Nomination.objects.filter(round=round).update(is_winner=False)
         Nomination.objects.filter(pk__in=chosen_all).update(is_winner=True)
         RoundCategory.objects.filter(round=round).update(confirmed_at=now)
+        publiccache.changed(Nomination)  # update() sends no signal
+        publiccache.changed(RoundCategory)
         round.results_confirmed_at = now
         round.ranking_override_reason = reason if needs_reason else ""
         round.save(update_fields=["results_confirmed_at", "ranking_override_reason"])

@@ -789,7 +789,4 @@ def import_register(
             target=record,
             details={"file": plan.filename, "rows": plan.row_count, **summary},
         )
-        # The import writes households and people in bulk, which sends no signal.
-        publiccache.changed(Household)
-        publiccache.changed(Resident)
     return summary

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from activities import services as activity_services
-from activities.models import Activity, ActivityType, LedgerEntry, PointsAggregate, PointsBalance, Signup, StoreItem
+from activities.models import Activity, ActivityType, LedgerEntry, Signup, StoreItem
 from awards.models import (
     AwardCategory,
     AwardRound,
@@ -70,8 +70,6 @@ def _world() -> dict:
         "other activity": other_activity,
         Signup: signup,
         LedgerEntry: entry,
-        PointsBalance: PointsBalance.objects.get(resident=resident),
-        PointsAggregate: PointsAggregate.objects.filter(scope="person").first(),
         StoreItem: StoreItemFactory(),
         AwardRound: round,
         RoundCategory: round_entry,
