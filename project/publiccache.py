@@ -31,7 +31,9 @@ the view is called with a request that holds only the known ones (its
 the bare URL and can neither make a new entry nor reach the cached page (the
 footer's links repeat the path). Free-text parameters (a search) that would make
 one entry per value are listed in ``uncached=``: such a request is answered
-without the cache.
+without the cache. A known parameter still takes any value (``?page=`` 1 to
+N): those entries are bounded by what the pages accept and by the cache's own
+eviction (Redis ``maxmemory``, the database cache's ``MAX_ENTRIES``).
 
 Public pages carry no forms and no CSRF token (the language and text-size
 switches are links), so one cached copy serves every anonymous visitor of the
