@@ -17,5 +17,6 @@ watch(Activity, ACTIVITY_LISTS, ACTIVITY.of("pk"), LEADERBOARDS, HOME)
 watch(Signup, ACTIVITY_LISTS, ACTIVITY.of("activity_id"), HOME)
 # Points and hours reach the boards and volunteers' pages only through the ledger: record_entry updates the
 # balance and the leaderboard rows (by SQL) in the entry's transaction, so the entry's own save is the signal.
+# A volunteer's page lists confirmed hours, and confirming (or correcting) hours always writes an entry.
 watch(LedgerEntry, LEADERBOARDS)
 watch(StoreItem, STORE)
