@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from project import publiccache
 from project.phones import for_people, to_e164
 
 from . import conf, xlsx_reader
@@ -609,6 +610,9 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
             progress(done, total)
     if progress:
         progress(total, total)
+    if not dry_run:  # bulk writes send no signal
+        publiccache.changed(Household)
+        publiccache.changed(Resident)
     return summary
 
 

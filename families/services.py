@@ -16,12 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from project import formtokens
+from project import formtokens, publiccache
 from project.errors import ServiceError
 from project.models import AuditEntry, Profile
 from project.notices import notify
 from project.phones import same_number
-from project.publiccache import bump_public_version
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
@@ -148,6 +147,7 @@ def _link(*, person: Resident, user, request: Resident | None) -> Resident:
         raise JoinError(_("You already belong to a household. Ask your grid worker to move you.")) from exc
     if not updated:
         raise JoinError(_("This person has just been claimed by another account."))
+    publiccache.changed(Resident)  # the updates here send no signal
     person.refresh_from_db()
     return person
 
@@ -274,9 +274,7 @@ def _queue_request(
     return request
 
 
-def request_membership(
-    *, user, building: Building, door: str, full_name: str, client: str | None = None
-) -> Resident:
+def request_membership(*, user, building: Building, door: str, full_name: str, client: str | None = None) -> Resident:
     """A signed-in user without a slip asks to join the household at ``door``; an organizer confirms by hand.
 
     The request is a ``pending`` Resident row (``source = request``): it counts
@@ -346,7 +344,6 @@ def set_public_consent(*, resident: Resident, name_public: bool, household_publi
                 action="consent.household_shown" if household_public else "consent.household_withdrawn",
                 target=household,
             )
-        bump_public_version()
 
 
 class RegisterError(ServiceError):
@@ -415,7 +412,6 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
         except IntegrityError as exc:
             raise RegisterError(_("This would duplicate an existing entry (the same name or door).")) from exc
         AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
-        bump_public_version()
         claim.done(obj, url=_register_page(obj))
     return changes
 
@@ -497,6 +493,7 @@ def approve_member(*, resident: Resident, actor) -> Resident:
             Resident.objects.filter(pk=waiting.pk).update(status=Resident.Status.VERIFIED, verified_at=now)
             member.status, member.verified_at = Resident.Status.VERIFIED, now
             AuditEntry.objects.log(actor=actor, action="member.approved", target=member)
+        publiccache.changed(Resident)  # the updates here send no signal
         _tell_household(member)
         if waiting.user is not None:
             notify(
@@ -518,6 +515,7 @@ def reject_request(*, resident: Resident, actor) -> None:
         ).update(status=Resident.Status.REMOVED)
         if not updated:
             raise RegisterError(_("This member is no longer waiting for approval."))
+        publiccache.changed(Resident)  # update() sends no signal
         AuditEntry.objects.log(actor=actor, action="member.rejected", target=resident)
         if resident.user is not None:
             notify(
@@ -541,7 +539,7 @@ def remove_member(*, resident: Resident, actor) -> None:
         AuditEntry.objects.log(
             actor=actor, action="member.removed", target=resident, details={"had_account": resident.user_id is not None}
         )
-        bump_public_version()
+        publiccache.changed(Resident)  # update() sends no signal
     if resident.user is not None:
         forget_membership(resident.user)
 
@@ -640,7 +638,6 @@ def review_motto(*, revision: MottoRevision, reviewer, approve: bool, reason: st
         if approve:
             motto.approved_revision = revision
             motto.save(update_fields=["approved_revision"])
-            bump_public_version()
         AuditEntry.objects.log(
             actor=reviewer,
             action="motto.approved" if approve else "motto.rejected",
@@ -662,7 +659,6 @@ def set_motto_consent(*, household: Household, show: bool, actor) -> FamilyMotto
             AuditEntry.objects.log(
                 actor=actor, action="consent.motto_shown" if show else "consent.motto_withdrawn", target=motto
             )
-            bump_public_version()
     return motto
 
 
@@ -793,5 +789,4 @@ def import_register(
             target=record,
             details={"file": plan.filename, "rows": plan.row_count, **summary},
         )
-        bump_public_version()
     return summary

@@ -50,6 +50,7 @@ from .forms import (
     ResidentForm,
     ReviewForm,
 )
+from .freshness import BUILDINGS, MOTTOS
 from .models import (
     Building,
     FamilyMotto,
@@ -268,7 +269,7 @@ def motto_card(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Public pages: the motto wall and buildings ----------------------------------------
 
 
-@cache_public_page()
+@cache_public_page(MOTTOS, query=("grid", "building", "page"), uncached=("q",))
 def motto_wall(request: HttpRequest) -> HttpResponse:
     filterset = MottoWallFilter(request.GET or None, queryset=FamilyMotto.objects.on_wall())
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else FamilyMotto.objects.on_wall()
@@ -276,13 +277,13 @@ def motto_wall(request: HttpRequest) -> HttpResponse:
     return render(request, "families/motto_wall.html", {"filter": filterset, "page": page})
 
 
-@cache_public_page()
+@cache_public_page(BUILDINGS)
 def building_list(request: HttpRequest) -> HttpResponse:
     grids = Grid.objects.prefetch_related("buildings")
     return render(request, "families/building_list.html", {"grids": grids})
 
 
-@cache_public_page()
+@cache_public_page(BUILDINGS)
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(Building.objects.select_related("grid"), pk=pk)
     mottos = FamilyMotto.objects.on_wall().filter(household__building=building)[:60]
@@ -715,6 +716,7 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 # --- Organizer area: mottos ---------------------------------------------------
+
 
 @organizer_required
 def motto_queue(request: HttpRequest) -> HttpResponse:

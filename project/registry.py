@@ -9,6 +9,7 @@ which ``ProjectConfig.ready`` imports at start-up the way the admin finds
     <app>/privacy.py   privacy(personal_data=..., anonymise=...)
     <app>/demo.py      demo(seed, after=(...))
     <app>/charts.py    chart
+    <app>/freshness.py project.publiccache.family / watch (which cached pages show which models)
     <app>/notices.py   project.notices.register (kinds of notice)
 
 and, from its ``AppConfig.ready``, ``organizer_permissions(self.label)``.
@@ -29,7 +30,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness")
 
 
 def autodiscover() -> None:

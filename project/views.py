@@ -31,13 +31,13 @@ from .models import AuditEntry, Notice, OutboxMessage
 from .notices import mark_read, save_settings, settings_forms
 from .outbox import resend
 from .privacy import delete_account, personal_data
-from .publiccache import cache_public_page
+from .publiccache import HOME, cache_public_page
 
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
 @require_safe
-@cache_public_page(timeout=60)
+@cache_public_page(HOME, timeout=60)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"panels": registry.home_panels(request)})
 
