@@ -55,6 +55,7 @@ from awards.models import (
     TargetKind,
 )
 from families.models import Building, Grid, Household, MottoRevision, RegisterImport, Resident
+from families.services import check_upload
 from project import formtokens
 from project.access import make_organizer
 from project.management.commands.backup import row_counts
@@ -356,9 +357,16 @@ def objection() -> Posting:
 
 def apply_import() -> Posting:
     organizer = _organizer()
-    record = RegisterImport.objects.create(uploaded_by=organizer, filename="台账.csv", content=csv_bytes(GOOD_ROWS))
+    record = check_upload(
+        actor=organizer,
+        filename="台账.csv",
+        content=csv_bytes(GOOD_ROWS),
+        grid_ids=None,
+        record=RegisterImport.objects.create(uploaded_by=organizer, filename="台账.csv"),
+    )
     url = reverse("families:organize_import_preview", args=[record.pk])
-    return Posting(organizer, url, url, dict, AuditEntry.objects.filter(action="register.imported").count)
+    # "Import now" queues the import (a task writes it after the commit): one press, one queued import.
+    return Posting(organizer, url, url, dict, RegisterImport.objects.exclude(status="previewed").count)
 
 
 # URL name (#the form, where one URL serves several) -> how to build the form and what it creates.
