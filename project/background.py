@@ -2,24 +2,16 @@
 
 ``@starts_background_work`` marks such a view. ``tests/project/test_background_views.py`` walks the URL
 map and proves that every marked view parses nothing in the request, and that every view whose form takes
-a file is marked or is one of the photo uploads (``PHOTO_UPLOADS``), which stay in the request within the
-photo reader's memory bound (project/images.py).
+a file is marked or is one of the photo uploads it lists, which stay in the request within the photo
+reader's memory bound (project/images.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-# URL names of the views that take a photo and keep it in the request (resized there, within its bound).
-PHOTO_UPLOADS: set[str] = set()
-
 
 def starts_background_work(view: Callable) -> Callable:
     """Mark ``view`` as one that only stores and enqueues: the work it starts runs in a task."""
     view.starts_background_work = True
     return view
-
-
-def allow_photo_upload(url_name: str) -> None:
-    """Let the view at ``url_name`` (``app:name``) keep a photo upload in the request."""
-    PHOTO_UPLOADS.add(url_name)
