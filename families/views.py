@@ -21,13 +21,13 @@ from project import registry
 from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.background import starts_background_work
-from project.exports import tabular_response
+from project.exports import respond_or_queue
 from project.forms import ProfileForm
 from project.models import AuditEntry, Profile
 from project.publiccache import cache_public_page
 from project.ratelimit import client_ip
 
-from . import conf
+from . import conf, exports
 from .access import (
     organizer_grid_ids,
     scope_to_organizer,
@@ -57,7 +57,6 @@ from .models import (
     RegisterImport,
     Resident,
 )
-from .register_io import EXPORT_HEADERS, export_rows
 from .services import (
     APPLY_IMPORT_FORM,
     BUILDING_FORM,
@@ -70,7 +69,6 @@ from .services import (
     join_household,
     queue_import,
     receive_upload,
-    record_register_export,
     reject_request,
     remove_member,
     request_membership,
@@ -576,23 +574,15 @@ def reissue_join_codes(request: HttpRequest, pk: int) -> HttpResponse:
 def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    households = _households_for(request)
-    # The export follows the register page's filters, so "export what I see" works.
-    filterset = HouseholdFilter(request.GET or None, queryset=households, request=request)
-    if filterset.is_bound and filterset.is_valid():
-        households = filterset.qs
-    households = households.order_by("building__name", "door_label").prefetch_related("residents")
-    record_register_export(
-        actor=request.user,
+    params = {"fmt": fmt, "filters": {k: v for k, v in request.GET.items() if k in exports.FILTERS}}
+    # A large register is written in the background (project.exports); a small one comes at once.
+    return respond_or_queue(
+        request,
+        kind="families.register",
+        params=params,
         fmt=fmt,
-        filters={k: v for k, v in request.GET.items() if k in ("grid", "building", "joined", "q")},
-    )
-    return tabular_response(
-        headers=EXPORT_HEADERS,
-        rows=export_rows(households.iterator(chunk_size=2000)),
-        filename=f"户籍台账-{timezone.localdate():%Y%m%d}",
-        fmt=fmt,
-        sheet_title="台账",
+        count=exports.households_for(request.user, params["filters"]).count(),
+        build=lambda: exports.register_table(params, request.user),
     )
 
 

@@ -29,7 +29,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "exports")
 
 
 def autodiscover() -> None:

@@ -110,10 +110,23 @@ def _apply(user) -> Start:
     )
 
 
+def _export(user) -> Start:
+    return Start(
+        reverse("organize_export_start"),
+        lambda: {
+            "kind": "families.register",
+            "fmt": "xlsx",
+            "params": '{"fmt": "xlsx", "filters": {}}',
+            **token(user, "project.export"),
+        },
+    )
+
+
 # URL name -> how to build a valid request to it (as an organizer who sees the whole register).
 STARTS: dict[str, Callable] = {
     "families:organize_import": _upload,
     "families:organize_import_preview": _apply,
+    "organize_export_start": _export,
 }
 
 

@@ -59,7 +59,7 @@ from families.services import check_upload
 from project import formtokens
 from project.access import make_organizer
 from project.management.commands.backup import row_counts
-from project.models import AuditEntry, FormSubmission
+from project.models import AuditEntry, ExportJob, FormSubmission
 from tests.activities.factories import (
     ActivityFactory,
     StoreItemFactory,
@@ -369,6 +369,16 @@ def apply_import() -> Posting:
     return Posting(organizer, url, url, dict, RegisterImport.objects.exclude(status="previewed").count)
 
 
+def start_export() -> Posting:
+    return Posting(
+        _organizer(),
+        reverse("families:organize_export", kwargs={"fmt": "csv"}) + "?background=1",
+        reverse("organize_export_start"),
+        lambda: {"kind": "families.register", "fmt": "csv", "params": '{"fmt": "csv", "filters": {}}'},
+        ExportJob.objects.count,
+    )
+
+
 # URL name (#the form, where one URL serves several) -> how to build the form and what it creates.
 CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "activities:organize_volunteer": award_points,
@@ -395,6 +405,7 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "awards:second": second,
     "awards:object": objection,
     "families:organize_import_preview": apply_import,
+    "organize_export_start": start_export,
 }
 ELSEWHERE: set[str] = set()
 
