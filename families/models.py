@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from project.codes import new_code
+from project.models import private_storage
 
 # Eight characters without look-alikes (project.codes), easy to read aloud and type.
 JOIN_CODE_LENGTH = 8
@@ -479,8 +480,10 @@ class RegisterImport(models.Model):
         verbose_name=_("imported by"),
     )
     filename = models.CharField(_("file"), max_length=200)
-    # The upload in the site's storage (never a local-only path) until its check ends.
-    file = models.FileField(_("stored upload"), upload_to="imports/", max_length=200, blank=True, editable=False)
+    # The upload in the site's private storage (never a local-only path, never public media) until its check ends.
+    file = models.FileField(
+        _("stored upload"), upload_to="imports/", storage=private_storage, max_length=200, blank=True, editable=False
+    )
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     error_count = models.PositiveIntegerField(_("problems"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)

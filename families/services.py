@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from project import formtokens
 from project.errors import ServiceError
-from project.models import AuditEntry, Profile
+from project.models import AuditEntry, Profile, private_storage
 from project.notices import notify
 from project.phones import same_number
 from project.progress import write_progress
@@ -694,9 +694,7 @@ def receive_upload(*, actor, upload, language: str, token: str | None = None) ->
     (``families.tasks.check_register_upload``), enqueued after the commit; the
     organizer follows it on the record's page. A new upload is kept once per form ``token``.
     """
-    from django.core.files.storage import default_storage
-
-    stored = default_storage.save(f"imports/{uuid.uuid4().hex}", upload)
+    stored = private_storage().save(f"imports/{uuid.uuid4().hex}", upload)
     try:
         with transaction.atomic():
             claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
@@ -706,7 +704,7 @@ def receive_upload(*, actor, upload, language: str, token: str | None = None) ->
             claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
             transaction.on_commit(partial(_enqueue, "check_register_upload", record.pk), robust=True)
     except BaseException:
-        default_storage.delete(stored)
+        private_storage().delete(stored)
         raise
     return record
 

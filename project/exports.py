@@ -35,7 +35,6 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -254,7 +253,7 @@ def write_export(*, job_id: int) -> None:
     Runs once per job (compare-and-set from "waiting"); an error marks the job
     failed, with a message in the requester's language.
     """
-    from .models import ExportJob
+    from .models import ExportJob, private_storage
     from .notices import notify
 
     started = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
@@ -271,7 +270,7 @@ def write_export(*, job_id: int) -> None:
             with tempfile.TemporaryFile() as spool:
                 _write(spool, job.fmt, table.headers, rows, table.sheet_title or table.title)
                 spool.seek(0)
-                stored = default_storage.save(f"exports/{uuid.uuid4().hex}.{job.fmt}", File(spool))
+                stored = private_storage().save(f"exports/{uuid.uuid4().hex}.{job.fmt}", File(spool))
             with transaction.atomic():
                 ExportJob.objects.filter(pk=job.pk).update(
                     status=ExportJob.Status.DONE,

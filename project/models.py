@@ -328,6 +328,14 @@ class SendingQuota(models.Model):
         return f"{self.channel} {self.window_start:%H:%M} {self.used}"
 
 
+def private_storage():
+    """Where files that are never public media are kept (``STORAGES["private"]``): register uploads waiting for
+    their check, and exports. Served only through access-checked views."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class ExportJob(models.Model):
     """A large export or report, written to storage by a task (``project.exports.run_export``) for one organizer.
 
@@ -355,7 +363,9 @@ class ExportJob(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     done = models.PositiveIntegerField(_("rows written"), default=0)
     total = models.PositiveIntegerField(_("rows"), default=0)
-    file = models.FileField(_("file"), upload_to="exports/", max_length=200, blank=True, editable=False)
+    file = models.FileField(
+        _("file"), upload_to="exports/", storage=private_storage, max_length=200, blank=True, editable=False
+    )
     error = models.CharField(_("error"), max_length=500, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("asked for"), auto_now_add=True)

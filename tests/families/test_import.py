@@ -260,16 +260,16 @@ def test_xlsx_export_keeps_formula_like_names_as_inline_text(organizer_client):
 
 
 def test_an_imported_file_is_not_kept(organizer_client, organizer):
-    from django.core.files.storage import default_storage
+    from project.models import private_storage
 
     with helpers.tasks_after_commit():
         upload = SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS))
         organizer_client.post("/organize/register/import/", {"file": upload, **token(organizer, UPLOAD)})
         record = RegisterImport.objects.get()
         stored = record.file.name
-        assert stored.startswith("imports/") and default_storage.exists(stored)
+        assert stored.startswith("imports/") and private_storage().exists(stored)
     record.refresh_from_db()
-    assert not record.file and not default_storage.exists(stored)  # deleted once checked
+    assert not record.file and not private_storage().exists(stored)  # deleted once checked
     apply_import(organizer_client, record.pk)
     record.refresh_from_db()
     assert record.status == "imported" and record.plan is None

@@ -8,14 +8,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
 from families.models import GridAssignment
 from project import exports
 from project.access import make_organizer
-from project.models import ExportJob, Notice
+from project.models import ExportJob, Notice, private_storage
 from tests.factories import GridFactory, HouseholdFactory, UserFactory
 from tests.families.helpers import post_with_tasks
 from tests.tokens import token
@@ -52,7 +51,7 @@ def test_a_large_register_export_is_written_in_the_background_with_the_same_file
     assert response["Location"] == "/organize/exports/"
     job = ExportJob.objects.get()
     assert job.status == "done" and job.requested_by == organizer and job.done >= 2
-    assert default_storage.exists(job.file.name) and job.file.name.startswith("exports/")
+    assert private_storage().exists(job.file.name) and job.file.name.startswith("exports/")
     listing = organizer_client.get("/organize/exports/").content.decode()
     assert f"/organize/exports/{job.pk}/download/" in listing
     download = organizer_client.get(f"/organize/exports/{job.pk}/download/")
@@ -151,4 +150,4 @@ def test_remove_stale_deletes_old_files_and_rows_and_keeps_recent_ones(organizer
     ExportJob.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(days=8))
     assert exports.remove_stale(timezone.now()) == 2
     assert list(ExportJob.objects.all()) == [recent]
-    assert not default_storage.exists(old.file.name) and default_storage.exists(recent.file.name)
+    assert not private_storage().exists(old.file.name) and private_storage().exists(recent.file.name)
