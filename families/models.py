@@ -453,7 +453,8 @@ class RegisterImport(models.Model):
     The web request only stores the file and this row; tasks (``families.tasks``) check it and import it,
     writing how far they have got (``status``, ``done``, ``total``, ``message``) here, so any app server
     can show the progress. The stored file (``file``) is deleted when its check ends; one left behind by a
-    worker that died is found by ``file`` not empty and ``updated_at`` old (``stale_uploads``).
+    worker that died is found by ``file`` not empty and ``updated_at`` old
+    (``services.remove_stale_uploads``, for the scheduled tick).
     """
 
     class Status(models.TextChoices):

@@ -10,6 +10,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -917,6 +918,24 @@ def _delete_upload(record: RegisterImport) -> None:
     if record.file:
         record.file.storage.delete(record.file.name)
         RegisterImport.objects.filter(pk=record.pk).update(file="")
+
+
+def remove_stale_uploads(now=None) -> int:
+    """Delete stored register files whose check never ended (a worker died or the queue lost the task): a file
+    still kept a day after its row last moved. The row ends failed, saying to upload again. The scheduled tick
+    calls this; returns how many files were removed."""
+    cutoff = (now or timezone.now()) - timedelta(days=1)
+    removed = 0
+    for record in RegisterImport.objects.exclude(file="").filter(updated_at__lt=cutoff).iterator():
+        _delete_upload(record)
+        _record_state(
+            record.pk,
+            expect=[RegisterImport.Status.QUEUED, RegisterImport.Status.CHECKING],
+            status=RegisterImport.Status.FAILED,
+            message=_failure_message(),
+        )
+        removed += 1
+    return removed
 
 
 def run_import(*, record_id: int) -> None:

@@ -506,3 +506,26 @@ def test_import_now_without_its_own_token_imports_nothing_and_shows_the_page_aga
     assert _counts() == (0, 0, 0, 0)
     record.refresh_from_db()
     assert record.status == RegisterImport.Status.PREVIEWED
+
+
+def test_a_stored_file_whose_check_never_ran_is_removed_after_a_day(organizer_client, organizer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from families.services import remove_stale_uploads
+    from project.models import private_storage
+
+    # Uploaded, but the queue lost the check (no task runs here: nothing is captured after the commit).
+    organizer_client.post(
+        "/organize/register/import/",
+        {"file": SimpleUploadedFile("a.csv", csv_bytes(GOOD_ROWS)), **token(organizer, UPLOAD)},
+    )
+    record = RegisterImport.objects.get()
+    stored = record.file.name
+    assert record.status == "queued" and private_storage().exists(stored)
+    assert remove_stale_uploads(timezone.now()) == 0  # still fresh
+    assert remove_stale_uploads(timezone.now() + timedelta(days=2)) == 1
+    record.refresh_from_db()
+    assert not record.file and not private_storage().exists(stored)
+    assert record.status == "failed" and "服务器" in record.message
