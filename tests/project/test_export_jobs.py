@@ -151,3 +151,16 @@ def test_remove_stale_deletes_old_files_and_rows_and_keeps_recent_ones(organizer
     assert exports.remove_stale(timezone.now()) == 2
     assert list(ExportJob.objects.all()) == [recent]
     assert not private_storage().exists(old.file.name) and private_storage().exists(recent.file.name)
+
+
+def test_deleting_an_account_deletes_its_exports_and_their_files(
+    organizer_client, organizer, django_capture_on_commit_callbacks
+):
+    from project.privacy import delete_account
+
+    HouseholdFactory.create_batch(2)
+    _start(organizer_client, organizer)
+    stored = ExportJob.objects.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(user=organizer)
+    assert not ExportJob.objects.exists() and not private_storage().exists(stored)
