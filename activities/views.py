@@ -30,7 +30,7 @@ from families.models import Building, Grid, Household, Resident
 from project.access import organizer_required
 from project.attempt import Attempt
 from project.codes import qr_svg
-from project.exports import tabular_response
+from project.exports import respond_or_queue
 from project.phones import to_e164
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
@@ -1060,8 +1060,14 @@ def organize_export_download(request: HttpRequest, kind: str, fmt: str) -> HttpR
     if not form.is_valid():
         messages.error(request, _("Enter a month as 2026-11."))
         return redirect("activities:organize_exports")
-    month_start = form.month_start()
-    headers, rows, title = exports.table(kind, month_start, grid_ids=organizer_grid_ids(request.user))
-    services.record_export(actor=request.user, kind=kind, month=form.cleaned_data["month"])
-    filename = f"{title}-{month_start:%Y-%m}"
-    return tabular_response(headers=headers, rows=rows, filename=filename, fmt=fmt, sheet_title=title)
+    params = {"month": form.cleaned_data["month"]}
+    count = exports.row_estimate(kind, form.month_start(), grid_ids=organizer_grid_ids(request.user))
+    # A month of a busy ledger is written in the background (project.exports); a small report comes at once.
+    return respond_or_queue(
+        request,
+        kind=f"activities.{kind}",
+        params=params,
+        fmt=fmt,
+        count=count,
+        build=lambda: exports.report(kind, params, request.user),
+    )

@@ -30,7 +30,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness", "exports")
 
 
 def autodiscover() -> None:
