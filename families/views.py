@@ -583,7 +583,10 @@ def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     filterset = HouseholdFilter(request.GET or None, queryset=households, request=request)
     if filterset.is_bound and filterset.is_valid():
         households = filterset.qs
-    households = households.order_by("building__name", "door_label").prefetch_related("residents")
+    # As organizers walk the register: grid by grid, building by building, door by door.
+    households = households.order_by("building__grid__name", "building__name", "door_label").prefetch_related(
+        "residents"
+    )
     record_register_export(
         actor=request.user,
         fmt=fmt,
@@ -592,9 +595,9 @@ def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     return tabular_response(
         headers=EXPORT_HEADERS,
         rows=export_rows(households.iterator(chunk_size=2000)),
-        filename=f"户籍台账-{timezone.localdate():%Y%m%d}",
+        filename=f"{_('Household register')}-{timezone.localdate():%Y-%m-%d}",
         fmt=fmt,
-        sheet_title="台账",
+        sheet_title=_("Register"),
     )
 
 
