@@ -79,6 +79,11 @@ class RoundForm(forms.ModelForm):
                         _("“%(later)s” must come after “%(earlier)s”.")
                         % {"later": self.fields[second].label, "earlier": self.fields[first].label},
                     )
+        if cleaned.get("announced") and not (self.instance.pk and self.instance.entries.exists()):
+            self.add_error(
+                "announced",
+                _("Add at least one category to the selection before announcing it: residents would find nothing to do."),
+            )
         return cleaned
 
 
