@@ -11,7 +11,7 @@ from project.access import is_organizer
 
 from . import conf
 from .access import audit_entries_for, scope_to_organizer, sees_whole_register, verified_membership
-from .models import Household, MottoRevision, Resident
+from .models import Building, Grid, Household, MottoRevision, Resident
 
 
 @registry.organizer_panel(order=30)
@@ -109,5 +109,12 @@ registry.audit_detail_names(
         "with_code": gettext_lazy("With a join code"),
         "matches": gettext_lazy("Matches person"),
         "mottos": gettext_lazy("Mottos"),
+        # The fields a register change lists ("changes": {field: [before, after]}), by their own names.
+        **{
+            field.name: field.verbose_name
+            for model in (Grid, Building, Household, Resident)
+            for field in model._meta.fields
+            if not field.primary_key
+        },
     }
 )

@@ -80,3 +80,12 @@ def test_the_round_desk_lists_its_history_in_words(organizer_client, organizer):
     page = organizer_client.get(f"/organize/rounds/{round.pk}/").content.decode()
     assert "awards.round_timeline_changed" not in page
     assert "评选时间安排已更改" in page
+
+
+def test_a_register_change_lists_its_fields_by_name(organizer_client, organizer):
+    AuditEntry.objects.log(
+        actor=organizer, action="household.changed", details={"changes": {"door_label": ["1单元101", "1单元102"]}}
+    )
+    page = organizer_client.get("/organize/audit/").content.decode()
+    assert "door_label" not in page and "door label" not in page
+    assert "1单元101 → 1单元102" in page
