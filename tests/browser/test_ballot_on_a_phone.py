@@ -36,3 +36,14 @@ def test_a_resident_casts_three_votes_near_the_bottom_without_scrolling_back(liv
         expect(card.locator(".message")).to_contain_text("投票成功")
         expect(card.locator(".votes-left")).to_have_text(f"身边好人：还剩 {3 - voted} / 3 票")
     assert len(nominations) == 8
+
+
+def test_the_ballot_is_compact_a_line_or_two_per_candidate(live_server, page, login, resident):
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=3, name="身边好人")
+    for _ in range(5):
+        make_nomination(entry)
+    Nomination.objects.filter(entry=entry).update(citation=LONG_CITATION)
+    login(page, "resident")
+    page.goto(f"{live_server.url}/rounds/{entry.round_id}/nominations/")
+    heights = [card.bounding_box()["height"] for card in page.locator(".nomination-card").all()]
+    assert len(heights) == 5 and max(heights) < 844 / 3  # about three candidates a screen, details a tap away
