@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import LedgerEntry, Signup, hours_text
+from .models import LedgerEntry, Signup, describe_ledger_line, hours_text
 
 KINDS = {
     "hours": gettext_lazy("Volunteer hours by grid"),
@@ -136,6 +136,8 @@ def ledger_lines(month_start: date, *, grid_ids: frozenset[int] | None = None):
         "idempotency_key",
         "reverses_id",
         "created_by__username",
+        "message",
+        "message_values",
     )
     queryset = (
         _in_grids(LedgerEntry.objects.all(), grid_ids, "resident__household__building__grid")
@@ -166,6 +168,9 @@ def ledger_lines(month_start: date, *, grid_ids: frozenset[int] | None = None):
             row = list(row)
             row[3] = kinds.get(row[3], row[3])
             row[5] = row[5] / 2
+            values, message = row.pop(), row.pop()
+            # What happened, in the reader's language (the recorded text for lines from before messages were kept).
+            row[10] = describe_ledger_line({"message": message, "values": values} if message else {"text": row[10]})
             yield row
 
     return headers, generate(), str(KINDS["ledger"])

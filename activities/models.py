@@ -6,6 +6,8 @@ in half hours, so integers keep every sum exact on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,8 +15,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, F, Q
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Building, Grid, Household, Resident
@@ -352,6 +354,53 @@ class LedgerEntryQuerySet(models.QuerySet):
         raise TypeError("Ledger entries are written one by one through activities.services.record_entry.")
 
 
+# Every message a ledger line is written with (activities.services). Their translations in the community's language
+# are also how lines recorded before messages were kept read back (``describe_ledger_line``).
+LEDGER_MESSAGES = (
+    gettext_noop("%(hours)s h · %(activity)s"),
+    gettext_noop("Points store: %(item)s"),
+    gettext_noop("Correction of %(source)s"),
+    gettext_noop("Cancelled: %(source)s"),
+)
+
+
+def describe_ledger_line(value: dict) -> str:
+    """A ledger line's value (``{"message", "values"}`` or ``{"text"}``) in the reader's language."""
+    if "message" in value and value["message"] in LEDGER_MESSAGES:
+        values = {
+            name: describe_ledger_line(part) if isinstance(part, dict) else part
+            for name, part in value.get("values", {}).items()
+        }
+        try:
+            return gettext(value["message"]) % values
+        except (KeyError, TypeError, ValueError):
+            pass
+    text = value.get("text", "")
+    for message, pattern in _recorded_phrasings():
+        match = pattern.fullmatch(text)
+        if match:
+            values = match.groupdict()
+            if "source" in values:
+                values["source"] = {"text": values["source"]}
+            return describe_ledger_line({"message": message, "values": values})
+    return text
+
+
+_VALUE_PATTERNS = {"hours": r"\d+(?:\.\d+)?"}  # so "更正：2.5 小时 · …" is a correction, not "更正：2.5" hours
+
+
+@functools.cache
+def _recorded_phrasings() -> list[tuple[str, re.Pattern]]:
+    """Each message as the community's language recorded it, as a pattern: "8 小时 · 楼道清理" → hours, activity."""
+    phrasings = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for message in LEDGER_MESSAGES:
+            recorded = re.escape(gettext(message))
+            pattern = re.sub(r"%\\\(([a-z_]+)\\\)s", lambda m: f"(?P<{m[1]}>{_VALUE_PATTERNS.get(m[1], '.+')})", recorded)
+            phrasings.append((message, re.compile(pattern)))
+    return phrasings
+
+
 class LedgerEntry(models.Model):
     """One line of the points ledger (积分明细). Never changed, never deleted; corrected by reversals.
 
@@ -377,6 +426,11 @@ class LedgerEntry(models.Model):
         help_text=_("Points earned or awarded (and their reversals) count; spending in the store does not."),
     )
     source = models.CharField(_("source"), max_length=200)
+    # What happened, as data (rows from 2026-12 on): an English message of LEDGER_MESSAGES and its values (hours,
+    # the activity's or item's id and name, the reversed line's own message), shown in the reader's language.
+    # ``source`` keeps the line as recorded, in the community's language.
+    message = models.CharField(_("message"), max_length=100, blank=True, default="", db_default="")
+    message_values = models.JSONField(_("message values"), default=dict, blank=True, db_default={})
     source_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("source type")
     )
@@ -420,6 +474,18 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The points ledger is append-only: write a reversal entry instead.")
+
+    @property
+    def description(self) -> str:
+        """The line in the reader's language: its message and values, or for a line written before they were kept,
+        its recorded text read back through the known phrasings (the text itself when none fits)."""
+        return describe_ledger_line(self.as_value())
+
+    def as_value(self) -> dict:
+        """This line as a value inside another line's message (a reversal names what it reverses)."""
+        if self.message:
+            return {"message": self.message, "values": self.message_values}
+        return {"text": self.source}
 
     @property
     def hours_text(self) -> str:

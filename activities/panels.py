@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from families.access import scope_to_organizer, verified_membership
 from project import registry
@@ -58,3 +59,38 @@ def my_volunteering(request: HttpRequest) -> dict | None:
 
 
 registry.nav_item("activities/nav_items.html", order=30)
+
+
+# Readable names for this app's actions in the audit log, and for their details.
+registry.audit_labels(
+    {
+        "activities.activity_created": gettext_lazy("Activity added"),
+        "activities.activity_changed": gettext_lazy("Activity changed"),
+        "activities.activity_called_off": gettext_lazy("Activity called off"),
+        "activities.type_added": gettext_lazy("Kind of activity added"),
+        "activities.attendance_recorded": gettext_lazy("Attendance recorded"),
+        "activities.checkin_code_changed": gettext_lazy("New check-in code"),
+        "activities.walk_in_added": gettext_lazy("Walk-in volunteer added"),
+        "activities.signup_cancelled": gettext_lazy("Sign-up cancelled"),
+        "activities.hours_confirmed": gettext_lazy("Hours confirmed"),
+        "activities.hours_added_by_hand": gettext_lazy("Hours added by hand"),
+        "activities.correction_accepted": gettext_lazy("Correction of hours accepted"),
+        "activities.correction_refused": gettext_lazy("Correction of hours refused"),
+        "activities.exported": gettext_lazy("Report exported"),
+        "points.awarded": gettext_lazy("Points awarded"),
+        "points.adjusted": gettext_lazy("Points adjusted"),
+        "store.item_created": gettext_lazy("Store item added"),
+        "store.item_changed": gettext_lazy("Store item changed"),
+        "store.handed_over": gettext_lazy("Store item handed over"),
+        "store.redemption_cancelled": gettext_lazy("Exchange cancelled"),
+    }
+)
+registry.audit_detail_names(
+    {
+        "amount": gettext_lazy("Points"),
+        "attendance": gettext_lazy("Attendance"),
+        "hours": gettext_lazy("Hours"),
+        "points": gettext_lazy("Points"),
+        "month": gettext_lazy("Month"),
+    }
+)

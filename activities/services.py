@@ -45,6 +45,7 @@ from .models import (
     Redemption,
     Signup,
     StoreItem,
+    describe_ledger_line,
     hours_text,
     period_keys,
 )
@@ -127,8 +128,10 @@ def record_entry(
     resident: Resident,
     kind: str,
     amount: int,
-    source: str,
     idempotency_key: str,
+    source: str = "",
+    message: str = "",
+    values: dict | None = None,
     half_hours: int = 0,
     source_object: models.Model | None = None,
     occurred_on: date | None = None,
@@ -142,7 +145,14 @@ def record_entry(
     with the same ``idempotency_key`` (raises ``AlreadyRecorded``), so the same
     confirmation can never credit twice. A reversal keeps the household,
     building, grid and date of the entry it reverses.
+
+    What happened is kept as data: ``message`` (one of ``LEDGER_MESSAGES``) and its ``values``, which the
+    reader sees in their own language; ``source`` is the line as recorded in the community's language (made
+    from the message when not given; an organizer's typed reason otherwise).
     """
+    if message:
+        with translation.override(settings.LANGUAGE_CODE):
+            source = source or describe_ledger_line({"message": message, "values": values or {}})
     with transaction.atomic():
         balance = _lock_balance(resident.pk)
         if balance.balance + amount < 0:
@@ -159,6 +169,8 @@ def record_entry(
             half_hours=half_hours,
             counts_for_ranking=counts_for_ranking,
             source=source[:200],
+            message=message,
+            message_values=values or {},
             source_type=ContentType.objects.get_for_model(source_object) if source_object is not None else None,
             source_id=source_object.pk if source_object is not None else None,
             reverses=reverses,
@@ -187,14 +199,19 @@ def record_entry(
 record_entry.alters_data = True
 
 
-def reverse_entry(*, entry: LedgerEntry, source: str, idempotency_key: str, created_by=None) -> LedgerEntry:
-    """Undo an entry by appending its opposite (the entry itself is never touched)."""
+def reverse_entry(
+    *, entry: LedgerEntry, idempotency_key: str, message: str = "", source: str = "", created_by=None
+) -> LedgerEntry:
+    """Undo an entry by appending its opposite (the entry itself is never touched). ``message`` names what the
+    reversal is ("Correction of %(source)s"), with the reversed line as its source."""
     return record_entry(
         resident=entry.resident,
         kind=LedgerEntry.Kind.REVERSED,
         amount=-entry.amount,
         half_hours=-entry.half_hours,
         source=source,
+        message=message,
+        values={"source": entry.as_value()} if message else None,
         source_object=entry.source_object,
         idempotency_key=idempotency_key,
         created_by=created_by,
@@ -625,9 +642,8 @@ def _credit(signup: Signup, half_hours: int, actor, version: int) -> LedgerEntry
         kind=LedgerEntry.Kind.EARNED,
         amount=half_hours * activity.points_per_hour // 2,
         half_hours=half_hours,
-        source=_recorded_text(
-            gettext_noop("%(hours)s h · %(activity)s"), hours=hours_text(half_hours), activity=activity.title
-        ),
+        message=gettext_noop("%(hours)s h · %(activity)s"),
+        values={"hours": hours_text(half_hours), "activity": activity.title, "activity_id": activity.pk},
         source_object=signup,
         idempotency_key=_hours_key(signup, version),
         occurred_on=timezone.localtime(activity.starts_at).date(),
@@ -762,7 +778,7 @@ def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, not
                     _credit(signup, credited, actor, version)
                 reverse_entry(
                     entry=old,
-                    source=_recorded_text(gettext_noop("Correction of %(source)s"), source=old.source),
+                    message=gettext_noop("Correction of %(source)s"),
                     idempotency_key=f"{old.idempotency_key}:reversed",
                     created_by=actor,
                 )
@@ -828,7 +844,8 @@ def redeem(*, resident: Resident, item: StoreItem, token: str | None = None) -> 
             resident=resident,
             kind=LedgerEntry.Kind.REDEEMED,
             amount=-item.price,
-            source=_recorded_text(gettext_noop("Points store: %(item)s"), item=item.name),
+            message=gettext_noop("Points store: %(item)s"),
+            values={"item": item.name, "item_id": item.pk},
             source_object=redemption,
             idempotency_key=f"store:redemption:{redemption.pk}",
             counts_for_ranking=False,
@@ -860,7 +877,7 @@ def cancel_redemption(*, redemption: Redemption, actor, by_organizer: bool = Fal
         spent = LedgerEntry.objects.get(idempotency_key=f"store:redemption:{redemption.pk}")
         reverse_entry(
             entry=spent,
-            source=_recorded_text(gettext_noop("Cancelled: %(source)s"), source=spent.source),
+            message=gettext_noop("Cancelled: %(source)s"),
             idempotency_key=f"store:redemption:{redemption.pk}:reversed",
             created_by=actor,
         )

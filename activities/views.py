@@ -287,7 +287,9 @@ def my_points(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     balance = PointsBalance.objects.filter(resident=membership).first() or PointsBalance(resident=membership)
     entries = Paginator(
-        LedgerEntry.objects.filter(resident=membership).order_by("-created_at", "-pk"), conf.page_size()
+        # By the day it happened (an activity's hours are confirmed days later), newest first.
+        LedgerEntry.objects.filter(resident=membership).order_by("-occurred_on", "-created_at", "-pk"),
+        conf.page_size(),
     ).get_page(request.GET.get("page"))
     return render(request, "activities/my_points.html", _volunteer_context(balance) | {"entries": entries})
 
@@ -435,9 +437,13 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("period", "month")
     if kind not in PointsAggregate.Period.values:
         kind = "month"
-    key = request.GET.get("key") or _period_key_for(kind, timezone.localdate())
-    if not _valid_key(kind, key):
-        key = _period_key_for(kind, timezone.localdate())
+    current = _period_key_for(kind, timezone.localdate())
+    key = request.GET.get("key") or ""
+    if not _valid_key(kind, key) or key > current:
+        # Early in a month the current one is empty: open on the latest period with points (never a future one).
+        key = cached_fragment(
+            f"leaderboard-latest:{scope}:{kind}:{current}", LEADERBOARDS, lambda: _latest_key(scope, kind, current)
+        )
     board = cached_fragment(
         f"leaderboard:{scope}:{kind}:{key}",
         LEADERBOARDS,
@@ -454,9 +460,17 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
             "scopes": PointsAggregate.Scope.choices,
             "periods": PointsAggregate.Period.choices,
             "previous_key": _shift_key(kind, key, -1),
-            "next_key": _shift_key(kind, key, 1),
+            "next_key": next_key if (next_key := _shift_key(kind, key, 1)) and next_key <= current else None,
         },
     )
+
+
+def _latest_key(scope: str, kind: str, current: str) -> str:
+    """The latest period up to ``current`` whose board has points (keys of one kind sort as text), else ``current``."""
+    rows = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key__lte=current).exclude(
+        points=0, half_hours=0
+    )
+    return rows.order_by("-period_key").values_list("period_key", flat=True).first() or current
 
 
 def _board(scope: str, kind: str, key: str) -> dict:

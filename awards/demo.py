@@ -5,6 +5,7 @@ Deterministic and idempotent: running it twice changes nothing.
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from families.demo import WOMEN_GIVEN
 from families.models import Building, Household, Resident
 from project import registry
 
@@ -39,6 +41,36 @@ CITATIONS = [
     "带头做好垃圾分类，自费购买花草美化楼院，组织邻居成立互助小组，楼里从此没有乱堆乱放的现象。",
     "热心社区公益，每周到社区日间照料中心为老人理发，风雨无阻坚持了五年，老人们都亲切地叫他“小师傅”。",
 ]
+
+
+WOMEN_ONLY = {"好媳妇", "好婆婆"}
+CITATIONS_BY_CATEGORY = {
+    "文明楼院": [
+        "楼里自发成立了卫生小组，每周六一起清扫楼道、清理杂物，十年来楼道里从没堆过东西。",
+        "全楼住户垃圾分类准确率常年第一，楼长带头在门口设了旧物交换角。",
+        "楼里的年轻人轮流给独居老人买菜、修水管，逢年过节还在楼下办百家宴。",
+        "加装电梯时全楼二十四户一户不落地签了字，邻里之间从没红过脸。",
+    ],
+    "五好家庭": [
+        "三代同堂，家里的事大家商量着办；女儿考上大学后每个寒暑假都回社区做志愿者。",
+        "夫妻俩照顾瘫痪在床的老父亲八年，从不抱怨，还常帮邻居照看孩子。",
+        "一家人坚持勤俭节约，把省下来的钱资助了两名山区学生读完高中。",
+        "家里立下“邻里有事必帮”的家训，楼里谁家有困难，他们总是第一个到。",
+    ],
+    "身边好人": CITATIONS,
+    "好媳妇": [
+        "婆婆卧病六年，她每天擦身、喂饭、陪着说话，邻居们都说亲闺女也不过如此。",
+        "丈夫常年在外工作，她一个人照顾公婆和孩子，还把家里打理得井井有条。",
+        "公公患了阿尔茨海默病，她辞去工作在家照料，每天推着老人到小区里晒太阳。",
+        "她把婆婆的生日记得比自己的还清楚，每年都张罗全家给老人过寿。",
+    ],
+    "好婆婆": [
+        "儿媳生病住院，她白天照顾孙子、晚上到医院陪护，从不让儿媳操心家里。",
+        "她常说“儿媳也是女儿”，家里的大事小事都和儿媳商量，婆媳俩像母女一样。",
+        "退休后主动帮儿子儿媳带孩子，还教楼里的孩子们写毛笔字。",
+        "她把家里的积蓄拿出来帮儿媳开了一家小店，逢人就夸儿媳能干。",
+    ],
+}
 
 
 def _round_times(start):
@@ -83,10 +115,15 @@ def _nominate_all(round, entries, rng, *, per_category: int, nominators: list[Re
     buildings = list(Building.objects.order_by("pk")[:12])
     households = list(Household.objects.order_by("pk")[20:80])
     people = list(Resident.objects.verified().filter(user__isnull=True).order_by("pk")[40:200])
+    women = [person for person in people if person.full_name[1:] in WOMEN_GIVEN]
+    # Each category's own stories, in turn, so that neighbouring cards do not repeat each other.
+    citations = {name: itertools.cycle(rng.sample(texts, len(texts))) for name, texts in CITATIONS_BY_CATEGORY.items()}
     made = []
     for entry in entries:
         kind = entry.category.target_kind
         pool = {TargetKind.BUILDING: buildings, TargetKind.HOUSEHOLD: households, TargetKind.PERSON: people}[kind]
+        if entry.category.name in WOMEN_ONLY:
+            pool = women
         for target in rng.sample(pool, min(per_category, len(pool))):
             if kind == TargetKind.BUILDING:
                 where = {"building": target}
@@ -94,13 +131,14 @@ def _nominate_all(round, entries, rng, *, per_category: int, nominators: list[Re
                 where = {"building": target.building, "household": target}
             else:
                 where = {"building": target.household.building, "household": target.household, "resident": target}
+            citation = next(citations[entry.category.name])
             made.append(
                 Nomination.objects.create(
                     round=round,
                     entry=entry,
                     target_kind=kind,
                     nominator=rng.choice(nominators),
-                    citation=rng.choice(CITATIONS),
+                    citation=citation,
                     status=NominationStatus.SHORTLISTED,
                     reviewed_at=round.review_end_at,
                     **where,

@@ -79,6 +79,11 @@ class RoundForm(forms.ModelForm):
                         _("“%(later)s” must come after “%(earlier)s”.")
                         % {"later": self.fields[second].label, "earlier": self.fields[first].label},
                     )
+        if cleaned.get("announced") and not (self.instance.pk and self.instance.entries.exists()):
+            self.add_error(
+                "announced",
+                _("Add at least one category to the selection before announcing it: residents would find nothing to do."),
+            )
         return cleaned
 
 
@@ -90,8 +95,28 @@ class EntryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = AwardCategory.objects.filter(is_active=True)
-        self.fields["winners"].min_value = 1
-        self.fields["votes_per_voter"].min_value = 1
+        for name in ("winners", "votes_per_voter"):
+            self.fields[name].widget.attrs["min"] = 1
+
+    # The database's constraints (RoundCategory.Meta), said in words before it is asked.
+    def clean_winners(self) -> int:
+        winners = self.cleaned_data["winners"]
+        if winners is not None and winners < 1:
+            raise forms.ValidationError(_("A category needs at least one winner."), code="no_winner")
+        return winners
+
+    def clean_votes_per_voter(self) -> int:
+        votes = self.cleaned_data["votes_per_voter"]
+        if votes is not None and votes < 1:
+            raise forms.ValidationError(_("Each voter needs at least one vote."), code="no_vote")
+        return votes
+
+    def clean_category(self):
+        category = self.cleaned_data["category"]
+        entries = RoundCategory.objects.filter(round_id=self.instance.round_id, category=category)
+        if category is not None and entries.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This category is already in this selection."), code="category_twice")
+        return category
 
 
 def household_choices(building: Building) -> list[tuple[int, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from families.access import scope_to_organizer, verified_membership
 from project import registry
@@ -80,3 +81,54 @@ def building_honours(request, building) -> dict:
 
 registry.nav_item("awards/board/nav_item.html", order=10)
 registry.nav_item("awards/nav_items.html", order=20)
+
+
+# Readable names for this app's actions in the audit log and on the round desk, and for their details.
+registry.audit_labels(
+    {
+        "awards.category_created": gettext_lazy("Award category added"),
+        "awards.category_changed": gettext_lazy("Award category changed"),
+        "awards.round_created": gettext_lazy("Selection created"),
+        "awards.round_timeline_changed": gettext_lazy("Selection's timeline changed"),
+        "awards.round_category_added": gettext_lazy("Category added to the selection"),
+        "awards.round_category_changed": gettext_lazy("Category of the selection changed"),
+        "awards.voting_closed": gettext_lazy("Voting closed early"),
+        "awards.nomination_shortlisted": gettext_lazy("Nomination shortlisted"),
+        "awards.nomination_rejected": gettext_lazy("Nomination not accepted"),
+        "awards.nomination_merged": gettext_lazy("Nominations merged"),
+        "awards.nomination_linked": gettext_lazy("Nominee found in the register"),
+        "awards.citation_edited": gettext_lazy("Citation edited"),
+        "awards.paper_tally_entered": gettext_lazy("Paper ballots entered"),
+        "awards.winners_confirmed": gettext_lazy("Winners confirmed"),
+        "awards.winners_confirmed_with_override": gettext_lazy("Winners confirmed with a change to the count"),
+        "awards.objection_answered": gettext_lazy("Objection answered"),
+        "awards.round_published": gettext_lazy("Honours published"),
+        "awards.honour_withdrawn": gettext_lazy("Honour withdrawn"),
+    }
+)
+registry.audit_detail_names(
+    {
+        "announced": gettext_lazy("Announced"),
+        "answer": gettext_lazy("Answer"),
+        "categories": gettext_lazy("Categories"),
+        "category": gettext_lazy("Category"),
+        "changed": gettext_lazy("Changed"),
+        "closed": gettext_lazy("Closed at"),
+        "counts": gettext_lazy("Counts"),
+        "detail": gettext_lazy("Detail"),
+        "honours": gettext_lazy("Certificates"),
+        "merged_into": gettext_lazy("Merged into nomination"),
+        "nomination": gettext_lazy("Nomination"),
+        "objection": gettext_lazy("Objection"),
+        "planned_close": gettext_lazy("Planned close"),
+        "resident": gettext_lazy("Resident"),
+        "round": gettext_lazy("Selection"),
+        "seconds_added": gettext_lazy("Seconds added"),
+        "self_nomination_allowed": gettext_lazy("Self-nomination allowed"),
+        "timeline": gettext_lazy("Timeline"),
+        "typed_name": gettext_lazy("Typed name"),
+        "vote_unit": gettext_lazy("Who votes"),
+        "votes_per_voter": gettext_lazy("Votes per voter"),
+        "winners": gettext_lazy("Winners"),
+    }
+)

@@ -889,5 +889,5 @@ def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
                 ]
             )
     return tabular_response(
-        headers=headers, rows=rows, filename=f"{round.title}-{_('results')}", fmt=fmt, sheet_title=_("results")
+        headers=headers, rows=rows, filename=f"{round.title}-{_('results')}-{timezone.localdate():%Y-%m-%d}", fmt=fmt, sheet_title=_("results")
     )

@@ -89,6 +89,12 @@ GIVEN = [
 ]
 
 
+# Given names that are women's, for categories that honour women (好媳妇, 好婆婆 in awards.demo).
+WOMEN_GIVEN = frozenset(
+    {"秀英", "桂英", "秀兰", "玉兰", "桂兰", "秀珍", "凤英", "丽华", "淑珍", "淑华", "玉珍", "海燕", "芳"}
+)
+
+
 def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
@@ -144,11 +150,14 @@ def seed(stdout=None, *, households: int = 300) -> dict:
     now = timezone.now()
     for household in households_without_people:
         surname = household.display_name.rstrip("家") or "王"
-        for _ in range(rng.choice([1, 2, 2, 3, 3, 4])):
+        for number in range(rng.choice([1, 2, 2, 3, 3, 4])):
             new_residents.append(
                 Resident(
                     household=household,
-                    full_name=surname + rng.choice(GIVEN),
+                    # The head of the household is one of its members, as in a real register.
+                    full_name=household.head_name
+                    if number == 0 and household.head_name
+                    else surname + rng.choice(GIVEN),
                     phone=f"+8613{rng.randint(100000000, 999999999)}",  # stored in E.164 (project.phones)
                     status=Resident.Status.VERIFIED,
                     verified_at=now,
@@ -255,7 +264,7 @@ def _seed_mottos(organizer, households: int, now) -> None:
                     MottoRevision(
                         motto=motto,
                         text=text + "！！",
-                        author_name="居民",
+                        author_name=chosen[i].head_name,  # a person, in any language: the head who wrote it
                         created_at=now,
                         status=MottoRevision.Status.REJECTED,
                         reviewer=organizer,
@@ -269,7 +278,7 @@ def _seed_mottos(organizer, households: int, now) -> None:
                 MottoRevision(
                     motto=motto,
                     text=text,
-                    author_name="居民",
+                    author_name=chosen[i].head_name,  # a person, in any language: the head who wrote it
                     created_at=now,
                     status=status,
                     reviewer=organizer if status == MottoRevision.Status.APPROVED else None,

@@ -38,12 +38,15 @@ def register_table(params: dict, user) -> exports.Table:
     households = households_for(user, filters)
     record_register_export(actor=user, fmt=params.get("fmt", ""), filters=filters)
     total = households.count()
-    households = households.order_by("building__name", "door_label").prefetch_related("residents")
+    # As organizers walk the register: grid by grid, building by building, door by door.
+    households = households.order_by("building__grid__name", "building__name", "door_label").prefetch_related(
+        "residents"
+    )
     return exports.Table(
         headers=EXPORT_HEADERS,
         rows=export_rows(households.iterator(chunk_size=2000)),
-        title=f"户籍台账-{timezone.localdate():%Y%m%d}",
-        sheet_title="台账",
+        title=f"{_('Household register')}-{timezone.localdate():%Y-%m-%d}",
+        sheet_title=str(_("Register")),
         total=total,
     )
 

@@ -11,7 +11,7 @@ from project.access import is_organizer
 
 from . import conf
 from .access import audit_entries_for, scope_to_organizer, sees_whole_register, verified_membership
-from .models import Household, MottoRevision, Resident
+from .models import Building, Grid, Household, MottoRevision, Resident
 
 
 @registry.organizer_panel(order=30)
@@ -75,6 +75,7 @@ registry.audit_labels(
         "member.rejected": gettext_lazy("Request to join turned down"),
         "member.removed": gettext_lazy("Member removed"),
         "grid.created": gettext_lazy("Grid added"),
+        "demo.mottos_seeded": gettext_lazy("Demo mottos added"),
         "grid.changed": gettext_lazy("Grid changed"),
         "grid.assignments_changed": gettext_lazy("Grid workers changed"),
         "building.created": gettext_lazy("Building added"),
@@ -89,5 +90,31 @@ registry.audit_labels(
         "consent.name_withdrawn": gettext_lazy("Name no longer shown"),
         "consent.household_shown": gettext_lazy("Household name shown in public"),
         "consent.household_withdrawn": gettext_lazy("Household name no longer shown"),
+    }
+)
+registry.audit_detail_names(
+    {
+        "file": gettext_lazy("File"),
+        "rows": gettext_lazy("Rows"),
+        "grids_created": gettext_lazy("Grids added"),
+        "buildings_created": gettext_lazy("Buildings added"),
+        "households_created": gettext_lazy("Households added"),
+        "households_updated": gettext_lazy("Households changed"),
+        "residents_created": gettext_lazy("People added"),
+        "residents_updated": gettext_lazy("People changed"),
+        "filters": gettext_lazy("Filters"),
+        "had_account": gettext_lazy("Had an account"),
+        "request": gettext_lazy("Request"),
+        "revision": gettext_lazy("Revision"),
+        "with_code": gettext_lazy("With a join code"),
+        "matches": gettext_lazy("Matches person"),
+        "mottos": gettext_lazy("Mottos"),
+        # The fields a register change lists ("changes": {field: [before, after]}), by their own names.
+        **{
+            field.name: field.verbose_name
+            for model in (Grid, Building, Household, Resident)
+            for field in model._meta.fields
+            if not field.primary_key
+        },
     }
 )

@@ -59,11 +59,12 @@ STREAM_BLOCK_SIZE = 64 * 1024
 
 
 def plain_cell(value):
-    """A cell value as every export shows it: numbers and dates stay numbers and dates, local time, 是/否."""
+    """A cell value as every export shows it: numbers and dates stay numbers and dates, local time, yes/no in the
+    reader's language (是/否)."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("yes") if value else _("no")
     if isinstance(value, (int, float, Decimal)):
         return value
     if isinstance(value, datetime):

@@ -188,6 +188,20 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
 
+    @property
+    def label(self) -> str:
+        """What was done, in the reader's language (each app names its actions: ``registry.audit_labels``)."""
+        from . import registry
+
+        return registry.audit_label(self.action)
+
+    @property
+    def summary(self) -> str:
+        """The details in words: "Hours: 2 · Points: 30"."""
+        from . import registry
+
+        return registry.audit_summary(self.details)
+
 
 class OutboxQuerySet(models.QuerySet):
     def due(self, at) -> OutboxQuerySet:

@@ -22,3 +22,25 @@ def outbox_panel(request) -> dict | None:
 
 
 registry.audit_labels({"outbox.resent": gettext_lazy("Message resent")})
+
+# Readable names for the core's own audit actions; each app registers its own (project.registry.audit_labels).
+registry.audit_labels(
+    {
+        "account.made_organizer": gettext_lazy("Made an organizer"),
+        "account.deleted": gettext_lazy("Account deleted"),
+    }
+)
+# Names for the details every app's lines may carry.
+registry.audit_detail_names(
+    {
+        "reason": gettext_lazy("Reason"),
+        "note": gettext_lazy("Note"),
+        "kind": gettext_lazy("Kind"),
+        "changes": gettext_lazy("Changes"),
+        "fields": gettext_lazy("Fields"),
+        "format": gettext_lazy("Format"),
+        "attempts": gettext_lazy("Attempts"),
+        "error": gettext_lazy("Error"),
+        "user_id": gettext_lazy("Account number"),
+    }
+)

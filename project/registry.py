@@ -232,8 +232,46 @@ def audit_labels(labels: dict) -> None:
 
 
 def audit_label(action: str) -> str:
+    """The action's translated name; an action no app named reads "Other change", never its code."""
+    from django.utils.translation import gettext
+
     label = _AUDIT_LABELS.get(action)
-    return str(label) if label is not None else ""
+    return str(label) if label is not None else gettext("Other change")
+
+
+_AUDIT_DETAIL_NAMES: dict = {}
+
+
+def audit_detail_names(names: dict) -> None:
+    """Readable names for the keys of an app's audit details (``{"hours": gettext_lazy("Hours")}``), so a line
+    reads "Hours: 2 · Points: 30" rather than ``{'hours': '2', 'points': 30}``."""
+    _AUDIT_DETAIL_NAMES.update(names)
+
+
+def audit_summary(details: dict) -> str:
+    """An audit line's details in the reader's language: each key by its registered name, values in words."""
+    return " · ".join(f"{_detail_name(key)}: {_detail_value(value)}" for key, value in (details or {}).items())
+
+
+def _detail_name(key: str) -> str:
+    name = _AUDIT_DETAIL_NAMES.get(key)
+    return str(name) if name is not None else key.replace("_", " ")
+
+
+def _detail_value(value) -> str:
+    from django.utils.translation import gettext
+
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if value is None or value in ("", [], {}):
+        return "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{_detail_name(k)} {_detail_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2 and not any(isinstance(v, (list, dict)) for v in value):
+            return f"{_detail_value(value[0])} → {_detail_value(value[1])}"  # a change: (before, after)
+        return "、".join(_detail_value(v) for v in value)
+    return str(value)
 
 
 # --- The organizer role ----------------------------------------------------------------

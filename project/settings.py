@@ -174,7 +174,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "project.accounts.AccountAdapter"
-ACCOUNT_FORMS = {"login": "project.account_forms.LoginForm"}
+ACCOUNT_FORMS = {"login": "project.account_forms.LoginForm", "verify_phone": "project.account_forms.VerifyPhoneForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
 # Email and phone are both optional: many elderly residents have neither, and
 # the household join code is what proves residence.
@@ -183,6 +183,9 @@ ACCOUNT_SIGNUP_FORM_CLASS = "project.accounts.SignupExtraForm"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+# Six digits, as every Chinese service texts them: elderly residents type digits, not "JSPJ-FQWW". Three wrong
+# tries end the code (allauth's PHONE_VERIFICATION_MAX_ATTEMPTS), so guessing has 3 in 10^6 chances.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 # Email and its verification are optional, so allauth's documented way to keep sign-up from telling whether an
 # address has an account is "strict": a sign-up with a taken address goes through like any other (only one
 # account can ever verify the address). "True" would answer "already registered" (tests/project/test_enumeration.py).

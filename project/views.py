@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -104,22 +104,15 @@ def organize(request: HttpRequest) -> HttpResponse:
 
 
 AUDIT_PAGE_SIZE = 50
-# Readable names for the core's own audit actions; each app registers its own (project.registry.audit_labels).
-registry.audit_labels({"account.made_organizer": gettext_lazy("Made an organizer")})
-
-
 @organizer_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    labels = {action: registry.audit_label(action) for action in actions}
-    choices = [(action, f"{labels[action]} ({action})" if labels[action] else action) for action in actions]
+    choices = sorted(((action, registry.audit_label(action)) for action in actions), key=lambda choice: choice[1])
     # What an organizer may read is narrowed by the apps (families: a grid worker reads their grids' lines).
     entries = registry.audit_entries_for(request.user, AuditEntry.objects.all())
     filterset = AuditFilter(request.GET or None, queryset=entries, actions=choices)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else entries
     page = Paginator(queryset.order_by("-created_at", "-id"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    for entry in page.object_list:
-        entry.label = registry.audit_label(entry.action)
     return render(request, "audit_log.html", {"filter": filterset, "page": page})
 
 

@@ -18,3 +18,10 @@ window.addEventListener("pageshow", function () {
     button.removeAttribute("aria-disabled");
   });
 });
+// After a POST that returns to a card (a vote on a long ballot, an attendance row), the page opens at the card:
+// show what happened next to it rather than at the top, out of sight.
+document.addEventListener("DOMContentLoaded", function () {
+  var messages = document.querySelector("main > .messages");
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (messages && target && target.tagName === "LI") target.insertBefore(messages, target.firstChild);
+});

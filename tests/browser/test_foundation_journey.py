@@ -31,7 +31,7 @@ def test_sign_up_log_in_switch_language_and_text_size(live_server, page):
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_role("link", name="我的", exact=True)).to_be_visible()
 
-    page.get_by_role("link", name="English").click()
+    page.locator("footer").get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="My page", exact=True)).to_be_visible()
 

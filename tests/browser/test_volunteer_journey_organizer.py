@@ -20,7 +20,7 @@ def test_organizer_announces_an_activity_and_shows_the_qr_code(live_server, page
     activity_type("环境整治")
     make_organizer(user=UserFactory(username="wangge"))
     login(page, "wangge")
-    page.get_by_role("link", name="English").click()
+    page.locator("footer").get_by_role("link", name="English").click()
     page.goto(f"{live_server.url}/organize/")
     page.get_by_role("link", name="New activity").click()
 

@@ -225,7 +225,7 @@ def new_store_item() -> Posting:
 
 
 def new_round() -> Posting:
-    data = {"title": "2027年度评选", "year": "2027", "description": "", "announced": "on"}
+    data = {"title": "2027年度评选", "year": "2027", "description": ""}  # announced once it has categories
     data |= {name: _local(moment) for name, moment in timeline("upcoming").items()}
     url = reverse("awards:round_new")
     return Posting(_organizer(), url, url, lambda: data, AwardRound.objects.count)
