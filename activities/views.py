@@ -98,7 +98,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 def _activity_or_404(pk: int) -> Activity:
-    return get_object_or_404(Activity.objects.select_related("type").with_counts(), pk=pk)
+    return get_object_or_404(Activity.objects.select_related("type"), pk=pk)
 
 
 @cache_public_page()
@@ -554,9 +554,7 @@ def store_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk)
     attempt = Attempt(request, fallback=reverse("activities:my_redemptions"))
     with attempt:
-        redemption = services.redeem(
-            resident=request.membership, item=item, token=attempt.token(services.REDEEM_FORM)
-        )
+        redemption = services.redeem(resident=request.membership, item=item, token=attempt.token(services.REDEEM_FORM))
         messages.success(
             request,
             _("Redeemed. Show the pickup code %(code)s at the community centre to collect it.")
@@ -589,7 +587,6 @@ def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def organize_activities(request: HttpRequest) -> HttpResponse:
     activities = (
         Activity.objects.select_related("type")
-        .with_counts()
         .annotate(
             to_confirm=Count(
                 "signups",
@@ -829,7 +826,11 @@ def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "activities/organize/confirm_all.html",
-        {"activity": activity, "waiting": activity.hours_waiting(grid_ids=grid_ids), "daily_cap": conf.daily_hours_cap()},
+        {
+            "activity": activity,
+            "waiting": activity.hours_waiting(grid_ids=grid_ids),
+            "daily_cap": conf.daily_hours_cap(),
+        },
     )
 
 
@@ -1006,9 +1007,7 @@ def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResp
                 )
                 messages.success(request, _("The item is saved."))
                 return redirect("activities:organize_store")
-    return attempt.response or render(
-        request, "activities/organize/store_item_form.html", {"form": form, "item": item}
-    )
+    return attempt.response or render(request, "activities/organize/store_item_form.html", {"form": form, "item": item})
 
 
 @require_POST
