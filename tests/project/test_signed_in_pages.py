@@ -14,6 +14,7 @@ from django.urls import reverse
 from activities import services
 from awards.models import TargetKind
 from awards.services import cast_vote
+from families.access import verified_membership
 from project import publiccache
 from tests.activities.factories import ActivityFactory, finished_activity, present
 from tests.awards.factories import make_entry, make_nomination, make_round
@@ -68,3 +69,21 @@ def test_the_signed_in_activity_list_counts_no_sign_ups(resident_client, member,
     queries = _queries(resident_client, reverse("activities:list"))
     counting = [sql for sql in queries if "COUNT(" in sql.upper() and '"activities_signup"' in sql]
     assert counting == []
+
+
+def test_the_shared_activity_cards_carry_each_residents_own_status(
+    resident_client, neighbour_client, neighbour, member
+):
+    """The cards are rendered once and shared; whether the reader is signed up is filled in per request."""
+    full = ActivityFactory(title="只有一个名额", capacity=1)
+    services.sign_up(activity=full, resident=member)
+    waiting = services.sign_up(activity=full, resident=ResidentFactory())
+    assert waiting.status == "waitlisted"
+    url = reverse("activities:list")
+    mine = resident_client.get(url).content.decode()
+    theirs = neighbour_client.get(url).content.decode()
+    assert "只有一个名额" in mine and "只有一个名额" in theirs
+    assert "您已报名" in mine and "您已报名" not in theirs
+    assert "my-status" not in mine and "my-status" not in theirs
+    services.sign_up(activity=full, resident=verified_membership(neighbour))
+    assert "您在候补名单上" in neighbour_client.get(url).content.decode()
