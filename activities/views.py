@@ -77,8 +77,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
     page = Paginator(activity_filter.qs, conf.page_size()).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    valid = activity_filter.form.is_valid()
-    data = activity_filter.form.cleaned_data if valid else {}
+    valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
+    data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
     mine = {}
     membership = verified_membership(request.user)
     if membership is not None:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities import services
+from activities.models import Activity
 from awards.models import TargetKind
 from awards.services import cast_vote
 from families.access import verified_membership
@@ -87,3 +88,13 @@ def test_the_shared_activity_cards_carry_each_residents_own_status(
     assert "my-status" not in mine and "my-status" not in theirs
     services.sign_up(activity=full, resident=verified_membership(neighbour))
     assert "您在候补名单上" in neighbour_client.get(url).content.decode()
+
+
+def test_the_activity_cards_are_rendered_once_and_shared_between_residents(resident_client, neighbour_client):
+    activity = ActivityFactory(title="第一次的标题")
+    url = reverse("activities:list")
+    assert "第一次的标题" in resident_client.get(url).content.decode()
+    Activity.objects.filter(pk=activity.pk).update(title="改过的标题")  # behind the services: nothing refreshed
+    assert "第一次的标题" in neighbour_client.get(url).content.decode()
+    publiccache.clear()  # as a bump of the public version does, after commit
+    assert "改过的标题" in neighbour_client.get(url).content.decode()
