@@ -351,8 +351,8 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
         record("memory of a worker after the run", server.worker_rss_mb(), "MB")
         record("baseline: bare Django view (median of the run), req/s", sorted(baselines)[len(baselines) // 2], "req/s")
 
-    # A visitor's /activities/ on a cache miss: the same site with a cache that keeps nothing, so every
-    # request renders the page (it does not pay for storing the entry either).
+    # A visitor's /activities/ on a cache miss: the same site with a cache that keeps nothing and no
+    # process-local copies, so every request renders the page (it does not pay for storing the entry either).
     with Server({**env, "BENCH_CACHE_OFF": "1"}) as cold:
         check_url(cold.url + "/activities/")
         before = run_wrk(wrk, cold.url + "/bench/baseline", max(2, seconds // 2))["rps"]
