@@ -171,6 +171,7 @@ def seed(stdout=None, *, households: int = 300) -> dict:
         )
         for person in with_accounts[:5]:
             Signup.objects.create(activity=live, resident=person, created_at=now - timedelta(days=1))
+        services.recount_signups()  # the sign-ups above were made around sign_up(): count them onto their rows
         # Upcoming: some with places, one full with a waiting list.
         upcoming = []
         for index in range(8):

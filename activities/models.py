@@ -62,21 +62,22 @@ class ActivityType(models.Model):
 
 
 class ActivityQuerySet(models.QuerySet):
-    def with_counts(self) -> ActivityQuerySet:
-        """Annotate ``confirmed_count`` and ``waitlist_count`` (one query for any number of activities)."""
+    def with_recount(self) -> ActivityQuerySet:
+        """Annotate ``recounted_confirmed`` and ``recounted_waiting`` from the sign-ups themselves, to check the
+        counts kept on the row (``services.signup_count_differences``)."""
         return self.annotate(
-            confirmed_count=Count("signups", filter=Q(signups__status="confirmed"), distinct=True),
-            waitlist_count=Count("signups", filter=Q(signups__status="waitlisted"), distinct=True),
+            recounted_confirmed=Count("signups", filter=Q(signups__status="confirmed")),
+            recounted_waiting=Count("signups", filter=Q(signups__status="waitlisted")),
         )
 
     def for_list(self) -> ActivityQuerySet:
-        return self.filter(cancelled_at__isnull=True).select_related("type").with_counts()
+        return self.filter(cancelled_at__isnull=True).select_related("type")
 
     def upcoming(self, at=None) -> ActivityQuerySet:
         return self.filter(ends_at__gte=at or timezone.now())
 
     def with_open_places(self) -> ActivityQuerySet:
-        """Activities that still take sign-ups: before the deadline and not full (needs ``with_counts``)."""
+        """Activities that still take sign-ups: before the deadline and not full."""
         return self.filter(signup_deadline__gt=timezone.now(), capacity__gt=F("confirmed_count"))
 
 
@@ -102,6 +103,10 @@ class Activity(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("called off"), null=True, blank=True)
     cancel_reason = models.CharField(_("why it was called off"), max_length=200, blank=True)
+    # Kept by the services in the same transaction as each sign-up change, under the activity's row lock, so that
+    # lists read them instead of counting sign-ups; ``services.signup_count_differences`` checks them.
+    confirmed_count = models.PositiveIntegerField(_("confirmed sign-ups"), default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(_("sign-ups on the waiting list"), default=0, editable=False)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -170,10 +175,7 @@ class Activity(models.Model):
         return {"volunteers": volunteers, "hours": hours_text(half_hours), "points": points}
 
     def places_left(self) -> int:
-        confirmed = getattr(self, "confirmed_count", None)
-        if confirmed is None:
-            confirmed = self.signups.filter(status=Signup.Status.CONFIRMED).count()
-        return max(0, self.capacity - confirmed)
+        return max(0, self.capacity - self.confirmed_count)
 
 
 class SignupQuerySet(models.QuerySet):

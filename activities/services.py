@@ -21,14 +21,15 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from families.models import Household, Resident
-from project import formtokens
+from project import formtokens, publiccache
 from project.errors import ServiceError
 from project.images import stored_for_write
 from project.models import AuditEntry
@@ -295,22 +296,52 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
             raise ServiceError(_("Sign-up for this activity has closed."))
         if Signup.objects.live().filter(activity=activity, resident=resident).exists():
             raise ServiceError(_("You have already signed up for this activity."))
-        confirmed = Signup.objects.confirmed().filter(activity=activity).count()
-        status = Signup.Status.CONFIRMED if confirmed < activity.capacity else Signup.Status.WAITLISTED
+        status = Signup.Status.CONFIRMED if activity.confirmed_count < activity.capacity else Signup.Status.WAITLISTED
         try:
             with transaction.atomic():
                 signup = Signup.objects.create(activity=activity, resident=resident, status=status, created_at=at)
         except IntegrityError as exc:
             raise ServiceError(_("You have already signed up for this activity.")) from exc
+        _count_signups(activity, {status: 1})
         claim.done(signup, url=reverse("activities:detail", args=[activity.pk]))
     return signup
+
+
+_COUNT_FIELDS = {Signup.Status.CONFIRMED: "confirmed_count", Signup.Status.WAITLISTED: "waitlist_count"}
+
+
+def _count_signups(activity: Activity, change: dict[str, int]) -> None:
+    """Move the counts kept on ``activity`` (locked by the caller) by ``change``, a number per sign-up status, in
+    the caller's transaction; the row and the instance both get the new counts."""
+    fields = [_COUNT_FIELDS[status] for status, delta in change.items() if delta and status in _COUNT_FIELDS]
+    for status, delta in change.items():
+        if status in _COUNT_FIELDS:
+            setattr(activity, _COUNT_FIELDS[status], getattr(activity, _COUNT_FIELDS[status]) + delta)
+    if fields:
+        # An update, not save(): the sign-up's own save already refreshes the pages that show places, and a
+        # save of the activity would refresh the leaderboards too (activities/freshness.py).
+        Activity.objects.filter(pk=activity.pk).update(**{field: getattr(activity, field) for field in fields})
+
+
+def recount_signups(activities=None) -> int:
+    """Set the counts kept on ``activities`` (a queryset; all by default) from their sign-ups, in one statement:
+    for data loaded around the services (the demo and bench seeders). Returns how many rows it set."""
+    rows = Activity.objects.all() if activities is None else activities
+    publiccache.changed(Activity)
+    counted = Signup.objects.filter(activity=OuterRef("pk")).order_by().values("activity")
+    return rows.update(
+        confirmed_count=Coalesce(Subquery(counted.confirmed().annotate(n=Count("pk")).values("n")), 0),
+        waitlist_count=Coalesce(
+            Subquery(counted.filter(status=Signup.Status.WAITLISTED).annotate(n=Count("pk")).values("n")), 0
+        ),
+    )
 
 
 def fill_free_places(*, activity: Activity) -> list[Signup]:
     """Move people up from the waiting list while there are free places (after more places were added)."""
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)  # same lock as sign_up
-        free = activity.capacity - Signup.objects.confirmed().filter(activity=activity).count()
+        free = activity.capacity - activity.confirmed_count
         if free <= 0 or activity.cancelled_at is not None:
             return []
         promoted = list(
@@ -321,6 +352,8 @@ def fill_free_places(*, activity: Activity) -> list[Signup]:
         for signup in promoted:
             signup.status = Signup.Status.CONFIRMED
             signup.save(update_fields=["status"])
+        if promoted:
+            _count_signups(activity, {Signup.Status.WAITLISTED: -len(promoted), Signup.Status.CONFIRMED: len(promoted)})
     return promoted
 
 
@@ -339,12 +372,13 @@ def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: date
                 _("Cancelling closed %(hours)s hours before the start. Please tell the organizer.")
                 % {"hours": conf.cancel_closes_hours()}
             )
-        freed_place = signup.status == Signup.Status.CONFIRMED
+        was = signup.status
         signup.status = Signup.Status.CANCELLED
         signup.cancelled_at = at
         signup.save(update_fields=["status", "cancelled_at"])
+        change = {was: -1}
         promoted = None
-        if freed_place:
+        if was == Signup.Status.CONFIRMED:
             promoted = (
                 Signup.objects.select_for_update()
                 .filter(activity=activity, status=Signup.Status.WAITLISTED)
@@ -354,6 +388,8 @@ def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: date
             if promoted is not None:
                 promoted.status = Signup.Status.CONFIRMED
                 promoted.save(update_fields=["status"])
+                change = {Signup.Status.WAITLISTED: -1}
+        _count_signups(activity, change)
         if by_organizer:
             AuditEntry.objects.log(actor=actor, action="activities.signup_cancelled", target=signup)
     return promoted
@@ -605,6 +641,7 @@ def add_walk_in(*, activity: Activity, resident: Resident, actor, token: str | N
                 signup = Signup.objects.create(activity=activity, resident=resident, status=Signup.Status.CONFIRMED)
         except IntegrityError as exc:
             raise ServiceError(_("This person is already on the sheet.")) from exc
+        _count_signups(activity, {Signup.Status.CONFIRMED: 1})
         AuditEntry.objects.log(actor=actor, action="activities.walk_in_added", target=signup)
         claim.done(signup, url=_sheet_url(signup))
     return signup
@@ -966,3 +1003,16 @@ def ledger_differences() -> list[str]:
     if negative:
         problems.append(f"{negative} balances below zero")
     return problems
+
+
+def signup_count_differences() -> list[str]:
+    """Recount every activity's confirmed and waiting sign-ups; describe each row whose kept counts differ."""
+    wrong = (
+        Activity.objects.with_recount()
+        .exclude(confirmed_count=F("recounted_confirmed"), waitlist_count=F("recounted_waiting"))
+        .values_list("pk", "confirmed_count", "waitlist_count", "recounted_confirmed", "recounted_waiting")
+    )
+    return [
+        f"sign-ups of activity {pk}: kept {[confirmed, waiting]}, counted {[real_confirmed, real_waiting]}"
+        for pk, confirmed, waiting, real_confirmed, real_waiting in wrong.order_by("pk")
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -74,6 +77,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
     activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
     page = Paginator(activity_filter.qs, conf.page_size()).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
+    data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
     mine = {}
     membership = verified_membership(request.user)
     if membership is not None:
@@ -81,14 +87,19 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         mine = dict(
             Signup.objects.live().filter(resident=membership, activity_id__in=ids).values_list("activity_id", "status")
         )
-    for activity in page:
-        activity.my_status = mine.get(activity.pk)
-    today = timezone.localdate()
-    data = activity_filter.form.cleaned_data if activity_filter.form.is_valid() else {}
+
+    def render_cards() -> str:
+        return render_to_string("activities/activity_cards.html", {"page": page})
+
+    # The cards are the same for everyone: rendered once per page of each filter (the form's clean values, never
+    # the raw query string) and shared; only each card's "you are signed up" is this visitor's own.
+    cards = cached_fragment(_cards_key(data, page.number), ACTIVITY_LISTS, render_cards) if valid else render_cards()
+    cards = re.sub(r"<!--my-status:(\d+)-->", lambda match: _my_status_badge(mine.get(int(match[1]))), cards)
     return render(
         request,
         "activities/activity_list.html",
         {
+            "cards": mark_safe(cards),  # noqa: S308 - our own templates' output, and our own badges
             "page": page,
             "types": ActivityType.objects.filter(is_active=True),
             "current": data,
@@ -98,8 +109,25 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _cards_key(data: dict, number: int) -> str:
+    """The shared cards' name: one page of one filter, from the filter form's clean values."""
+    kind = data.get("type")
+    return f"activities:cards:{kind.pk if kind else ''}:{data.get('day') or ''}:{bool(data.get('open'))}:" + (
+        f"{data.get('when') or ''}:{number}"
+    )
+
+
+def _my_status_badge(status: str | None) -> str:
+    """The visitor's own part of an activity card: signed up, or on the waiting list."""
+    if status == Signup.Status.CONFIRMED:
+        return format_html(' · <span class="badge ok">✓ {}</span>', _("You are signed up"))
+    if status == Signup.Status.WAITLISTED:
+        return format_html(' · <span class="badge warn">{}</span>', _("You are on the waiting list"))
+    return ""
+
+
 def _activity_or_404(pk: int) -> Activity:
-    return get_object_or_404(Activity.objects.select_related("type").with_counts(), pk=pk)
+    return get_object_or_404(Activity.objects.select_related("type"), pk=pk)
 
 
 @cache_public_page(ACTIVITY.of("pk"))
@@ -603,7 +631,6 @@ def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def organize_activities(request: HttpRequest) -> HttpResponse:
     activities = (
         Activity.objects.select_related("type")
-        .with_counts()
         .annotate(
             to_confirm=Count(
                 "signups",

@@ -267,22 +267,6 @@ class AwardRound(models.Model):
     def accepts_votes(self, at=None) -> bool:
         return self.phase(at) == Phase.VOTING
 
-    @staticmethod
-    def accepts_votes_sql(alias: str, at, connection) -> tuple[str, list]:
-        """``accepts_votes(at)`` as an SQL condition on the rounds table named ``alias``, and its parameters.
-
-        For the vote statement (``awards.services.cast_vote``), which decides in
-        the database. It follows ``phase()``: announced, neither confirmed nor
-        published, and ``at`` within the voting window. A test checks the two
-        agree in every phase.
-        """
-        at = connection.ops.adapt_datetimefield_value(at)
-        return (
-            f"{alias}.announced = %s AND {alias}.published_at IS NULL AND {alias}.results_confirmed_at IS NULL "
-            f"AND {alias}.voting_open_at <= %s AND %s < {alias}.voting_close_at",
-            [True, at, at],
-        )
-
     def voting_reach(self) -> dict[str, int]:
         """Who ending voting now concerns: every verified resident (all lose their vote) and how many have voted.
 

@@ -7,14 +7,9 @@ same transaction; emails and public-cache invalidation wait for the commit.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
-import weakref
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
-from itertools import count
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -609,14 +604,14 @@ class NotVerified(AwardError):
 def cast_vote(*, nomination: Nomination | int, resident: Resident | None = None, user=None) -> Vote:
     """Cast one online vote for ``nomination`` (or its id), within the category's limit, exactly under concurrency.
 
-    The voter is ``resident``, or the verified resident of ``user``.
+    The voter is ``resident``, or the verified resident of ``user``. A
+    nomination the voter cannot see (missing, or in a round not announced)
+    raises ``Nomination.DoesNotExist``.
 
-    This is the site's busiest write (everyone votes in the last hour of a
-    round), and round trips to the database cost more than the work done in
-    them, so the vote is one plain-SQL statement that checks every rule
-    itself (``_insert_vote_if_allowed``). Only a refused vote asks the
-    database why, to say so; a nomination the voter cannot see (missing, or in
-    a round not announced) raises ``Nomination.DoesNotExist``.
+    Four statements inside the transaction: the nomination with its round and
+    category, the voter's membership with a lock on their household, the
+    household's ballot in this category, and the insert. The rules are checked
+    once, in Python (``_vote_refusal``); the unique constraint has the last word.
     """
     if (resident is None) == (user is None):
         raise TypeError("cast_vote() takes a resident or a user")
@@ -624,154 +619,66 @@ def cast_vote(*, nomination: Nomination | int, resident: Resident | None = None,
     low, high = connection.ops.integer_field_range(Nomination._meta.pk.get_internal_type())
     if not low <= nomination_id <= high:  # an id from a URL that no row can have; the database would refuse it
         raise Nomination.DoesNotExist
-    voter = ("id", resident.pk) if resident is not None else ("user_id", user.pk)
+    voter = {"pk": resident.pk} if resident is not None else {"user_id": user.pk}
     try:
-        vote = _insert_vote_if_allowed(nomination_id, voter=voter, at=timezone.now())
+        with transaction.atomic():
+            nomination = Nomination.objects.select_related("round", "entry").get(
+                pk=nomination_id, round__announced=True
+            )
+            if not nomination.round.accepts_votes():
+                raise AwardError(_("Voting for this round is not open."))
+            # The lock on the household queues every vote (and withdrawal) of one household, so the ballot read
+            # below holds every vote committed before ours: parallel requests cannot pass the limit together.
+            # On SQLite the IMMEDIATE transaction serialises writers instead.
+            me = (
+                Resident.objects.verified()
+                .select_related("household")
+                .select_for_update(of=("household",))
+                .filter(**voter)
+                .first()
+            )
+            if me is None:
+                raise NotVerified(_("Only verified residents can take part. Join your household first."))
+            key = unit_key(nomination.entry, me)
+            ballot = list(
+                Vote.objects.filter(entry=nomination.entry, unit_key=key).values_list(
+                    "nomination_id", "nomination__status"
+                )
+            )
+            refusal = _vote_refusal(nomination, me, ballot)
+            if refusal:
+                raise AwardError(refusal)
+            return Vote.objects.create(
+                round_id=nomination.round_id,
+                entry_id=nomination.entry_id,
+                nomination=nomination,
+                unit_key=key,
+                voter=me,
+                household_id=me.household_id,
+                building_id=me.household.building_id,
+            )
     except IntegrityError as exc:  # the unique constraint, should two requests ever pass the checks at once
         raise AwardError(_("This vote is already on your ballot.")) from exc
-    if vote is None:
-        raise _refusal(nomination_id, voter=voter)
-    return vote
 
 
-# The vote statement's own columns; the rest come from the nomination and the voter.
-_VOTE_RETURNS = ("id", "round_id", "entry_id", "nomination_id", "unit_key", "voter_id", "household_id", "building_id")
-# PostgreSQL connections (weakly held) and the vote statements prepared on each.
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _insert_vote_if_allowed(nomination_id: int, *, voter: tuple[str, int], at) -> Vote | None:
-    """The new vote for nomination ``nomination_id`` by the verified resident ``voter`` (a column and a
-    value), or None if a rule refuses it.
-
-    One ``INSERT … SELECT … WHERE`` reads the nomination with its round and
-    category and the voter's membership, and inserts only if the round is
-    taking votes, the nomination is shortlisted and is not the voter's own
-    household or themselves, it is not on the ballot yet, and the ballot has
-    room (votes for nominations declined since no longer count, so they free
-    their place). The rules' Python form is ``_refusal``, which says which one
-    refused; tests hold the two to the same cases.
-
-    The ballot is read under a lock on the voter's household, so parallel
-    requests cannot pass the limit together. On PostgreSQL a statement of its
-    own takes the lock and notes which household it holds; the insert, whose
-    snapshot then holds every vote committed before the lock was granted,
-    goes ahead only for that household. Both are prepared once per connection
-    (planning them cost more than running them) and executed as one simple
-    query, which the server runs as one transaction: one round trip and one
-    commit per vote. SQLite has no row locks; its IMMEDIATE transactions
-    serialise writers instead.
-    """
-    column, value = voter
-    postgresql = connection.vendor == "postgresql"
-    lock, insert = _vote_statements(column, postgresql)
-    at_db = connection.ops.adapt_datetimefield_value(at)
-    lock_params = [value, Resident.Status.VERIFIED]
-    insert_params = [
-        at_db,
-        VoteUnit.HOUSEHOLD,
-        *lock_params,
-        nomination_id,
-        NominationStatus.SHORTLISTED,
-        *AwardRound.accepts_votes_sql("rd", at, connection)[1],
-        NominationStatus.SHORTLISTED,
-    ]
-    with connection.cursor() as cursor:
-        if postgresql:
-            names = _prepare(cursor, column, lock, insert)
-            # Inside a caller's transaction, a savepoint keeps a refused duplicate from spoiling it.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                cursor.execute(
-                    f"EXECUTE {names[0]}(%s, %s); EXECUTE {names[1]}({', '.join(['%s'] * len(insert_params))})",
-                    lock_params + insert_params,
-                )
-                cursor.nextset()
-                row = cursor.fetchone()
-        else:
-            with transaction.atomic():
-                cursor.execute(insert, insert_params)
-                row = cursor.fetchone()
-    if row is None:
-        return None
-    vote = Vote(created_at=at, **dict(zip(_VOTE_RETURNS, row, strict=True)))
-    vote._state.adding = False
-    return vote
-
-
-@functools.cache
-def _vote_statements(column: str, postgresql: bool) -> tuple[str, str]:
-    """The locking statement (PostgreSQL only) and the insert of ``_insert_vote_if_allowed``, with %s
-    parameters in the order it passes them."""
-    rounds, entries, nominations = AwardRound._meta.db_table, RoundCategory._meta.db_table, Nomination._meta.db_table
-    residents, households, votes = Resident._meta.db_table, Household._meta.db_table, Vote._meta.db_table
-    voting, _params = AwardRound.accepts_votes_sql("rd", None, connection)
-    locked = " AND me.household_id = NULLIF(current_setting('honours.vote_household', true), '')::bigint"
-    lock = (
-        "SELECT set_config('honours.vote_household', h.id::text, true) "  # noqa: S608 - names from _meta
-        f"FROM {residents} me JOIN {households} h ON h.id = me.household_id "
-        f"WHERE me.{column} = %s AND me.status = %s FOR UPDATE OF h"
-    )
-    insert = (
-        f"INSERT INTO {votes} (created_at, {', '.join(_VOTE_RETURNS[1:])}) "  # noqa: S608 - names from _meta
-        f"SELECT {'%s::timestamptz' if postgresql else '%s'}, {', '.join('b.' + name for name in _VOTE_RETURNS[1:])} "
-        "FROM (SELECT n.round_id, n.entry_id, n.id AS nomination_id, e.votes_per_voter, "
-        "CASE WHEN e.vote_unit = %s THEN 'h' || me.household_id ELSE 'r' || me.id END AS unit_key, "
-        "me.id AS voter_id, me.household_id, h.building_id "
-        f"FROM {nominations} n JOIN {rounds} rd ON rd.id = n.round_id JOIN {entries} e ON e.id = n.entry_id "
-        f"JOIN {residents} me ON me.{column} = %s AND me.status = %s JOIN {households} h ON h.id = me.household_id "
-        f"WHERE n.id = %s AND n.status = %s AND {voting}{locked if postgresql else ''} "
-        "AND (n.household_id IS NULL OR n.household_id <> me.household_id) "
-        "AND (n.resident_id IS NULL OR n.resident_id <> me.id)"
-        ") b "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {votes} v WHERE v.nomination_id = b.nomination_id AND v.unit_key = b.unit_key) "
-        f"AND (SELECT COUNT(*) FROM {votes} v JOIN {nominations} x ON x.id = v.nomination_id "
-        "WHERE v.entry_id = b.entry_id AND v.unit_key = b.unit_key AND x.status = %s) < b.votes_per_voter "
-        f"RETURNING {', '.join(_VOTE_RETURNS)}"
-    )
-    return lock, insert
-
-
-def _prepare(cursor, column: str, *statements: str) -> list[str]:
-    """Names of ``statements`` prepared on this PostgreSQL connection (preparing them on its first vote)."""
-    names = [f"honours_vote_{column}_{index}" for index in range(len(statements))]
-    done = _prepared.setdefault(connection.connection, set())
-    if column not in done:
-        cursor.execute(
-            "; ".join(f"PREPARE {name} AS {_numbered(sql)}" for name, sql in zip(names, statements, strict=True))
-        )
-        done.add(column)
-    return names
-
-
-def _numbered(sql: str) -> str:
-    """``sql`` with its %s parameters written $1, $2, … as PREPARE takes them."""
-    numbers = count(1)
-    return re.sub("%s", lambda _match: f"${next(numbers)}", sql)
-
-
-def _refusal(nomination_id: int, *, voter: tuple[str, int]) -> Exception:
-    """Why ``_insert_vote_if_allowed`` refused a vote, as the rules are told to residents."""
-    nomination = Nomination.objects.select_related("round", "entry").filter(pk=nomination_id).first()
-    if nomination is None or not nomination.round.announced:
-        return Nomination.DoesNotExist()
-    if not nomination.round.accepts_votes():
-        return AwardError(_("Voting for this round is not open."))
-    column, value = voter
-    me = Resident.objects.verified().filter(**{column: value}).first()
-    if me is None:
-        return NotVerified(_("Only verified residents can take part. Join your household first."))
+def _vote_refusal(nomination: Nomination, me: Resident, ballot: list[tuple[int, str]]) -> str:
+    """Why ``me`` may not vote for ``nomination`` (empty if they may), given the ballot of their vote's unit in
+    its category as (nomination id, status) pairs. Votes for nominations declined since no longer count, so
+    they free their place."""
     if nomination.household_id and nomination.household_id == me.household_id:
-        return AwardError(_("You cannot vote for your own household or a member of it."))
+        return _("You cannot vote for your own household or a member of it.")
     if nomination.resident_id == me.pk:
-        return AwardError(_("You cannot vote for yourself."))
+        return _("You cannot vote for yourself.")
     if nomination.status != NominationStatus.SHORTLISTED:
-        return AwardError(_("Only shortlisted nominations can receive votes."))
-    if Vote.objects.filter(nomination=nomination, unit_key=unit_key(nomination.entry, me)).exists():
-        return AwardError(_("This vote is already on your ballot."))
-    return AwardError(
-        _("You have used all %(n)d of your votes in this category. Withdraw one to change your choice.")
-        % {"n": nomination.entry.votes_per_voter}
-    )
+        return _("Only shortlisted nominations can receive votes.")
+    if any(nomination_id == nomination.pk for nomination_id, _status in ballot):
+        return _("This vote is already on your ballot.")
+    limit = nomination.entry.votes_per_voter
+    if sum(status == NominationStatus.SHORTLISTED for _id, status in ballot) >= limit:
+        return _("You have used all %(n)d of your votes in this category. Withdraw one to change your choice.") % {
+            "n": limit
+        }
+    return ""
 
 
 def withdraw_vote(*, nomination: Nomination, resident: Resident) -> None:

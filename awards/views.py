@@ -379,8 +379,7 @@ def second(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """The busiest page of a round's last hour: one statement reads the nomination and the voter's membership
-    and stores the vote (``services.cast_vote``); only a refused vote costs more queries, to say why."""
+    """The busiest page of a round's last hour: the session, the user and ``services.cast_vote``."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     back = _safe_next(request, reverse("awards:nomination", args=[pk]))

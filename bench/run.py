@@ -47,6 +47,11 @@ SIZES = {
         "export_rows": 10_000,
         "voters": 400,
         "seconds": 3,
+        # Issue #15's data (its accounts capped by this register's size): signed-in pages and sign-ups.
+        "upcoming": 2_016,
+        "accounts": 4_982,
+        "signups": 19_713,
+        "signup_people": 150,
     },
     "full": {
         "households": 20_000,
@@ -57,6 +62,10 @@ SIZES = {
         "export_rows": 100_000,
         "voters": 4_000,
         "seconds": 10,
+        "upcoming": 2_016,
+        "accounts": 4_982,
+        "signups": 19_713,
+        "signup_people": 500,
     },
 }
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -234,7 +243,9 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
             "shell",
             "-c",
             "import sys; sys.path.insert(0, 'bench'); import seed; "
-            f"seed.scale(ledger={ledger}, votes={votes}, activities={size['activities']}, export_rows={size['export_rows']})",
+            f"seed.scale(ledger={ledger}, votes={votes}, activities={size['activities']}, "
+            f"export_rows={size['export_rows']}, upcoming={size['upcoming']}, accounts={size['accounts']}, "
+            f"signups={size['signups']})",
         )
 
     # The leaderboard is measured at 10,000 ledger entries first, then at full size: its cost must not grow.
@@ -302,6 +313,32 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
             record(metric, result["rps"], "req/s", baseline)
             if result["errors"]:
                 record(metric.replace("req/s", "errors"), result["errors"], "count")
+        points_p99, baseline = around(
+            lambda: run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["p99_ms"]
+        )
+        record("/points/ signed in, p99", points_p99, "ms")
+        ballot = _shell_result(env, "seed.page_paths()")["ballot"]
+        for metric, path in (
+            ("/activities/ signed in", "/activities/"),
+            ("ballot page (200 nominations) signed in", ballot),
+            ("/me/ signed in", "/me/"),
+        ):
+            if path is None:
+                continue
+            result, baseline = around(lambda path=path: run_wrk(wrk, server.url + path, seconds, headers=signed_in))
+            record(f"{metric}, req/s", result["rps"], "req/s", baseline)
+            record(f"{metric}, p99", result["p99_ms"], "ms")
+            if result["errors"]:
+                record(f"{metric}, errors", result["errors"], "count")
+        signup = _bench_signups(env, server, wrk, seconds, size["signup_people"], around)
+        if signup:
+            result, baseline = signup
+            record("sign-up POST, 16 connections, req/s", result["rps"], "req/s", baseline)
+            record("sign-up POST, 16 connections, p99", result["p99_ms"], "ms")
+            record("sign-up POST, 16 connections, errors", result["errors"], "count")
+            record("sign-up POST, sign-ups stored", result["stored"], "count")
+            record("sign-up POST, activities newly over capacity", result["over_capacity"], "count")
+            record("sign-up POST, row counts differing from a recount", result["count_differences"], "count")
         vote, baseline = _bench_votes(env, server, wrk, seconds, size["voters"], around)
         if vote:
             label = "vote POST, 16 connections"
@@ -313,6 +350,16 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
             record(f"{label}, over-limit voters", vote["over_limit"], "count")
         record("memory of a worker after the run", server.worker_rss_mb(), "MB")
         record("baseline: bare Django view (median of the run), req/s", sorted(baselines)[len(baselines) // 2], "req/s")
+
+    # A visitor's /activities/ on a cache miss: the same site with a cache that keeps nothing and no
+    # process-local copies, so every request renders the page (it does not pay for storing the entry either).
+    with Server({**env, "BENCH_CACHE_OFF": "1"}) as cold:
+        check_url(cold.url + "/activities/")
+        before = run_wrk(wrk, cold.url + "/bench/baseline", max(2, seconds // 2))["rps"]
+        miss = run_wrk(wrk, cold.url + "/activities/", seconds)
+        after = run_wrk(wrk, cold.url + "/bench/baseline", max(2, seconds // 2))["rps"]
+        record("/activities/ visitor, cache miss, req/s", miss["rps"], "req/s", round((before + after) / 2, 1))
+        record("/activities/ visitor, cache miss, p99", miss["p99_ms"], "ms")
 
     for metric, function in (
         ("counting a round", "time_counting"),
@@ -376,6 +423,72 @@ def _bench_votes(env: dict, server: Server, wrk: str, seconds: int, voters: int,
     )
     integrity = json.loads(re.search(r"^RESULT (.+)$", completed.stdout, re.M).group(1))
     return {**result, **integrity, "stored": integrity["votes_after"] - fixture["votes_before"]}, baseline
+
+
+def _shell_result(env: dict, expression: str):
+    """``expression`` (over bench/seed.py as ``seed``) evaluated inside the site, as JSON."""
+    code = f"import sys, json; sys.path.insert(0, 'bench'); import seed; print('RESULT', json.dumps({expression}))"
+    completed = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    match = re.search(r"^RESULT (.+)$", completed.stdout, re.M)
+    if completed.returncode != 0 or not match:
+        log(completed.stderr[-800:])
+        raise RuntimeError(f"bench seed failed: {expression}")
+    return json.loads(match.group(1))
+
+
+def _bench_signups(env: dict, server: Server, wrk: str, seconds: int, people: int, around):
+    """16 connections POST sign-ups, each a resident's first for that activity with its own one-time form
+    token (the list wraps round when the run outlasts it: a resent form is answered "already recorded")."""
+    fixture = _shell_result(env, f"seed.signup_fixture({people}, 20)")
+    if not fixture["requests"]:
+        log("   sign-up POST: skipped (no open activity)")
+        return None
+    VAR.mkdir(parents=True, exist_ok=True)
+    script = VAR / "signup.lua"
+    script.write_text(_requests_lua(fixture["requests"], WRK_THREADS))
+    result, baseline = around(
+        lambda: run_wrk(wrk, server.url + "/", seconds, connections=16, threads=WRK_THREADS, script=script)
+    )
+    check = _shell_result(env, "seed.signup_check()")
+    return {
+        **result,
+        **check,
+        "stored": check["signups_after"] - fixture["signups_before"],
+        "over_capacity": check["over_capacity"] - fixture["over_capacity_before"],
+    }, baseline
+
+
+def _requests_lua(requests: list[dict], threads: int) -> str:
+    """A wrk script that sends ``requests`` (cookie, csrf, path, body) in turn, each thread its own share."""
+    rows = ",\n".join(
+        "{{cookie = {}, csrf = {}, path = {}, body = {}}}".format(
+            *(json.dumps(r[k]) for k in ("cookie", "csrf", "path", "body"))
+        )
+        for r in requests
+    )
+    return f"""
+local rows = {{ {rows} }}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  turn = 0
+end
+function request()
+  local share = math.max(1, math.floor(#rows / {threads}))
+  local row = rows[((id - 1) * share + (turn % share)) % #rows + 1]
+  turn = turn + 1
+  local headers = {{}}
+  headers["Cookie"] = row.cookie
+  headers["X-CSRFToken"] = row.csrf
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  return wrk.format("POST", row.path, headers, row.body)
+end
+"""
 
 
 def _signed_in_cookie(env: dict) -> list[str]:

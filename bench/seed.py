@@ -12,6 +12,7 @@ import random
 import time
 from collections import defaultdict
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -27,9 +28,19 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
     )
 
 
-def scale(*, ledger: int, votes: int, activities: int, export_rows: int = 0) -> None:
+def scale(
+    *,
+    ledger: int,
+    votes: int,
+    activities: int,
+    export_rows: int = 0,
+    upcoming: int = 0,
+    accounts: int = 0,
+    signups: int = 0,
+) -> None:
     """Grow the seeded community to bench size."""
     _scale_activities(activities)
+    _scale_signups(upcoming, accounts, signups)
     _scale_ledger(ledger, export_rows or min(ledger // 10, 100_000))
     _scale_votes(votes)
     if connection.vendor == "postgresql":
@@ -66,6 +77,121 @@ def _scale_activities(total: int) -> None:
         )
     Activity.objects.bulk_create(rows, batch_size=1000)
     print(f"   activities: {total:,}")
+
+
+def _scale_signups(upcoming: int, accounts: int, signups: int) -> None:
+    """Issue #15's data: ``upcoming`` activities ahead, ``accounts`` residents with accounts (as many as the
+    register has, at the quick size) and ``signups`` sign-ups spread over them, confirmed up to each activity's
+    capacity, then waiting; the counts kept on each activity row set from them."""
+    from activities.models import Activity, ActivityType, Signup
+    from activities.services import recount_signups
+
+    if upcoming <= 0:
+        return
+    now = timezone.now()
+    ahead = Activity.objects.filter(starts_at__gt=now, cancelled_at__isnull=True)
+    missing = upcoming - ahead.count()
+    if missing <= 0:
+        return
+    types = list(ActivityType.objects.all())
+    rng = random.Random(15)
+    rows = []
+    for index in range(missing):
+        starts = now + timedelta(days=rng.randint(2, 90), hours=rng.randint(0, 10))
+        rows.append(
+            Activity(
+                type=types[index % len(types)],
+                title=f"近期志愿活动 {index}",
+                place="社区服务中心",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                capacity=rng.randint(5, 15),
+                signup_deadline=starts - timedelta(hours=12),
+                points_per_hour=10,
+            )
+        )
+    Activity.objects.bulk_create(rows, batch_size=1000)
+    _give_accounts(accounts)
+    people = list(_residents_with_accounts(accounts))
+    activities = list(
+        ahead.filter(title__startswith="近期志愿活动").values_list("pk", "capacity")
+    )  # the demo's have theirs
+    batch, made, started = [], 0, time.perf_counter()
+    per_activity = max(1, signups // len(activities))
+    for index, (activity_id, capacity) in enumerate(activities):
+        want = min(per_activity + (1 if index < signups - per_activity * len(activities) else 0), len(people))
+        for place, person in enumerate(rng.sample(people, want)):
+            status = Signup.Status.CONFIRMED if place < capacity else Signup.Status.WAITLISTED
+            batch.append(Signup(activity_id=activity_id, resident_id=person.pk, status=status))
+            made += 1
+        if len(batch) >= BATCH:
+            Signup.objects.bulk_create(batch)
+            batch = []
+    Signup.objects.bulk_create(batch)
+    recount_signups()
+    _progress("sign-ups", made, signups, started)
+    print(f"   upcoming activities: {ahead.count():,}, residents with accounts: {len(people):,}")
+
+
+def signup_fixture(people: int, per_person: int) -> dict:
+    """Sessions, CSRF secrets and one-time form tokens for ``people`` residents each signing up for
+    ``per_person`` upcoming activities they are not on yet: one request each, never the same twice."""
+    from activities.models import Activity, Signup
+    from activities.services import SIGN_UP_FORM
+    from project.formtokens import new_token
+    from tests.serving import session_for
+
+    now = timezone.now()
+    open_ids = list(
+        Activity.objects.filter(signup_deadline__gt=now, cancelled_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rng = random.Random(16)
+    requests = []
+    for person in _residents_with_accounts(people):
+        taken = set(Signup.objects.filter(resident=person).values_list("activity_id", flat=True))
+        session, csrf = session_for(person.user)
+        for activity_id in [pk for pk in rng.sample(open_ids, min(len(open_ids), per_person * 3)) if pk not in taken][
+            :per_person
+        ]:
+            requests.append(
+                {
+                    "cookie": f"sessionid={session}; csrftoken={csrf}",
+                    "csrf": csrf,
+                    "path": f"/activities/{activity_id}/sign-up/",
+                    "body": "form_token=" + quote(new_token(person.user, SIGN_UP_FORM), safe=""),
+                }
+            )
+    rng.shuffle(requests)
+    return {"requests": requests, "signups_before": Signup.objects.count(), "over_capacity_before": _over_capacity()}
+
+
+def _over_capacity() -> int:
+    """Activities with more confirmed volunteers than places (walk-ins may do that; sign-ups never may)."""
+    from django.db.models import F
+
+    from activities.models import Activity
+
+    return Activity.objects.filter(confirmed_count__gt=F("capacity")).count()
+
+
+def signup_check() -> dict:
+    """After the sign-up run: activities over capacity and counts on the row that differ from a recount."""
+    from activities.models import Signup
+    from activities.services import signup_count_differences
+
+    return {
+        "over_capacity": _over_capacity(),
+        "count_differences": len(signup_count_differences()),
+        "signups_after": Signup.objects.count(),
+    }
+
+
+def page_paths() -> dict:
+    """The signed-in pages issue #15 measures: the ballot of the bench round (200 nominations)."""
+    round_ = _bench_round()
+    return {"ballot": f"/rounds/{round_.pk}/nominations/" if round_ else None}
 
 
 # --- Points ledger ------------------------------------------------------------------

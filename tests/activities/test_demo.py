@@ -32,6 +32,7 @@ def test_demo_is_idempotent_and_consistent(monkeypatch, settings, tmp_path):
         Redemption.objects.count(),
     )
     assert services.ledger_differences() == []
+    assert services.signup_count_differences() == []
     # the star volunteers have their stars (13 full days = 104 hours = one star)
     assert all(item.photo for item in StoreItem.objects.all())
     assert sorted(balance.stars for balance in PointsBalance.objects.all())[-2:] == [1, 1]

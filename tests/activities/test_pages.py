@@ -56,7 +56,7 @@ def test_organizer_list_query_count_does_not_grow(organizer_client):
 def test_list_filters_by_type_day_and_open_places(client):
     elder = activity_type("助老")
     full = ActivityFactory(title="满员的活动", capacity=1)
-    Signup.objects.create(activity=full, resident=ResidentFactory())
+    services.sign_up(activity=full, resident=ResidentFactory())
     ActivityFactory(title="助老探访", type=elder, starts_in=timedelta(days=5))
     finished_activity(title="已经结束的活动")
     page = client.get(reverse("activities:list")).content.decode()

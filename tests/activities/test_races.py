@@ -46,6 +46,8 @@ def test_fifty_residents_racing_for_ten_places(postgres):
     assert not [r for r in results if isinstance(r, Exception)]
     assert Signup.objects.filter(activity=activity, status="confirmed").count() == 10
     assert Signup.objects.filter(activity=activity, status="waitlisted").count() == 40
+    activity.refresh_from_db()
+    assert (activity.confirmed_count, activity.waitlist_count) == (10, 40)
 
 
 def test_the_same_resident_signing_up_twice_at_once_gets_one_place(postgres):
@@ -71,6 +73,7 @@ def test_cancellations_and_sign_ups_at_once_never_overfill(postgres):
     assert not [r for r in results if isinstance(r, Exception)]
     assert Signup.objects.filter(activity=activity, status="confirmed").count() == 5
     assert Signup.objects.filter(activity=activity, status="waitlisted").count() == 5
+    assert services.signup_count_differences() == []
 
 
 def test_double_confirmation_credits_once(postgres, organizer):

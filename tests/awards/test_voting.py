@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from awards.models import AwardRound, NominationStatus, TargetKind, Vote, VoteUnit
+from awards.models import NominationStatus, TargetKind, Vote, VoteUnit
 from awards.services import AwardError, cast_vote, voter_order
 from families.access import verified_membership
 from tests.factories import ResidentFactory
@@ -268,17 +268,17 @@ def test_a_vote_for_a_nomination_declined_since_frees_its_place(resident, voting
 def test_the_vote_page_is_lean_and_its_query_count_does_not_grow(
     resident_client, resident, voting_entry, django_assert_max_num_queries
 ):
-    """The busiest page of a round: session, user, and one statement that checks the rules and stores the vote
-    (prepared on a connection's first vote on PostgreSQL); here also the test transaction's savepoint pair."""
+    """The busiest page of a round: session, user, and the vote's four statements (nomination, membership with the
+    household's lock, ballot, insert); here also the test transaction's savepoint pair."""
     nominations = [make_nomination(voting_entry) for _ in range(3)]
     for nomination in nominations[:2]:
         resident_client.post(f"/nominations/{nomination.pk}/vote/")
-    with django_assert_max_num_queries(9):  # refused (the ballot is full): three more queries say why
+    with django_assert_max_num_queries(8):  # refused (the ballot is full): the same reads, no insert, the message saved
         response = resident_client.post(f"/nominations/{nominations[2].pk}/vote/")
     assert response.status_code == 302 and not Vote.objects.filter(nomination=nominations[2]).exists()
     other = make_nomination(voting_entry)
     Vote.objects.filter(nomination=nominations[0]).delete()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         response = resident_client.post(f"/nominations/{other.pk}/vote/")
     assert response.status_code == 302 and Vote.objects.filter(nomination=other).count() == 1
 
@@ -303,24 +303,36 @@ def test_the_vote_statement_refuses_votes_outside_the_voting_phase(resident, pha
     assert row_counts() == before and not Vote.objects.exists()
 
 
-def test_the_vote_statements_phase_condition_agrees_with_phase_at_the_boundaries(voting_entry):
+def test_the_vote_stays_within_its_statement_budget_and_reads_the_ballot_under_the_lock(voting_entry):
+    """Counted between the vote's own savepoint (BEGIN outside a transaction) and its release (COMMIT): the
+    nomination, the membership locking the household, the ballot, the insert. No raw SQL, no prepared statements."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    round = voting_entry.round
-    confirmed = make_round("publicity")
-    tick = timedelta(microseconds=1)
-    for subject in (round, confirmed):
-        for at in (
-            subject.voting_open_at - tick,
-            subject.voting_open_at,
-            subject.voting_close_at - tick,
-            subject.voting_close_at,
-        ):
-            condition, params = AwardRound.accepts_votes_sql("rd", at, connection)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM {AwardRound._meta.db_table} rd WHERE rd.id = %s AND {condition}",
-                    [subject.pk, *params],
-                )
-                in_sql = cursor.fetchone()[0] == 1
-            assert in_sql == subject.accepts_votes(at), (subject.phase(at), at)
+    me = ResidentFactory()
+    first, second = make_nomination(voting_entry), make_nomination(voting_entry)
+    cast_vote(nomination=first, resident=me)
+    with CaptureQueriesContext(connection) as captured:
+        cast_vote(nomination=second, resident=me)
+    statements = [q["sql"] for q in captured]
+    assert statements[0].startswith("SAVEPOINT") and statements[-1].startswith("RELEASE SAVEPOINT")
+    inside = statements[1:-1]
+    assert len(inside) <= 6, inside
+    assert not any(sql.split(" ", 1)[0] in ("PREPARE", "EXECUTE") or "set_config" in sql for sql in inside)
+    assert inside[-1].startswith("INSERT")
+    if connection.features.has_select_for_update_of:
+        (lock,) = [i for i, sql in enumerate(inside) if "FOR UPDATE" in sql]
+        ballot = next(i for i, sql in enumerate(inside) if "awards_vote" in sql.split("FROM", 1)[1])
+        assert lock < ballot
+
+
+def test_a_refused_vote_leaves_the_callers_transaction_usable(resident, voting_entry):
+    from django.db import transaction
+
+    nomination = make_nomination(voting_entry)
+    me = verified_membership(resident)
+    with transaction.atomic():
+        cast_vote(nomination=nomination, resident=me)
+        with pytest.raises(AwardError, match="already"):
+            cast_vote(nomination=nomination, resident=me)
+        assert Vote.objects.filter(voter=me).count() == 1
