@@ -64,42 +64,16 @@ def prepare_database(database_url: str) -> dict:
 @contextmanager
 def gunicorn(env: dict, *, workers: int = 2, threads: int = 1):
     port = free_port()
-    process = subprocess.Popen(
-        [
-            GUNICORN,
-            "project.wsgi",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "error",
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    argv = [GUNICORN, "project.wsgi", "--workers", str(workers), "--threads", str(threads)]
+    argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "error", "--timeout", "60"]
     url = f"http://127.0.0.1:{port}"
-    try:
+    with process(env, argv) as started:
         try:
             wait_until_up(url)
         except RuntimeError:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise RuntimeError("gunicorn did not come up:\n" + process.stderr.read().decode()[-3000:]) from None
-        yield url, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(started.pid, signal.SIGKILL)
+            raise RuntimeError("gunicorn did not come up:\n" + started.stderr.read().decode()[-3000:]) from None
+        yield url, started
 
 
 def wait_until_up(url: str, timeout: float = 60) -> None:
