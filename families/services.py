@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
@@ -710,9 +711,7 @@ def check_upload(
         "plan": plan.to_json() if plan.ok else None,
     }
     with transaction.atomic():
-        RegisterImport.objects.filter(
-            status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - conf.import_kept_for()
-        ).exclude(content=b"", plan__isnull=True, preview={}).update(content=b"", plan=None, preview={})
+        empty_stale_imports(now=timezone.now())
         if record is None:
             claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
             record = RegisterImport.objects.create(uploaded_by=actor, **fields)
@@ -722,6 +721,16 @@ def check_upload(
                 setattr(record, name, value)
             record.save(update_fields=list(fields))
     return record
+
+
+def empty_stale_imports(*, now: datetime) -> int:
+    """Empty the uploads checked but never imported that are ``FAMILIES_IMPORT_KEPT_DAYS`` old: they hold phone
+    numbers. The row stays (file name, counts, who uploaded it). Run by the scheduled tick and on each upload."""
+    return (
+        RegisterImport.objects.filter(status=RegisterImport.Status.PREVIEWED, created_at__lt=now - conf.import_kept_for())
+        .exclude(content=b"", plan__isnull=True, preview={})
+        .update(content=b"", plan=None, preview={})
+    )
 
 
 def import_register(

@@ -10,6 +10,7 @@ which ``ProjectConfig.ready`` imports at start-up the way the admin finds
     <app>/demo.py      demo(seed, after=(...))
     <app>/charts.py    chart
     <app>/notices.py   project.notices.register (kinds of notice)
+    <app>/schedule.py  project.schedule.register (work the scheduled tick does)
 
 and, from its ``AppConfig.ready``, ``organizer_permissions(self.label)``.
 
@@ -29,7 +30,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "schedule")
 
 
 def autodiscover() -> None:

@@ -149,6 +149,10 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"], "DEFAULT_TIMEOUT": 3600}}
 
+# Scheduled work (project/schedule.py): one task, the tick, runs what is due and enqueues the next tick this many
+# seconds later. `manage.py start_tick` starts it (make run and the worker's systemd unit run it before the worker).
+TICK_SECONDS = int(os.environ.get("TICK_SECONDS", "60"))
+
 # --- Cache ----------------------------------------------------------------
 # Rate limits and cached public pages must be shared by every process, so the
 # fallback is the database, never process-local memory.
