@@ -12,6 +12,7 @@ from tests import serving
 
 SEND = "from django.core.mail import send_mail; send_mail('站点通知', '正文', None, ['wang@example.com'])"
 STATES = "from project.models import OutboxMessage as M; print(sorted(M.objects.values_list('state', flat=True)))"
+TICKED = "from project.models import TickState; print(TickState.objects.get().last_run_at is not None)"
 DEFERRED = (
     "from datetime import timedelta; from django.utils import timezone; from project.outbox import deliver_due;"
     "print(deliver_due.using(run_after=timezone.now() + timedelta(seconds=2)).enqueue().id)"
@@ -27,10 +28,14 @@ def _env(database_url: str, **extra: str) -> dict:
 
 
 def _sends_through_the_worker(env: dict) -> None:
+    """A mail written by the site is sent by the worker, and the scheduled tick started before it runs."""
     serving.run_python(env, SEND)
     assert serving.run_python(env, STATES).strip().splitlines()[-1] == "['queued']"  # written, left for the worker
+    serving.manage(env, "start_tick")
+    serving.manage(env, "start_tick")  # a second start (another server, a restart) adds no tick
     with serving.process(env, serving.worker_argv(env)):
         assert serving.wait_for(env, STATES, "['sent']") == "['sent']"
+        assert serving.wait_for(env, TICKED, "True") == "True"
 
 
 def test_db_worker_sends_on_sqlite(tmp_path):
