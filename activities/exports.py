@@ -172,3 +172,43 @@ def ledger_lines(month_start: date, *, grid_ids: frozenset[int] | None = None):
 
 
 __all__ = ["KINDS", "table", "hours_text"]
+
+
+def row_estimate(kind: str, month_start: date, *, grid_ids: frozenset[int] | None = None) -> int:
+    """About how many rows a report of ``kind`` has (one count query): large ones are written in the background."""
+    start, end = month_bounds(month_start)
+    if kind == "ledger":
+        entries = _in_grids(LedgerEntry.objects.all(), grid_ids, "resident__household__building__grid")
+        return entries.filter(occurred_on__gte=start, occurred_on__lt=end).count()
+    if kind == "activities":
+        signups = _in_grids(Signup.objects.all(), grid_ids, "resident__household__building__grid")
+        return signups.filter(activity__starts_at__gte=_aware(start), activity__starts_at__lt=_aware(end)).count()
+    return 0  # one row per grid
+
+
+def report(kind: str, params: dict, user):
+    """The report ``kind`` of ``params["month"]`` as ``user`` may read it (their grids), with its audit line;
+    registered with the core's exports (project.exports), which write it at once or in the background."""
+    from families.access import organizer_grid_ids
+    from project.exports import Table
+
+    from . import services
+
+    month_start = datetime.strptime(params["month"], "%Y-%m").date()
+    grid_ids = organizer_grid_ids(user)
+    headers, rows, title = table(kind, month_start, grid_ids=grid_ids)
+    services.record_export(actor=user, kind=kind, month=params["month"])
+    total = row_estimate(kind, month_start, grid_ids=grid_ids)
+    return Table(headers=headers, rows=rows, title=f"{title}-{month_start:%Y-%m}", sheet_title=title, total=total)
+
+
+def _register() -> None:
+    from functools import partial
+
+    from project import exports
+
+    for kind, label in KINDS.items():
+        exports.register(f"activities.{kind}", label=label, build=partial(report, kind))
+
+
+_register()

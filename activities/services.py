@@ -33,7 +33,6 @@ from project.errors import ServiceError
 from project.images import stored_for_write
 from project.models import AuditEntry
 from project.notices import notify
-from project.publiccache import bump_public_version
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
@@ -233,7 +232,6 @@ def award_points(
             created_by=actor,
         )
         AuditEntry.objects.log(actor=actor, action=f"points.{kind}", target=entry, details={"amount": amount})
-        bump_public_version()
         claim.done(entry, url=reverse("activities:organize_volunteer", args=[resident.pk]))
     return entry
 
@@ -288,7 +286,6 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
                 signup = Signup.objects.create(activity=activity, resident=resident, status=status, created_at=at)
         except IntegrityError as exc:
             raise ServiceError(_("You have already signed up for this activity.")) from exc
-        bump_public_version()
         claim.done(signup, url=reverse("activities:detail", args=[activity.pk]))
     return signup
 
@@ -308,8 +305,6 @@ def fill_free_places(*, activity: Activity) -> list[Signup]:
         for signup in promoted:
             signup.status = Signup.Status.CONFIRMED
             signup.save(update_fields=["status"])
-        if promoted:
-            bump_public_version()
     return promoted
 
 
@@ -345,7 +340,6 @@ def cancel_signup(*, signup: Signup, actor, by_organizer: bool = False, at: date
                 promoted.save(update_fields=["status"])
         if by_organizer:
             AuditEntry.objects.log(actor=actor, action="activities.signup_cancelled", target=signup)
-        bump_public_version()
     return promoted
 
 
@@ -367,7 +361,6 @@ def save_activity(*, activity: Activity, actor, changed: list[str], token: str |
             target=activity,
             details={"fields": sorted(changed)},
         )
-        bump_public_version()
         promoted = [] if created else fill_free_places(activity=activity)
         claim.done(activity, url=reverse("activities:organize_sheet", args=[activity.pk]))
     return promoted
@@ -400,7 +393,6 @@ def save_store_item(*, item: StoreItem, actor, changed: list[str], photo=None, t
             target=item,
             details={"fields": sorted(changed)},
         )
-        bump_public_version()
         claim.done(item, url=reverse("activities:organize_store"))
     return item
 
@@ -424,7 +416,6 @@ def call_off_activity(*, activity: Activity, actor, reason: str) -> Activity:
         AuditEntry.objects.log(
             actor=actor, action="activities.activity_called_off", target=activity, details={"reason": reason}
         )
-        bump_public_version()
     return activity
 
 
@@ -716,7 +707,6 @@ def confirm_hours(*, signup: Signup, actor, at: datetime | None = None) -> Ledge
             target=signup,
             details={"hours": hours_text(credited), "points": entry.amount},
         )
-        bump_public_version()
     return entry
 
 
@@ -829,7 +819,6 @@ def decide_correction(*, correction: CorrectionRequest, actor, accept: bool, not
                         "hours_confirmed_by",
                     ]
                 )
-                bump_public_version()
         correction.status = CorrectionRequest.Status.ACCEPTED if accept else CorrectionRequest.Status.REFUSED
         correction.decided_at = now
         correction.decided_by = actor

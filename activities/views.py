@@ -30,7 +30,7 @@ from families.models import Building, Grid, Household, Resident
 from project.access import organizer_required
 from project.attempt import Attempt
 from project.codes import qr_svg
-from project.exports import tabular_response
+from project.exports import respond_or_queue
 from project.phones import to_e164
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
@@ -51,6 +51,7 @@ from .forms import (
     PickupCodeForm,
     StoreItemForm,
 )
+from .freshness import ACTIVITY, ACTIVITY_LISTS, LEADERBOARDS, STORE
 from .models import (
     Activity,
     ActivityType,
@@ -68,7 +69,7 @@ from .models import (
 # --- Activities: public list and detail ---------------------------------------------
 
 
-@cache_public_page()
+@cache_public_page(ACTIVITY_LISTS, query=(*ActivityFilter.base_filters, "page"))
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
     activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
@@ -101,7 +102,7 @@ def _activity_or_404(pk: int) -> Activity:
     return get_object_or_404(Activity.objects.select_related("type").with_counts(), pk=pk)
 
 
-@cache_public_page()
+@cache_public_page(ACTIVITY.of("pk"))
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_or_404(pk)
     membership = verified_membership(request.user)
@@ -306,7 +307,7 @@ def _volunteer_context(balance: PointsBalance) -> dict:
     }
 
 
-@cache_public_page()
+@cache_public_page(LEADERBOARDS)
 def volunteer_page(request: HttpRequest, pk: int) -> HttpResponse:
     """A volunteer's public page: only for people who agreed to be named in public."""
     resident = get_object_or_404(
@@ -420,7 +421,7 @@ def _valid_key(kind: str, key: str) -> bool:
     return bool(re.match(patterns[kind], key or ""))
 
 
-@cache_public_page()
+@cache_public_page(LEADERBOARDS, query=("scope", "period", "key"))
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history.
 
@@ -439,6 +440,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         key = _period_key_for(kind, timezone.localdate())
     board = cached_fragment(
         f"leaderboard:{scope}:{kind}:{key}",
+        LEADERBOARDS,
         lambda: render_to_string("activities/_leaderboard_board.html", _board(scope, kind, key)),
     )
     return render(
@@ -528,7 +530,7 @@ def _names_for(scope: str, ids: list[int]) -> dict[int, tuple[str, str | None, b
 # --- The points store ------------------------------------------------------------
 
 
-@cache_public_page()
+@cache_public_page(STORE)
 def store(request: HttpRequest) -> HttpResponse:
     items = StoreItem.objects.filter(is_active=True)
     membership = verified_membership(request.user)
@@ -538,7 +540,7 @@ def store(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/store.html", {"items": items, "balance": balance, "membership": membership})
 
 
-@cache_public_page()
+@cache_public_page(STORE)
 def store_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk, is_active=True)
     membership = verified_membership(request.user)
@@ -554,9 +556,7 @@ def store_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(StoreItem, pk=pk)
     attempt = Attempt(request, fallback=reverse("activities:my_redemptions"))
     with attempt:
-        redemption = services.redeem(
-            resident=request.membership, item=item, token=attempt.token(services.REDEEM_FORM)
-        )
+        redemption = services.redeem(resident=request.membership, item=item, token=attempt.token(services.REDEEM_FORM))
         messages.success(
             request,
             _("Redeemed. Show the pickup code %(code)s at the community centre to collect it.")
@@ -829,7 +829,11 @@ def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "activities/organize/confirm_all.html",
-        {"activity": activity, "waiting": activity.hours_waiting(grid_ids=grid_ids), "daily_cap": conf.daily_hours_cap()},
+        {
+            "activity": activity,
+            "waiting": activity.hours_waiting(grid_ids=grid_ids),
+            "daily_cap": conf.daily_hours_cap(),
+        },
     )
 
 
@@ -1006,9 +1010,7 @@ def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResp
                 )
                 messages.success(request, _("The item is saved."))
                 return redirect("activities:organize_store")
-    return attempt.response or render(
-        request, "activities/organize/store_item_form.html", {"form": form, "item": item}
-    )
+    return attempt.response or render(request, "activities/organize/store_item_form.html", {"form": form, "item": item})
 
 
 @require_POST
@@ -1058,8 +1060,14 @@ def organize_export_download(request: HttpRequest, kind: str, fmt: str) -> HttpR
     if not form.is_valid():
         messages.error(request, _("Enter a month as 2026-11."))
         return redirect("activities:organize_exports")
-    month_start = form.month_start()
-    headers, rows, title = exports.table(kind, month_start, grid_ids=organizer_grid_ids(request.user))
-    services.record_export(actor=request.user, kind=kind, month=form.cleaned_data["month"])
-    filename = f"{title}-{month_start:%Y-%m}"
-    return tabular_response(headers=headers, rows=rows, filename=filename, fmt=fmt, sheet_title=title)
+    params = {"month": form.cleaned_data["month"]}
+    count = exports.row_estimate(kind, form.month_start(), grid_ids=organizer_grid_ids(request.user))
+    # A month of a busy ledger is written in the background (project.exports); a small report comes at once.
+    return respond_or_queue(
+        request,
+        kind=f"activities.{kind}",
+        params=params,
+        fmt=fmt,
+        count=count,
+        build=lambda: exports.report(kind, params, request.user),
+    )

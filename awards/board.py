@@ -36,6 +36,7 @@ from project.images import WIDTHS, photo_sources
 from project.publiccache import cache_public_page
 
 from . import conf
+from .freshness import BOARD
 from .models import AwardCategory, Honour, TargetKind
 
 # --- The web board ---------------------------------------------------------
@@ -92,7 +93,7 @@ def _filter_groups(request: HttpRequest, filterset: HonourFilter) -> list[dict]:
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(BOARD, query=(*HonourFilter.base_filters, "page"))
 def honour_list(request: HttpRequest) -> HttpResponse:
     filterset = HonourFilter(request.GET, queryset=Honour.objects.for_board())
     honours = filterset.qs if filterset.is_valid() else Honour.objects.for_board()
@@ -110,7 +111,7 @@ def honour_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(BOARD)
 def honour_detail(request: HttpRequest, pk: int) -> HttpResponse:
     honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
     return render(request, "awards/board/detail.html", {"honour": honour})
@@ -196,7 +197,9 @@ def tv_slides() -> list[dict]:
     The newest ``AWARDS_TV_SLIDES`` honours rotating through the categories, with
     a family motto after every third honour and this month's star volunteers.
     """
-    honours = [_honour_slide(h) for h in rotate_through_categories(list(Honour.objects.for_board()[: conf.tv_slides()]))]
+    honours = [
+        _honour_slide(h) for h in rotate_through_categories(list(Honour.objects.for_board()[: conf.tv_slides()]))
+    ]
     mottos = motto_slides()
     slides = []
     for i, slide in enumerate(honours):
@@ -215,7 +218,7 @@ def _slides_version(slides: list[dict]) -> str:
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(BOARD, query=("interval", "refresh"))
 def tv(request: HttpRequest) -> HttpResponse:
     slides = tv_slides()
     return render(
@@ -231,7 +234,7 @@ def tv(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(timeout=60)
+@cache_public_page(BOARD, timeout=60)
 def tv_slides_json(request: HttpRequest) -> JsonResponse:
     slides = tv_slides()
     response = JsonResponse(
@@ -284,7 +287,7 @@ def conditional(view):
 
 @require_safe
 @conditional
-@cache_public_page()
+@cache_public_page(BOARD, query=("page",))
 def feed(request: HttpRequest) -> JsonResponse:
     """Published honours for big screens and apps, newest first, ``AWARDS_FEED_PAGE_SIZE`` a page."""
     paginator = Paginator(Honour.objects.for_board(), conf.feed_page_size())
@@ -331,7 +334,7 @@ def certificate_name(honour: Honour, user) -> str:
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(BOARD)
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
     verify_url = request.build_absolute_uri(reverse("board:verify", args=[honour.certificate_number]))
@@ -349,7 +352,7 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(BOARD)
 def verify(request: HttpRequest, number: str) -> HttpResponse:
     """Say whether a certificate number belongs to a published honour (200), a withdrawn one (410) or none (404)."""
     honour = (

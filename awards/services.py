@@ -26,13 +26,12 @@ from django.utils.translation import gettext as _
 
 from families.access import sees_whole_register
 from families.models import Household, Resident
-from project import formtokens, schedule
+from project import formtokens, publiccache, schedule
 from project.access import ORGANIZER_GROUP
 from project.errors import ServiceError
 from project.images import CleanPhoto, delete_photo, stored_for_write
 from project.models import AuditEntry
 from project.notices import notify
-from project.publiccache import bump_public_version
 from project.ratelimit import Limit, refuse_if_reached
 
 from . import conf
@@ -162,7 +161,6 @@ def save_round(
             timeline={name: getattr(round, name).isoformat() for name in TIMELINE_FIELDS},
             announced=round.announced,
         )
-        bump_public_version()
         claim.done(round, url=reverse("awards:organize_round", args=[round.pk]))
     return round
 
@@ -204,7 +202,6 @@ def close_voting(*, round: AwardRound, actor) -> None:
         round.voting_close_at = now
         round.save(update_fields=["voting_close_at"])
         _audit(actor, "awards.voting_closed", round, planned_close=planned.isoformat(), closed=now.isoformat())
-        bump_public_version()
 
 
 def send_voting_open_notices(*, round: AwardRound) -> int:
@@ -923,6 +920,7 @@ def record_paper_tally(
             raise AwardError(_("Counts cannot be negative."))
         for nomination_id, value in counts.items():
             Nomination.objects.filter(pk=nomination_id).update(paper_votes=value)
+        publiccache.changed(Nomination)  # update() sends no signal
         tally = PaperTally.objects.create(
             entry=entry, counts={str(k): v for k, v in counts.items()}, photo=photo_name, note=note, entered_by=actor
         )
@@ -974,6 +972,8 @@ def confirm_winners(*, round: AwardRound, actor, winners: dict[int, set[int]], r
         Nomination.objects.filter(round=round).update(is_winner=False)
         Nomination.objects.filter(pk__in=chosen_all).update(is_winner=True)
         RoundCategory.objects.filter(round=round).update(confirmed_at=now)
+        publiccache.changed(Nomination)  # update() sends no signal
+        publiccache.changed(RoundCategory)
         round.results_confirmed_at = now
         round.ranking_override_reason = reason if needs_reason else ""
         round.save(update_fields=["results_confirmed_at", "ranking_override_reason"])
@@ -984,7 +984,6 @@ def confirm_winners(*, round: AwardRound, actor, winners: dict[int, set[int]], r
             reason=reason,
             categories=summary,
         )
-        bump_public_version()
 
 
 # --- Publicity ---------------------------------------------------------------------------------------------------
@@ -1047,7 +1046,6 @@ def answer_objection(*, objection: Objection, actor, answer: str) -> None:
             nomination=objection.nomination,
             detail=answer,
         )
-        bump_public_version()
 
 
 # --- Publication and corrections ---------------------------------------------------------------------------------
@@ -1089,7 +1087,7 @@ def publish_round(*, round: AwardRound, actor) -> list[Honour]:
         round.published_at = now
         round.save(update_fields=["published_at"])
         _audit(actor, "awards.round_published", round, honours=[h.certificate_number for h in honours])
-        bump_public_version()
+        publiccache.changed(Honour)  # bulk_create sends no signal
     return honours
 
 
@@ -1113,5 +1111,4 @@ def withdraw_honour(*, honour: Honour, actor, reason: str) -> Correction:
             made_by=actor,
         )
         _audit(actor, "awards.honour_withdrawn", honour, reason=reason, round=honour.round_id)
-        bump_public_version()
     return correction

@@ -53,6 +53,7 @@ from .forms import (
     WithdrawHonourForm,
     linkable_people,
 )
+from .freshness import ROUNDS
 from .models import (
     AwardCategory,
     AwardRound,
@@ -87,7 +88,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @require_safe
-@cache_public_page(timeout=60)
+@cache_public_page(ROUNDS, timeout=60)
 def round_list(request: HttpRequest) -> HttpResponse:
     rounds = list(
         AwardRound.objects.visible().prefetch_related(
@@ -102,7 +103,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(timeout=60)
+@cache_public_page(ROUNDS, timeout=60)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = _visible_round(request, pk)
     phase = round.phase()

@@ -82,8 +82,20 @@ class FamilyMottoAdmin(admin.ModelAdmin):
 @admin.register(RegisterImport)
 class RegisterImportAdmin(admin.ModelAdmin):
     list_display = ["filename", "uploaded_by", "created_at", "row_count", "error_count", "status"]
-    exclude = ["content"]
-    readonly_fields = ["filename", "uploaded_by", "row_count", "error_count", "status", "summary", "imported_at"]
+    readonly_fields = [
+        "filename",
+        "uploaded_by",
+        "imported_by",
+        "row_count",
+        "error_count",
+        "status",
+        "done",
+        "total",
+        "message",
+        "summary",
+        "updated_at",
+        "imported_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from project.codes import new_code
+from project.models import private_storage
 
 # Eight characters without look-alikes (project.codes), easy to read aloud and type.
 JOIN_CODE_LENGTH = 8
@@ -446,26 +447,60 @@ class CompactJSONEncoder(DjangoJSONEncoder):
 
 
 class RegisterImport(models.Model):
-    """An uploaded register file between its preview and its import (kept for the record afterwards)."""
+    """An uploaded register file, from its upload through its check and preview to its import (kept for the
+    record afterwards).
+
+    The web request only stores the file and this row; tasks (``families.tasks``) check it and import it,
+    writing how far they have got (``status``, ``done``, ``total``, ``message``) here, so any app server
+    can show the progress. The stored file (``file``) is deleted when its check ends; one left behind by a
+    worker that died is found by ``file`` not empty and ``updated_at`` old
+    (``services.remove_stale_uploads``, for the scheduled tick).
+    """
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Being checked")
         PREVIEWED = "previewed", _("Checked, not imported")
+        TO_IMPORT = "to_import", _("Waiting to be imported")
+        IMPORTING = "importing", _("Being imported")
         IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    # The states in which a task is still to do something: the page polls while the record is in one of them.
+    WORKING = (Status.QUEUED, Status.CHECKING, Status.TO_IMPORT, Status.IMPORTING)
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
     )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
     filename = models.CharField(_("file"), max_length=200)
-    content = models.BinaryField(_("content"))
+    # The upload in the site's private storage (never a local-only path, never public media) until its check ends.
+    file = models.FileField(
+        _("stored upload"), upload_to="imports/", storage=private_storage, max_length=200, blank=True, editable=False
+    )
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     error_count = models.PositiveIntegerField(_("problems"), default=0)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Progress of the running task: rows read while checking, rows written while importing (total 0: unknown).
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    # Why the check failed or the import was refused, in the language of the organizer who asked (``language``).
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
-    # The file is parsed once, at upload (services.check_upload): the preview page shows ``preview``
+    # The file is parsed once, by the check task (services.check_upload): the preview page shows ``preview``
     # (problems, counts, what an import would change) and "Import now" writes ``plan``, the checked rows,
-    # so what is imported is what was checked. The file itself is not kept.
+    # so what is imported is what was checked.
     preview = models.JSONField(_("check"), default=dict, blank=True, editable=False, encoder=CompactJSONEncoder)
     plan = models.JSONField(_("checked rows"), null=True, blank=True, editable=False, encoder=CompactJSONEncoder)
 
@@ -473,11 +508,11 @@ class RegisterImport(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("register import")
         verbose_name_plural = _("register imports")
+        indexes = [models.Index(fields=["status", "updated_at"], name="registerimport_state")]
 
     def __str__(self) -> str:
         return self.filename
 
     @property
-    def needs_check(self) -> bool:
-        """Uploaded before checks were kept with the upload: checked once, on its first preview."""
-        return not self.preview and bool(self.content)
+    def working(self) -> bool:
+        return self.status in self.WORKING

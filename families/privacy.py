@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from project import registry
+from project import publiccache, registry
 from project.privacy import ANONYMOUS_NAME
-from project.publiccache import bump_public_version
 
 from .models import MottoRevision, Resident
 
@@ -52,7 +51,9 @@ def anonymise(user) -> None:
     )
     # Motto revisions keep their text (it is the household's motto) but not the author's name.
     MottoRevision.objects.filter(author=user).update(author_name="", author=None)
-    bump_public_version()
+    # update() sends no signal: the pages that showed the name are refreshed here, after the deletion commits.
+    publiccache.changed(Resident)
+    publiccache.changed(MottoRevision)
 
 
 registry.privacy(personal_data=personal_data, anonymise=anonymise)

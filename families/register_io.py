@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from project import publiccache
 from project.phones import for_people, to_e164
 
 from . import conf, xlsx_reader
@@ -290,11 +291,17 @@ def _surname_home(name: str) -> str:
 
 
 def check_register(
-    content: bytes, filename: str, *, grid_ids: frozenset[int] | None = None, max_rows: int | None = None
+    content: bytes,
+    filename: str,
+    *,
+    grid_ids: frozenset[int] | None = None,
+    max_rows: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Read and check a register file without writing anything; every problem is listed by row number.
 
-    At most ``max_rows`` rows (``FAMILIES_IMPORT_MAX_ROWS`` unless given).
+    At most ``max_rows`` rows (``FAMILIES_IMPORT_MAX_ROWS`` unless given). ``progress`` is told the
+    number of rows checked every ``CHUNK`` rows.
     """
     max_rows = conf.import_max_rows() if max_rows is None else max_rows
     plan = Plan(filename=filename)
@@ -335,7 +342,7 @@ def check_register(
                 _("Add a column for the household name (家庭名称), the head (户主) or the resident (姓名)."),
             )
             return plan
-        _check_rows(plan, rows, grid_ids=grid_ids, max_rows=max_rows)
+        _check_rows(plan, rows, grid_ids=grid_ids, max_rows=max_rows, progress=progress)
     except FileProblem as problem:
         plan.error(0, str(problem))
     finally:
@@ -344,7 +351,7 @@ def check_register(
     return plan
 
 
-def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int) -> None:
+def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int, progress: Callable[[int], None] | None) -> None:
     known_buildings = {b.name: (b.grid_id, b.grid.name) for b in Building.objects.select_related("grid")}
     known_grids = dict(Grid.objects.values_list("name", "id"))
     persons: dict[tuple[str, str, str], int] = {}
@@ -357,6 +364,8 @@ def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int) -> None:
 
     for number, cells in rows:
         plan.row_count += 1
+        if progress is not None and plan.row_count % CHUNK == 0:
+            progress(plan.row_count)
         if plan.row_count > max_rows:
             raise FileProblem(
                 _("The file has more than %(limit)s rows. Split it into several files of at most %(limit)s rows.")
@@ -609,6 +618,9 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
             progress(done, total)
     if progress:
         progress(total, total)
+    if not dry_run:  # bulk writes send no signal
+        publiccache.changed(Household)
+        publiccache.changed(Resident)
     return summary
 
 

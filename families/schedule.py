@@ -1,4 +1,4 @@
-"""What the scheduled tick does for the register (``project.schedule``): uploads never imported are emptied."""
+"""What the scheduled tick does for the register (``project.schedule``): uploads are not kept longer than needed."""
 
 from __future__ import annotations
 
@@ -11,4 +11,6 @@ from . import services
 
 @schedule.register("families.stale_imports")
 def stale_imports(now: datetime) -> int:
-    return services.empty_stale_imports(now=now)
+    """Checks never imported emptied after ``FAMILIES_IMPORT_KEPT_DAYS``; stored files whose check never ended
+    removed after a day (``remove_stale_uploads``)."""
+    return services.empty_stale_imports(now=now) + services.remove_stale_uploads(now)

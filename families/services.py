@@ -3,26 +3,29 @@ organizer edits, the register import and family mottos. Each organizer write log
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from project import formtokens
+from project import formtokens, publiccache
 from project.errors import ServiceError
-from project.models import AuditEntry, Profile
+from project.models import AuditEntry, Profile, private_storage
 from project.notices import notify
 from project.phones import same_number
-from project.publiccache import bump_public_version
+from project.progress import write_progress
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
@@ -48,6 +51,7 @@ GRID_FORM = "families.grid_new"
 BUILDING_FORM = "families.building_new"
 MOTTO_FORM = "families.motto"
 UPLOAD_FORM = "families.import_upload"
+logger = logging.getLogger(__name__)
 _NEW_OBJECT_FORMS = {Household: HOUSEHOLD_FORM, Resident: RESIDENT_FORM, Grid: GRID_FORM, Building: BUILDING_FORM}
 
 
@@ -149,6 +153,7 @@ def _link(*, person: Resident, user, request: Resident | None) -> Resident:
         raise JoinError(_("You already belong to a household. Ask your grid worker to move you.")) from exc
     if not updated:
         raise JoinError(_("This person has just been claimed by another account."))
+    publiccache.changed(Resident)  # the updates here send no signal
     person.refresh_from_db()
     return person
 
@@ -275,9 +280,7 @@ def _queue_request(
     return request
 
 
-def request_membership(
-    *, user, building: Building, door: str, full_name: str, client: str | None = None
-) -> Resident:
+def request_membership(*, user, building: Building, door: str, full_name: str, client: str | None = None) -> Resident:
     """A signed-in user without a slip asks to join the household at ``door``; an organizer confirms by hand.
 
     The request is a ``pending`` Resident row (``source = request``): it counts
@@ -347,7 +350,6 @@ def set_public_consent(*, resident: Resident, name_public: bool, household_publi
                 action="consent.household_shown" if household_public else "consent.household_withdrawn",
                 target=household,
             )
-        bump_public_version()
 
 
 class RegisterError(ServiceError):
@@ -416,7 +418,6 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
         except IntegrityError as exc:
             raise RegisterError(_("This would duplicate an existing entry (the same name or door).")) from exc
         AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
-        bump_public_version()
         claim.done(obj, url=_register_page(obj))
     return changes
 
@@ -498,6 +499,7 @@ def approve_member(*, resident: Resident, actor) -> Resident:
             Resident.objects.filter(pk=waiting.pk).update(status=Resident.Status.VERIFIED, verified_at=now)
             member.status, member.verified_at = Resident.Status.VERIFIED, now
             AuditEntry.objects.log(actor=actor, action="member.approved", target=member)
+        publiccache.changed(Resident)  # the updates here send no signal
         _tell_household(member)
         if waiting.user is not None:
             notify(
@@ -519,6 +521,7 @@ def reject_request(*, resident: Resident, actor) -> None:
         ).update(status=Resident.Status.REMOVED)
         if not updated:
             raise RegisterError(_("This member is no longer waiting for approval."))
+        publiccache.changed(Resident)  # update() sends no signal
         AuditEntry.objects.log(actor=actor, action="member.rejected", target=resident)
         if resident.user is not None:
             notify(
@@ -542,7 +545,7 @@ def remove_member(*, resident: Resident, actor) -> None:
         AuditEntry.objects.log(
             actor=actor, action="member.removed", target=resident, details={"had_account": resident.user_id is not None}
         )
-        bump_public_version()
+        publiccache.changed(Resident)  # update() sends no signal
     if resident.user is not None:
         forget_membership(resident.user)
 
@@ -641,7 +644,6 @@ def review_motto(*, revision: MottoRevision, reviewer, approve: bool, reason: st
         if approve:
             motto.approved_revision = revision
             motto.save(update_fields=["approved_revision"])
-            bump_public_version()
         AuditEntry.objects.log(
             actor=reviewer,
             action="motto.approved" if approve else "motto.rejected",
@@ -663,13 +665,53 @@ def set_motto_consent(*, household: Household, show: bool, actor) -> FamilyMotto
             AuditEntry.objects.log(
                 actor=actor, action="consent.motto_shown" if show else "consent.motto_withdrawn", target=motto
             )
-            bump_public_version()
     return motto
 
 
 # --- The register import ---------------------------------------------------------
 
 APPLY_IMPORT_FORM = "families.apply_import"
+# How often a running check or import writes its progress to its row: every this many rows.
+PROGRESS_EVERY = 1000
+
+
+def _record_state(record_id: int, *, expect=None, **fields) -> bool:
+    """Write a register import's state in its own short statement (compare-and-set when ``expect`` is given).
+
+    Returns whether the row was written. Every app server reads the progress from this row.
+    """
+    rows = RegisterImport.objects.filter(pk=record_id)
+    if expect is not None:
+        rows = rows.filter(status__in=expect if isinstance(expect, (list, tuple)) else [expect])
+    return bool(rows.update(updated_at=timezone.now(), **fields))
+
+
+def receive_upload(*, actor, upload, language: str, token: str | None = None) -> RegisterImport:
+    """Keep an uploaded register file in the site's storage and queue its check; nothing in it is read here.
+
+    The caller has checked only what is cheap (the size). The check runs in a task
+    (``families.tasks.check_register_upload``), enqueued after the commit; the
+    organizer follows it on the record's page. A new upload is kept once per form ``token``.
+    """
+    stored = private_storage().save(f"imports/{uuid.uuid4().hex}", upload)
+    try:
+        with transaction.atomic():
+            claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
+            record = RegisterImport.objects.create(
+                uploaded_by=actor, filename=upload.name[:200], file=stored, language=language[:10]
+            )
+            claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
+            transaction.on_commit(partial(_enqueue, "check_register_upload", record.pk), robust=True)
+    except BaseException:
+        private_storage().delete(stored)
+        raise
+    return record
+
+
+def _enqueue(name: str, record_id: int) -> None:
+    from . import tasks
+
+    getattr(tasks, name).enqueue(record_id)
 
 
 def check_upload(
@@ -678,22 +720,22 @@ def check_upload(
     filename: str,
     content: bytes,
     grid_ids: frozenset[int] | None,
-    record: RegisterImport | None = None,
-    token: str | None = None,
+    record: RegisterImport,
+    progress: Callable[[int], None] | None = None,
 ) -> RegisterImport:
     """Check an uploaded register file once and keep what the check found with the upload.
 
-    This is the only place an upload is parsed: the preview page shows
-    ``record.preview`` and "Import now" writes ``record.plan``, however often
-    the page is reloaded. The file itself is not kept (the plan holds only what
-    an import would write). ``record``: an upload from before checks were kept,
-    checked now. Uploads never imported are emptied on the way once they are
-    ``FAMILIES_IMPORT_KEPT_DAYS`` old.
-    A new upload is kept once per form ``token``.
+    This is the only place an upload is parsed (in the check task): the preview
+    page shows ``record.preview`` and "Import now" writes ``record.plan``,
+    however often the page is reloaded. The plan holds only what an import
+    would write. Uploads never imported are emptied on the way once they are
+    ``FAMILIES_IMPORT_KEPT_DAYS`` old. A file that cannot be read as a whole
+    (format, size, rows) leaves the record failed, with the reason.
     """
     from .register_io import apply_plan, check_register
 
-    plan = check_register(content, filename, grid_ids=grid_ids)
+    plan = check_register(content, filename, grid_ids=grid_ids, progress=progress)
+    whole_file = [message for row, message in plan.errors if row == 0]
     preview = {
         "row_count": plan.row_count,
         "ignored_columns": plan.ignored_columns,
@@ -702,35 +744,60 @@ def check_upload(
         "summary": apply_plan(plan, dry_run=True) if plan.ok else None,
     }
     fields = {
-        "filename": filename[:200],
-        "content": b"",
         "row_count": plan.row_count,
         "error_count": len(plan.errors),
         "preview": preview,
         # A plan with problems can never be imported: its rows are not kept.
         "plan": plan.to_json() if plan.ok else None,
+        "status": RegisterImport.Status.FAILED if whole_file else RegisterImport.Status.PREVIEWED,
+        "message": whole_file[0][:500] if whole_file else "",
+        "done": plan.row_count,
+        "total": plan.row_count,
+        "updated_at": timezone.now(),
     }
     with transaction.atomic():
         empty_stale_imports(now=timezone.now())
-        if record is None:
-            claim = formtokens.claim(token=token, user=actor, form_name=UPLOAD_FORM)
-            record = RegisterImport.objects.create(uploaded_by=actor, **fields)
-            claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
-        else:
-            for name, value in fields.items():
-                setattr(record, name, value)
-            record.save(update_fields=list(fields))
+        for name, value in fields.items():
+            setattr(record, name, value)
+        record.save(update_fields=list(fields))
     return record
 
 
 def empty_stale_imports(*, now: datetime) -> int:
-    """Empty the uploads checked but never imported that are ``FAMILIES_IMPORT_KEPT_DAYS`` old: they hold phone
+    """Empty the checks never imported that are ``FAMILIES_IMPORT_KEPT_DAYS`` old: their checked rows hold phone
     numbers. The row stays (file name, counts, who uploaded it). Run by the scheduled tick and on each upload."""
     return (
         RegisterImport.objects.filter(status=RegisterImport.Status.PREVIEWED, created_at__lt=now - conf.import_kept_for())
-        .exclude(content=b"", plan__isnull=True, preview={})
-        .update(content=b"", plan=None, preview={})
+        .exclude(plan__isnull=True, preview={})
+        .update(plan=None, preview={})
     )
+
+
+def queue_import(*, record: RegisterImport, actor, token: str | None) -> None:
+    """ "Import now": claim the form's token and queue the import of the checked upload (a task does it).
+
+    Compare-and-set from "checked": a second press, a second tab or a resent form
+    queues nothing more. Raises ``RegisterError`` if the upload cannot be imported.
+    """
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=APPLY_IMPORT_FORM)
+        queued = _record_state(
+            record.pk,
+            expect=RegisterImport.Status.PREVIEWED,
+            status=RegisterImport.Status.TO_IMPORT,
+            imported_by=actor,
+            message="",
+            done=0,
+            total=0,
+        )
+        if not queued:
+            if RegisterImport.objects.filter(pk=record.pk, status=RegisterImport.Status.IMPORTED).exists():
+                raise RegisterError(_("This file has already been imported."))
+            raise RegisterError(_("This file is not ready to be imported."))
+        if not RegisterImport.objects.filter(pk=record.pk, plan__isnull=False).exists():
+            raise RegisterError(_("The file has problems; nothing was imported."))
+        claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
+        transaction.on_commit(partial(_enqueue, "import_checked_upload", record.pk), robust=True)
 
 
 def import_register(
@@ -739,16 +806,14 @@ def import_register(
     plan=None,
     record: RegisterImport | None = None,
     progress: Callable[[int, int], None] | None = None,
-    token: str | None = None,
     grid_ids: frozenset[int] | None = None,
 ) -> dict:
     """Write a checked import plan in one transaction: all or nothing.
 
-    From the web, ``record`` is the upload and its stored plan is written: what
-    its preview showed, or nothing if the register changed since (the counts
-    would differ) or a building is no longer in the importer's ``grid_ids``.
-    ``token`` is the "Import now" form's one-time token: a resent form raises
-    ``formtokens.AlreadySubmitted``. The command passes a fresh ``plan``
+    From the import task, ``record`` is the upload (queued by ``queue_import``)
+    and its stored plan is written: what its preview showed, or nothing if the
+    register changed since (the counts would differ) or a building is no longer
+    in the importer's ``grid_ids``. The command passes a fresh ``plan``
     (``register_io.check_register``). Upserts by building + door and by
     household + full name, so importing the same file twice changes nothing
     the second time. Refuses a plan with problems.
@@ -759,16 +824,9 @@ def import_register(
     if plan is not None and plan.errors:
         raise RegisterError(problems)
     with transaction.atomic():
-        claim = formtokens.claim(token=token, user=actor, form_name=APPLY_IMPORT_FORM)
         expected = None
         if record is not None:
-            # Compare-and-set: a double click or a second tab cannot import the same upload twice.
-            claimed = RegisterImport.objects.filter(pk=record.pk, status=RegisterImport.Status.PREVIEWED).update(
-                status=RegisterImport.Status.IMPORTED, imported_at=timezone.now()
-            )
-            if not claimed:
-                raise RegisterError(_("This file has already been imported."))
-            record.refresh_from_db(fields=["status", "imported_at", "plan", "preview"])
+            record.refresh_from_db(fields=["plan", "preview"])
             if record.plan is None:
                 raise RegisterError(problems)
             plan = Plan.from_json(record.plan)
@@ -790,17 +848,134 @@ def import_register(
                 )
             )
         if record is not None:
-            record.summary = summary
+            # Compare-and-set, last, so that the row is not locked while the import writes its progress to it
+            # (project.progress): the same upload is imported once, whoever runs the task how often.
             # The rows hold phone numbers: once imported they are no longer needed, so they are not kept.
-            record.content = b""
-            record.plan = None
-            record.save(update_fields=["summary", "content", "plan"])
-            claim.done(record, url=reverse("families:organize_import_preview", args=[record.pk]))
+            claimed = RegisterImport.objects.filter(pk=record.pk, status=RegisterImport.Status.IMPORTING).update(
+                status=RegisterImport.Status.IMPORTED,
+                imported_at=timezone.now(),
+                updated_at=timezone.now(),
+                summary=summary,
+                plan=None,
+                done=plan.row_count,
+                total=plan.row_count,
+            )
+            if not claimed:
+                raise RegisterError(_("This file has already been imported."))
+            record.refresh_from_db(fields=["status", "imported_at", "summary", "plan"])
         AuditEntry.objects.log(
             actor=actor,
             action="register.imported",
             target=record,
             details={"file": plan.filename, "rows": plan.row_count, **summary},
         )
-        bump_public_version()
     return summary
+
+
+def _throttled(record_id: int, *, total: int | None = None) -> Callable:
+    """A progress callback that writes the record's ``done`` (and ``total``) at most every ``PROGRESS_EVERY`` rows."""
+    last = {"done": -PROGRESS_EVERY}
+
+    def report(done: int, total_now: int | None = None) -> None:
+        if done - last["done"] < PROGRESS_EVERY:
+            return
+        last["done"] = done
+        write_progress(RegisterImport, record_id, done=done, total=total_now if total_now is not None else total or 0)
+
+    return report
+
+
+def _failure_message() -> str:
+    return _("The server stopped on an error while working on this file; nothing was imported. Upload it again.")
+
+
+def run_check(*, record_id: int) -> None:
+    """The check task's work: read the stored upload once, keep the check, delete the file.
+
+    Runs once per upload (compare-and-set from "queued"); a failure leaves the
+    record failed with a message in the uploader's language.
+    """
+    from .access import organizer_grid_ids
+
+    if not _record_state(record_id, expect=RegisterImport.Status.QUEUED, status=RegisterImport.Status.CHECKING):
+        return
+    record = RegisterImport.objects.select_related("uploaded_by").get(pk=record_id)
+    with translation.override(record.language or None):
+        try:
+            with record.file.open("rb") as stored:
+                content = stored.read(conf.import_max_bytes() + 1)
+            check_upload(
+                actor=record.uploaded_by,
+                filename=record.filename,
+                content=content,
+                grid_ids=organizer_grid_ids(record.uploaded_by) if record.uploaded_by else frozenset(),
+                record=record,
+                progress=_throttled(record_id),
+            )
+        except Exception:
+            logger.exception("register import %s: the check failed", record_id)
+            _record_state(record_id, status=RegisterImport.Status.FAILED, message=_failure_message())
+        finally:
+            _delete_upload(record)
+
+
+def _delete_upload(record: RegisterImport) -> None:
+    if record.file:
+        record.file.storage.delete(record.file.name)
+        RegisterImport.objects.filter(pk=record.pk).update(file="")
+
+
+def remove_stale_uploads(now=None) -> int:
+    """Delete stored register files whose check never ended (a worker died or the queue lost the task): a file
+    still kept a day after its row last moved. The row ends failed, saying to upload again. The scheduled tick
+    calls this; returns how many files were removed."""
+    cutoff = (now or timezone.now()) - timedelta(days=1)
+    removed = 0
+    for record in RegisterImport.objects.exclude(file="").filter(updated_at__lt=cutoff).iterator():
+        _delete_upload(record)
+        _record_state(
+            record.pk,
+            expect=[RegisterImport.Status.QUEUED, RegisterImport.Status.CHECKING],
+            status=RegisterImport.Status.FAILED,
+            message=_failure_message(),
+        )
+        removed += 1
+    return removed
+
+
+def run_import(*, record_id: int) -> None:
+    """The import task's work: write the checked plan of a queued import, all or nothing.
+
+    Runs once per "Import now" (compare-and-set from "waiting to be imported"). A
+    refusal (the register changed, a grid no longer the importer's) puts the
+    record back to "checked" with the reason; an error marks it failed.
+    """
+    from .access import organizer_grid_ids
+
+    if not _record_state(record_id, expect=RegisterImport.Status.TO_IMPORT, status=RegisterImport.Status.IMPORTING):
+        return
+    record = RegisterImport.objects.select_related("imported_by").get(pk=record_id)
+    actor = record.imported_by
+    with translation.override(record.language or None):
+        try:
+            import_register(
+                actor=actor,
+                record=record,
+                progress=_throttled(record_id),
+                grid_ids=organizer_grid_ids(actor) if actor else frozenset(),
+            )
+        except RegisterError as refusal:
+            _record_state(
+                record_id,
+                expect=RegisterImport.Status.IMPORTING,
+                status=RegisterImport.Status.PREVIEWED,
+                message=str(refusal)[:500],
+            )
+        except Exception:
+            logger.exception("register import %s: the import failed", record_id)
+            _record_state(
+                record_id,
+                expect=RegisterImport.Status.IMPORTING,
+                status=RegisterImport.Status.FAILED,
+                message=_failure_message(),
+            )

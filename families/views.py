@@ -3,10 +3,6 @@ building pages, and the organizer area for the register, the import, mottos and 
 
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,19 +13,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from project import registry
 from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
-from project.exports import tabular_response
+from project.background import starts_background_work
+from project.exports import respond_or_queue
 from project.forms import ProfileForm
 from project.models import AuditEntry, Profile
 from project.publiccache import cache_public_page
 from project.ratelimit import client_ip
 
-from . import conf
+from . import conf, exports
 from .access import (
     organizer_grid_ids,
     scope_to_organizer,
@@ -50,6 +48,7 @@ from .forms import (
     ResidentForm,
     ReviewForm,
 )
+from .freshness import BUILDINGS, MOTTOS
 from .models import (
     Building,
     FamilyMotto,
@@ -59,7 +58,6 @@ from .models import (
     RegisterImport,
     Resident,
 )
-from .register_io import EXPORT_HEADERS, export_rows
 from .services import (
     APPLY_IMPORT_FORM,
     BUILDING_FORM,
@@ -69,10 +67,9 @@ from .services import (
     RESIDENT_FORM,
     UPLOAD_FORM,
     approve_member,
-    check_upload,
-    import_register,
     join_household,
-    record_register_export,
+    queue_import,
+    receive_upload,
     reject_request,
     remove_member,
     request_membership,
@@ -268,7 +265,7 @@ def motto_card(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Public pages: the motto wall and buildings ----------------------------------------
 
 
-@cache_public_page()
+@cache_public_page(MOTTOS, query=("grid", "building", "page"), uncached=("q",))
 def motto_wall(request: HttpRequest) -> HttpResponse:
     filterset = MottoWallFilter(request.GET or None, queryset=FamilyMotto.objects.on_wall())
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else FamilyMotto.objects.on_wall()
@@ -276,13 +273,13 @@ def motto_wall(request: HttpRequest) -> HttpResponse:
     return render(request, "families/motto_wall.html", {"filter": filterset, "page": page})
 
 
-@cache_public_page()
+@cache_public_page(BUILDINGS)
 def building_list(request: HttpRequest) -> HttpResponse:
     grids = Grid.objects.prefetch_related("buildings")
     return render(request, "families/building_list.html", {"grids": grids})
 
 
-@cache_public_page()
+@cache_public_page(BUILDINGS)
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(Building.objects.select_related("grid"), pk=pk)
     mottos = FamilyMotto.objects.on_wall().filter(household__building=building)[:60]
@@ -578,55 +575,38 @@ def reissue_join_codes(request: HttpRequest, pk: int) -> HttpResponse:
 def export_register(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    households = _households_for(request)
-    # The export follows the register page's filters, so "export what I see" works.
-    filterset = HouseholdFilter(request.GET or None, queryset=households, request=request)
-    if filterset.is_bound and filterset.is_valid():
-        households = filterset.qs
-    households = households.order_by("building__name", "door_label").prefetch_related("residents")
-    record_register_export(
-        actor=request.user,
+    params = {"fmt": fmt, "filters": {k: v for k, v in request.GET.items() if k in exports.FILTERS}}
+    # A large register is written in the background (project.exports); a small one comes at once.
+    return respond_or_queue(
+        request,
+        kind="families.register",
+        params=params,
         fmt=fmt,
-        filters={k: v for k, v in request.GET.items() if k in ("grid", "building", "joined", "q")},
-    )
-    return tabular_response(
-        headers=EXPORT_HEADERS,
-        rows=export_rows(households.iterator(chunk_size=2000)),
-        filename=f"户籍台账-{timezone.localdate():%Y%m%d}",
-        fmt=fmt,
-        sheet_title="台账",
+        count=exports.households_for(request.user, params["filters"]).count(),
+        build=lambda: exports.register_table(params, request.user),
     )
 
 
 # --- Organizer area: import -----------------------------------------------------------
 
 
-def _progress_file(record_id: int) -> Path:
-    folder = Path(tempfile.gettempdir()) / "families-import"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{record_id}.json"
-
-
+@starts_background_work
 @organizer_required
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Take a register file: check its size only, store it and queue its check (families.tasks)."""
     form = ImportForm(request.POST or None, request.FILES or None)
     attempt = Attempt(request, form=form, fallback=reverse("families:organize_import"))
     if request.method == "POST":
         with attempt:
             token = attempt.token(UPLOAD_FORM)
             if form.is_valid():
-                upload = form.cleaned_data["file"]
-                record = check_upload(
-                    actor=request.user,
-                    filename=upload.name,
-                    content=upload.read(),
-                    grid_ids=organizer_grid_ids(request.user),
-                    token=token,
+                record = receive_upload(
+                    actor=request.user, upload=form.cleaned_data["file"], language=get_language(), token=token
                 )
                 return redirect("families:organize_import_preview", pk=record.pk)
         if attempt.response:
             return attempt.response
-    recent = RegisterImport.objects.defer("content", "plan", "preview").select_related("uploaded_by")
+    recent = RegisterImport.objects.defer("plan", "preview").select_related("uploaded_by")
     if organizer_grid_ids(request.user) is not None:
         recent = recent.filter(uploaded_by=request.user)
     recent = recent[:10]
@@ -635,41 +615,23 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 def _get_import(request: HttpRequest, pk: int) -> RegisterImport:
     # The checked rows (a few MB for a large file) are read only by the import itself.
-    imports = RegisterImport.objects.defer("content", "plan")
+    imports = RegisterImport.objects.defer("plan")
     if organizer_grid_ids(request.user) is not None:
         imports = imports.filter(uploaded_by=request.user)
     return get_object_or_404(imports, pk=pk)
 
 
-def _import_with_progress(request: HttpRequest, record: RegisterImport, token: str) -> None:
-    """Import the upload, telling ``import_status`` how far it has got (a file, as the write is one transaction)."""
-    progress_path = _progress_file(record.pk)
-
-    def progress(done: int, total: int) -> None:
-        progress_path.write_text(json.dumps({"done": done, "total": total}))
-
-    try:
-        import_register(
-            actor=request.user,
-            record=record,
-            progress=progress,
-            token=token,
-            grid_ids=organizer_grid_ids(request.user),
-        )
-    finally:
-        progress_path.unlink(missing_ok=True)
-
-
+@starts_background_work
 @organizer_required
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The check of an upload, as found once at upload; POST ("Import now") writes exactly that."""
+    """An upload's page: its progress while a task works on it, then its check; POST ("Import now") queues the
+    import of exactly what was checked."""
     record = _get_import(request, pk)
+    preview_url = reverse("families:organize_import_preview", args=[record.pk])
     if request.method == "POST":
-        preview_url = reverse("families:organize_import_preview", args=[record.pk])
         attempt = Attempt(request, fallback=preview_url)
         with attempt:
-            _import_with_progress(request, record, attempt.token(APPLY_IMPORT_FORM))
-            messages.success(request, _("The register was imported."))
+            queue_import(record=record, actor=request.user, token=attempt.token(APPLY_IMPORT_FORM))
             return redirect(preview_url)
         if attempt.response:
             return attempt.response
@@ -677,14 +639,6 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(preview_url)  # refused: the page as the register now has it, with the reason
     if record.status == RegisterImport.Status.IMPORTED:
         return render(request, "families/organize/import_done.html", {"record": record})
-    if record.needs_check:
-        record = check_upload(
-            actor=request.user,
-            filename=record.filename,
-            content=bytes(record.content),
-            grid_ids=organizer_grid_ids(request.user),
-            record=record,
-        )
     preview = record.preview
     errors = preview.get("errors", [])
     return render(
@@ -696,25 +650,28 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "more_errors": max(0, preview.get("error_count", 0) - len(errors)),
             "summary": preview.get("summary"),
-            "expired": not preview,
+            "expired": record.status == RegisterImport.Status.PREVIEWED and not preview,
         },
     )
 
 
 @organizer_required
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """How far an import has got (polled by families.js while the import request runs)."""
+    """How far the tasks have got with an upload (polled by families.js; read from the database)."""
     record = _get_import(request, pk)
-    if record.status == RegisterImport.Status.IMPORTED:
-        return JsonResponse({"done": 1, "total": 1, "finished": True})
-    try:
-        data = json.loads(_progress_file(record.pk).read_text())
-    except (OSError, ValueError):
-        data = {"done": 0, "total": 0}
-    return JsonResponse({**data, "finished": False})
+    return JsonResponse(
+        {
+            "status": record.status,
+            "label": record.get_status_display(),
+            "done": record.done,
+            "total": record.total,
+            "finished": not record.working,
+        }
+    )
 
 
 # --- Organizer area: mottos ---------------------------------------------------
+
 
 @organizer_required
 def motto_queue(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,19 @@ callbacks, which cost more than the network round trip itself: profiling a
 cached honour-board page showed a third of its time there. A ``redis.Redis``
 bound to a pool is thread-safe (the pool hands out connections), so one per
 pool serves every call of the process.
+
+Measured on this project's machine (2 cores, redis-py 8.1, Django 5.2, Redis on
+localhost, a 20 kB value, 3 × 10,000 ``cache.get`` calls; script and numbers in
+docs/performance.md): Django's backend 1,268 µs a call, this one 616 µs; a
+``redis.Redis(connection_pool=...)`` alone costs 370 µs, as much as the GET's
+round trip (391 µs). Every cached public page makes at least one such call, so
+the override halves the cost of a page served from Redis.
+
+It rests on private names of ``django.core.cache.backends.redis``
+(``RedisCache._class``, ``RedisCacheClient._get_connection_pool``, ``_client``
+and the body of ``get_client``): tests/project/test_redis_client.py fails
+loudly, naming which, if a Django upgrade changes them. Then re-measure, and
+drop this module if Django reuses its clients by then.
 """
 
 from __future__ import annotations

@@ -10,22 +10,47 @@ which a spreadsheet never evaluates, so its text is exactly what was stored.
 Both are written row by row into a file (a temporary one for the web, then
 streamed from it), so an export never sits whole in memory and all its queries
 run inside the view.
+
+Large exports do not run in a request (``respond_or_queue``): the organizer asks for
+them, a task (``run_export``) writes the file to the site's storage with its progress
+on an ``ExportJob`` row, the exports page shows it, and a notice says when it is ready.
+Apps register their kinds of export (``register``); the core imports no app.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import logging
 import tempfile
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import IO
 
-from django.http import FileResponse
-from django.utils import timezone
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django_tasks import task
 
+from . import formtokens
+from .errors import ServiceError
+from .progress import write_progress
 from .xlsx import write_xlsx
+
+logger = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -116,3 +141,196 @@ def write_table(path, *, headers: Sequence[str], rows: Iterable[Sequence], fmt: 
     """Write the same file to disk (management commands), streaming row by row."""
     with open(path, "wb") as handle:
         _write(handle, "xlsx" if fmt == "xlsx" else "csv", headers, rows, sheet_title or "Sheet1")
+
+
+# --- Large exports, in the background ------------------------------------------------------------------------
+
+START_FORM = "project.export"
+# How often a running export writes its progress: every this many rows.
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class Table:
+    """What an export writes: headers, rows (an iterator is best), the file's name without extension."""
+
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    title: str
+    sheet_title: str = ""
+    total: int = 0  # rows expected, for the progress bar (0: unknown)
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str | Promise
+    build: Callable[[dict, object], Table]
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(key: str, *, label: str | Promise, build: Callable[[dict, object], Table]) -> None:
+    """Declare a kind of export: ``build(params, user)`` returns the ``Table`` for ``user`` (who asked), read
+    with that user's rights (a grid worker's rows are their grids' rows)."""
+    if key in _KINDS:
+        raise ImproperlyConfigured(f"The export kind {key!r} is registered twice.")
+    _KINDS[key] = Kind(key, label, build)
+
+
+class ExportRefused(ServiceError):
+    """An export that cannot be asked for (unknown kind, format or parameters)."""
+
+
+def direct_max_rows() -> int:
+    """Exports of more rows than this are written in the background (``EXPORTS_DIRECT_MAX_ROWS``)."""
+    return int(getattr(settings, "EXPORTS_DIRECT_MAX_ROWS", 5000))
+
+
+def kept_for() -> timedelta:
+    return timedelta(days=int(getattr(settings, "EXPORTS_KEPT_DAYS", 7)))
+
+
+def respond_or_queue(
+    request: HttpRequest, *, kind: str, params: dict, fmt: str, count: int, build: Callable[[], Table]
+) -> HttpResponse:
+    """A small export at once (``tabular_response``); a large one (more than ``EXPORTS_DIRECT_MAX_ROWS`` rows)
+    is offered to be written in the background: a page with one button that starts it. ``?background=1``
+    offers that for a small one too."""
+    if count <= direct_max_rows() and not request.GET.get("background"):
+        table = build()
+        return tabular_response(
+            headers=table.headers, rows=table.rows, filename=table.title, fmt=fmt, sheet_title=table.sheet_title
+        )
+    return start_page(request, kind=kind, params=json.dumps(params), fmt=fmt, count=count)
+
+
+def start_page(request: HttpRequest, *, kind: str, params: str, fmt: str, count: int | None = None) -> HttpResponse:
+    """The page with the one button that starts a background export (``params`` as JSON text)."""
+    if kind not in _KINDS:
+        raise Http404
+    context = {"label": _KINDS[kind].label, "kind": kind, "params": params, "fmt": fmt, "count": count}
+    return render(request, "export_start.html", context)
+
+
+def start_export(*, user, kind: str, params: dict, fmt: str, language: str, whole_community: bool, token=None):
+    """Ask for an export to be written in the background; a task starts after the commit. Once per form token."""
+    from .models import ExportJob
+
+    if kind not in _KINDS or fmt not in ("csv", "xlsx") or not isinstance(params, dict):
+        raise ExportRefused(_("This export cannot be made."))
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=user, form_name=START_FORM)
+        job = ExportJob.objects.create(
+            requested_by=user,
+            whole_community=whole_community,
+            kind=kind,
+            params=params,
+            fmt=fmt,
+            title=str(_KINDS[kind].label)[:150],
+            language=language[:10],
+        )
+        claim.done(job, url=reverse("organize_exports"))
+        transaction.on_commit(partial(run_export.enqueue, job.pk), robust=True)
+    return job
+
+
+def _counted(rows: Iterable[Sequence], job_id: int, total: int, written: dict) -> Iterator[Sequence]:
+    """``rows``, counting them into ``written`` and writing the job's progress every ``PROGRESS_EVERY`` rows."""
+    from .models import ExportJob
+
+    for done, row in enumerate(rows, start=1):
+        yield row
+        written["rows"] = done
+        if done % PROGRESS_EVERY == 0:
+            write_progress(ExportJob, job_id, done=done, total=max(total, done))
+
+
+def write_export(*, job_id: int) -> None:
+    """The export task's work: build the table, write the file to storage, tell the requester.
+
+    Runs once per job (compare-and-set from "waiting"); an error marks the job
+    failed, with a message in the requester's language.
+    """
+    from .models import ExportJob, private_storage
+    from .notices import notify
+
+    started = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING, updated_at=timezone.now()
+    )
+    if not started:
+        return
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    with translation.override(job.language or None):
+        try:
+            table = _KINDS[job.kind].build(job.params, job.requested_by)
+            written = {"rows": 0}
+            rows = _counted(table.rows, job.pk, table.total, written)
+            with tempfile.TemporaryFile() as spool:
+                _write(spool, job.fmt, table.headers, rows, table.sheet_title or table.title)
+                spool.seek(0)
+                stored = private_storage().save(f"exports/{uuid.uuid4().hex}.{job.fmt}", File(spool))
+            with transaction.atomic():
+                ExportJob.objects.filter(pk=job.pk).update(
+                    status=ExportJob.Status.DONE,
+                    file=stored,
+                    title=table.title[:150],
+                    done=written["rows"],
+                    total=written["rows"],
+                    finished_at=timezone.now(),
+                    updated_at=timezone.now(),
+                )
+                notify(
+                    users=[job.requested_by],
+                    kind="export_ready",
+                    params={"title": f"{table.title}.{job.fmt}"},
+                    url=reverse("organize_exports"),
+                )
+        except Exception:
+            logger.exception("export %s failed", job_id)
+            ExportJob.objects.filter(pk=job.pk).update(
+                status=ExportJob.Status.FAILED,
+                error=_("The export stopped on an error on the server. Ask for it again."),
+                finished_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+
+
+@task()
+def run_export(job_id: int) -> None:
+    """Write one asked-for export (``write_export``)."""
+    write_export(job_id=job_id)
+
+
+def visible_to(user, jobs):
+    """The exports ``user`` may see and download: their own, and, for an organizer who sees the whole
+    community, those asked for by such organizers."""
+    from .access import sees_whole_community
+
+    if sees_whole_community(user):
+        return jobs.filter(Q(requested_by=user) | Q(whole_community=True))
+    return jobs.filter(requested_by=user)
+
+
+def download_response(job) -> FileResponse:
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    response["Content-Type"] = XLSX_CONTENT_TYPE if job.fmt == "xlsx" else CSV_CONTENT_TYPE
+    response.block_size = STREAM_BLOCK_SIZE
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def remove_stale(now: datetime | None = None) -> int:
+    """Delete exports (file and row) finished more than ``EXPORTS_KEPT_DAYS`` ago, and any that have not moved
+    for that long (a worker that died); the scheduled tick calls this. Returns how many were removed."""
+    from .models import ExportJob
+
+    cutoff = (now or timezone.now()) - kept_for()
+    stale = ExportJob.objects.filter(Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, updated_at__lt=cutoff))
+    removed = 0
+    for job in stale.iterator():
+        if job.file:
+            job.file.storage.delete(job.file.name)
+        removed += ExportJob.objects.filter(pk=job.pk).delete()[0]
+    return removed

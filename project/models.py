@@ -360,3 +360,68 @@ class ScheduledWorkDone(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def private_storage():
+    """Where files that are never public media are kept (``STORAGES["private"]``): register uploads waiting for
+    their check, and exports. Served only through access-checked views."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class ExportJob(models.Model):
+    """A large export or report, written to storage by a task (``project.exports.run_export``) for one organizer.
+
+    Its progress (``status``, ``done``, ``total``) is kept here, so the exports page shows it from any app server.
+    The file is not public media: it is served only through the access-checked download view, and it is deleted
+    with the row ``EXPORTS_KEPT_DAYS`` after it was finished (``project.exports.remove_stale``, run by the tick).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    # Whether the requester saw the whole community when asking: such an export may be downloaded by every
+    # organizer who does too; one narrowed to a grid worker's grids only by its requester.
+    whole_community = models.BooleanField(_("whole community"), default=False)
+    kind = models.CharField(_("kind"), max_length=60)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    fmt = models.CharField(_("format"), max_length=4)
+    title = models.CharField(_("title"), max_length=150)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(_("rows written"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(
+        _("file"), upload_to="exports/", storage=private_storage, max_length=200, blank=True, editable=False
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("asked for"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    WORKING = (Status.QUEUED, Status.RUNNING)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["status", "finished_at"], name="exportjob_state")]
+        constraints = [models.CheckConstraint(condition=models.Q(fmt__in=["csv", "xlsx"]), name="exportjob_fmt")]
+
+    def __str__(self) -> str:
+        return f"{self.title}.{self.fmt}"
+
+    @property
+    def working(self) -> bool:
+        return self.status in self.WORKING
+
+    @property
+    def filename(self) -> str:
+        return f"{self.title}.{self.fmt}"

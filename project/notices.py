@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +167,11 @@ def mark_read(notices: list) -> set[int]:
     if unread:
         Notice.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=timezone.now())
     return unread
+
+
+# The core's own kinds.
+register(
+    "export_ready",
+    label=gettext_lazy("Your export is ready"),
+    message=gettext_lazy("“%(title)s” is ready to download on the exports page. It is kept for a few days."),
+)

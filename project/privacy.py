@@ -9,11 +9,13 @@ balances and results still add up) and removes the account itself.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
 from . import registry
-from .models import AuditEntry, Notice, OutboxMessage, Profile
+from .models import AuditEntry, ExportJob, Notice, OutboxMessage, Profile, private_storage
 
 ANONYMOUS_NAME = "已注销居民"
 
@@ -90,6 +92,12 @@ def _messages(user) -> list[dict]:
     ]
 
 
+def _delete_private_files(names: list[str]) -> None:
+    storage = private_storage()
+    for name in names:
+        storage.delete(name)
+
+
 def delete_account(*, user) -> None:
     """Anonymise what the community's records must keep, then delete the account, all or nothing."""
     with transaction.atomic():
@@ -97,4 +105,7 @@ def delete_account(*, user) -> None:
             if part.anonymise is not None:
                 part.anonymise(user)
         AuditEntry.objects.log(actor=None, action="account.deleted", details={"user_id": user.pk})
+        # Their exports (names and phones) go with the account; the files once the deletion has committed.
+        files = [job.file.name for job in ExportJob.objects.filter(requested_by=user).exclude(file="")]
+        transaction.on_commit(partial(_delete_private_files, files), robust=True)
         user.delete()

@@ -9,6 +9,7 @@ which ``ProjectConfig.ready`` imports at start-up the way the admin finds
     <app>/privacy.py   privacy(personal_data=..., anonymise=...)
     <app>/demo.py      demo(seed, after=(...))
     <app>/charts.py    chart
+    <app>/freshness.py project.publiccache.family / watch (which cached pages show which models)
     <app>/notices.py   project.notices.register (kinds of notice)
     <app>/schedule.py  project.schedule.register (work the scheduled tick does)
 
@@ -30,7 +31,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts", "schedule")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness", "exports", "schedule")
 
 
 def autodiscover() -> None:

@@ -148,9 +148,7 @@ def _outbox_due(now: datetime) -> int:
 
 @register("exports.remove_stale")
 def _stale_exports(now: datetime) -> int:
-    """Export files nobody fetched. The hook for ``project.exports.remove_stale(now)``, which the work on exports
-    in the background (issue #16) adds; until it is there, no export is kept as a file and nothing is stale."""
-    from . import exports
+    """Exports finished more than ``EXPORTS_KEPT_DAYS`` ago, file and row (``project.exports.remove_stale``)."""
+    from .exports import remove_stale
 
-    remove_stale = getattr(exports, "remove_stale", None)
-    return remove_stale(now) if remove_stale is not None else 0
+    return remove_stale(now)

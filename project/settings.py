@@ -256,8 +256,18 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Files that are never public media: register uploads waiting for their check, and exports. Outside
+    # MEDIA_ROOT (which the web server serves as /media/); served only by access-checked views.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("PRIVATE_FILES_ROOT") or VAR_DIR / "private")},
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Exports of more rows than this are written in the background (project/exports.py); finished ones are kept
+# this many days, then the scheduled tick removes them (project.exports.remove_stale).
+EXPORTS_DIRECT_MAX_ROWS = int(os.environ.get("EXPORTS_DIRECT_MAX_ROWS", 5000))
+EXPORTS_KEPT_DAYS = int(os.environ.get("EXPORTS_KEPT_DAYS", 7))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644

@@ -11,33 +11,34 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import registry
-from .access import organizer_required, whole_community_required
+from . import exports, registry
+from .access import organizer_required, sees_whole_community, whole_community_required
 from .attempt import Attempt
+from .background import starts_background_work
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .filters import AuditFilter
 from .forms import DeleteAccountForm
-from .models import AuditEntry, Notice, OutboxMessage
+from .models import AuditEntry, ExportJob, Notice, OutboxMessage
 from .notices import mark_read, save_settings, settings_forms
 from .outbox import resend
 from .privacy import delete_account, personal_data
-from .publiccache import cache_public_page
+from .publiccache import HOME, cache_public_page
 
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
 @require_safe
-@cache_public_page(timeout=60)
+@cache_public_page(HOME, timeout=60)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"panels": registry.home_panels(request)})
 
@@ -143,6 +144,73 @@ def outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
         resend(message=message, actor=request.user)
         messages.success(request, _("The message is queued again and will be sent in a moment."))
     return attempt.response or redirect(back)
+
+
+# --- Exports written in the background ----------------------------------------------------------------------
+
+EXPORTS_SHOWN = 30
+
+
+def _exports_for(request: HttpRequest):
+    return exports.visible_to(request.user, ExportJob.objects.select_related("requested_by"))
+
+
+@organizer_required
+@require_safe
+def exports_page(request: HttpRequest) -> HttpResponse:
+    """The organizer's large exports: progress while a task writes them, then a download link."""
+    jobs = list(_exports_for(request)[:EXPORTS_SHOWN])
+    return render(
+        request,
+        "exports.html",
+        {"jobs": jobs, "working": any(job.working for job in jobs), "kept_days": exports.kept_for().days},
+    )
+
+
+@organizer_required
+@require_safe
+def exports_status(request: HttpRequest) -> JsonResponse:
+    """The state of the organizer's exports (polled by exports.js; read from the database, so any server answers)."""
+    jobs = _exports_for(request).values_list("pk", "status", "done", "total")[:EXPORTS_SHOWN]
+    return JsonResponse({"jobs": [dict(zip(("id", "status", "done", "total"), job, strict=True)) for job in jobs]})
+
+
+@starts_background_work
+@organizer_required
+@require_POST
+def export_start(request: HttpRequest) -> HttpResponse:
+    """Start a large export: store the request as an ExportJob and enqueue its task; nothing is read here."""
+    back = reverse("organize_exports")
+    kind, fmt, raw = request.POST.get("kind", ""), request.POST.get("fmt", ""), request.POST.get("params") or "{}"
+    attempt = Attempt(request, fallback=back)
+    with attempt:
+        try:
+            params = json.loads(raw) if len(raw) <= 2000 else None
+        except ValueError:
+            params = None
+        exports.start_export(
+            user=request.user,
+            kind=kind,
+            params=params,
+            fmt=fmt,
+            language=get_language(),
+            whole_community=sees_whole_community(request.user),
+            token=attempt.token(exports.START_FORM),
+        )
+        messages.success(request, _("The export is being written. You will get a notice when it is ready."))
+    if attempt.expired:
+        return exports.start_page(request, kind=kind, params=raw, fmt=fmt)  # the button again, with a fresh token
+    return attempt.response or redirect(back)
+
+
+@organizer_required
+@require_safe
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A finished export's file, for those who may see it (never public media)."""
+    job = get_object_or_404(_exports_for(request), pk=pk, status=ExportJob.Status.DONE)
+    if not job.file:
+        raise Http404
+    return exports.download_response(job)
 
 
 def bad_request(request, exception=None):

@@ -7,6 +7,7 @@ pytest reads this module (``DJANGO_SETTINGS_MODULE`` in pyproject.toml); nothing
 from __future__ import annotations
 
 import os
+import tempfile
 
 # The suite signs sessions and tokens with a throwaway key; a key from the environment is kept.
 # Set before the import, because the site's settings refuse to load without one when debug is off.
@@ -32,6 +33,11 @@ SECURE_HSTS_PRELOAD = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Register uploads and exports (never public media), in a folder of the suite's own.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.path.join(tempfile.gettempdir(), "honours-tests-private")},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 

@@ -1,45 +1,31 @@
-// Progressive enhancement for the register import: while the import request runs,
-// show how far it has got. Without this file the form posts normally and the page
-// loads when the import is done.
+// Progressive enhancement for the register import: while a task checks or imports an upload,
+// follow its progress (the status is read from the database, so any app server answers) and
+// load the page again when the stage changes. Without this file the page's "Refresh" link does it.
 (function () {
-  var form = document.getElementById("import-confirm");
-  if (!form || !window.fetch) return;
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var box = form.querySelector(".import-progress");
-    var bar = form.querySelector("progress");
-    var text = form.querySelector(".import-progress-text");
-    box.hidden = false;
-    var finished = false;
-    function poll() {
-      if (finished) return;
-      fetch(form.dataset.statusUrl, { credentials: "same-origin" })
-        .then(function (response) { return response.json(); })
-        .then(function (data) {
-          if (data.total) {
-            var percent = Math.floor((data.done * 100) / data.total);
-            bar.value = percent;
-            bar.textContent = percent + "%";
-            text.textContent = percent + "% (" + data.done + " / " + data.total + ")";
-          }
-          if (!finished) window.setTimeout(poll, 700);
-        })
-        .catch(function () { if (!finished) window.setTimeout(poll, 1500); });
-    }
-    window.setTimeout(poll, 300);
-    fetch(form.action || window.location.href, {
-      method: "POST",
-      body: new FormData(form),
-      credentials: "same-origin",
-      redirect: "follow",
-    })
-      .then(function (response) {
-        finished = true;
-        window.location.href = response.url || window.location.href;
+  var box = document.getElementById("import-progress");
+  if (!box || !window.fetch) return;
+  var bar = box.querySelector("progress");
+  var label = box.querySelector(".import-progress-label");
+  var text = box.querySelector(".import-progress-text");
+  function poll() {
+    fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (data.status !== box.dataset.status) {
+          window.location.reload();
+          return;
+        }
+        label.textContent = data.label;
+        if (data.total) {
+          bar.max = data.total;
+          bar.value = data.done;
+          text.textContent = data.done + " / " + data.total;
+        } else if (data.done) {
+          text.textContent = String(data.done);
+        }
+        window.setTimeout(poll, 1000);
       })
-      .catch(function () {
-        finished = true;
-        form.submit();
-      });
-  });
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 500);
 })();

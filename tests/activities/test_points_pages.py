@@ -55,19 +55,19 @@ def test_board_query_count_does_not_grow_with_history(client, organizer, scope, 
     url = reverse("activities:leaderboard") + f"?scope={scope}&period={period}"
     _credit(organizer, ResidentFactory(show_name_publicly=True))
     client.get(url)  # warm what the page keeps in the cache besides itself
-    publiccache.expire_pages()
+    publiccache.expire_all()
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for _ in range(8):
         _credit(organizer, ResidentFactory(show_name_publicly=True), hours=2)
-    publiccache.expire_pages()
+    publiccache.expire_all()
     with django_assert_num_queries(len(small)):
         client.get(url)
 
 
 def test_board_reads_aggregates_not_the_ledger(client, organizer):
     _credit(organizer, ResidentFactory())
-    publiccache.expire_pages()
+    publiccache.expire_all()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -257,7 +257,7 @@ def test_signed_in_residents_share_the_board_but_get_their_own_header(resident_c
     from django.test.utils import CaptureQueriesContext
 
     _credit(organizer, ResidentFactory(full_name="第一位", show_name_publicly=True))
-    publiccache.expire_pages()
+    publiccache.expire_all()
     url = reverse("activities:leaderboard")
     mine = organizer_client.get(url).content.decode()
     assert "第一位" in mine and reverse("organize") in mine
@@ -266,5 +266,5 @@ def test_signed_in_residents_share_the_board_but_get_their_own_header(resident_c
     assert "第一位" in theirs and reverse("organize") not in theirs  # the organizer's header did not leak
     assert not any("activities_pointsaggregate" in query["sql"] for query in queries)  # the board was shared
     _credit(organizer, ResidentFactory(full_name="第二位", show_name_publicly=True))
-    publiccache.expire_pages()  # what a committed ledger entry does
+    publiccache.expire_all()  # what a committed ledger entry does
     assert "第二位" in resident_client.get(url).content.decode()

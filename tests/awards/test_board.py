@@ -10,7 +10,6 @@ from django.utils import timezone
 from awards.board import rotate_through_categories
 from families.models import Household
 from project import publiccache
-from project.publiccache import bump_public_version
 from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory
 
 from .board_factories import AwardCategoryFactory, HonourFactory
@@ -24,14 +23,10 @@ SLIDES = "/honours/tv/slides.json"
 
 
 @pytest.fixture
-def bump_now(django_capture_on_commit_callbacks):
-    """What a publishing or consent service does: bump the public version once its transaction commits."""
-
-    def bump():
-        with django_capture_on_commit_callbacks(execute=True):
-            bump_public_version()
-
-    return bump
+def committed(django_capture_on_commit_callbacks):
+    """``with committed():`` runs what the block's saves leave for after commit (the cache's refresh), as a
+    service's transaction does when it commits (the test's own transaction never does)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 # --- the board ---------------------------------------------------------------
@@ -129,25 +124,24 @@ def test_public_pages_never_show_phones_doors_or_names_without_consent(client, p
 
 
 def test_names_appear_once_people_agree_and_vanish_from_cached_pages_when_they_withdraw(
-    client, private_people, bump_now
+    client, private_people, committed
 ):
     family, person = private_people
-    family.household.show_publicly = True
-    family.household.save()
-    person.resident.show_name_publicly = True
-    person.resident.save()
-    bump_now()
+    with committed():
+        family.household.show_publicly = True
+        family.household.save()
+        person.resident.show_name_publicly = True
+        person.resident.save()
     for url in [BOARD, FEED, SLIDES, f"/honours/{person.pk}/"]:
         assert "李保密" in client.get(url).content.decode(), url
     assert "保密家" in client.get(BOARD).content.decode()
 
-    # Withdrawing consent: the cached copies still name them until the version is bumped ...
-    Household.objects.filter(pk=family.household_id).update(show_publicly=False)
-    person.resident.show_name_publicly = False
-    person.resident.save()
-    assert "李保密" in client.get(BOARD).content.decode()
-    # ... which the consent service does; then every public page forgets them.
-    bump_now()
+    # Withdrawing consent: once the change commits, every cached public page forgets them.
+    with committed():
+        Household.objects.filter(pk=family.household_id).update(show_publicly=False)
+        person.resident.show_name_publicly = False
+        person.resident.save()
+        assert "李保密" in client.get(BOARD).content.decode()  # not before the commit
     for url in [BOARD, FEED, TV, SLIDES, f"/honours/{person.pk}/", f"/honours/{family.pk}/"]:
         body = client.get(url).content.decode()
         assert "李保密" not in body and "保密家" not in body, url
@@ -167,7 +161,7 @@ def test_public_pages_carry_no_inline_script_or_style(client):
 def _queries_at_two_sizes(django_assert_num_queries, client, url, expected, *, small=2, large=25):
     for size in (small, large):
         HonourFactory.create_batch(size - (0 if size == small else small), household_target=True)
-        publiccache.expire_pages()
+        publiccache.expire_all()
         with django_assert_num_queries(expected):
             assert client.get(url).status_code == 200
 
@@ -191,7 +185,7 @@ def test_a_filtered_board_runs_a_constant_number_of_queries(client, django_asser
     grid = GridFactory()
     for size in (2, 25):
         HonourFactory.create_batch(size, household_target=True, building=BuildingFactory(grid=grid))
-        publiccache.expire_pages()
+        publiccache.expire_all()
         with django_assert_num_queries(7):  # the five above, and the chosen category and grid checked
             response = client.get(BOARD, {"category": category.pk, "grid": grid.pk, "year": 2026})
         assert response.status_code == 200 and "honour-card" in response.content.decode()
@@ -234,13 +228,13 @@ def test_feed_lists_published_honours_with_the_agreed_fields(client):
     assert item["published"] == timezone.localtime(honour.published_at).replace(microsecond=0).isoformat()
 
 
-def test_feed_answers_not_modified_to_a_matching_etag(client, bump_now):
+def test_feed_answers_not_modified_to_a_matching_etag(client, committed):
     HonourFactory()
     first = client.get(FEED)
     again = client.get(FEED, headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 304
-    HonourFactory()
-    bump_now()
+    with committed():
+        HonourFactory()
     assert client.get(FEED, headers={"If-None-Match": first["ETag"]}).status_code == 200
 
 
@@ -268,14 +262,14 @@ def test_tv_page_shows_every_slide_without_javascript_and_takes_its_timing_from_
     assert '<script src="/static/js/tv.js" defer></script>' in body
 
 
-def test_tv_slides_change_version_when_an_honour_is_published(client, bump_now):
+def test_tv_slides_change_version_when_an_honour_is_published(client, committed):
     HonourFactory()
     before = client.get(SLIDES).json()
     honour = HonourFactory(published_at=None, building__name="新楼")
     assert client.get(SLIDES).json()["version"] == before["version"]
-    honour.published_at = timezone.now()
-    honour.save()
-    bump_now()
+    with committed():
+        honour.published_at = timezone.now()
+        honour.save()
     after = client.get(SLIDES).json()
     assert (
         after["version"] != before["version"]

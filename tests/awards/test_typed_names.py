@@ -357,7 +357,7 @@ def test_review_list_with_typed_names_does_not_grow_in_queries(organizer_client,
             ResidentFactory(household=household)
             make_typed_nomination(entry, household=household)
             make_nomination(entry, status=NominationStatus.SUBMITTED)
-        publiccache.expire_pages()
+        publiccache.expire_all()
         with CaptureQueriesContext(connection) as ctx:
             response = organizer_client.get(f"/organize/rounds/{entry.round_id}/nominations/")
         assert response.status_code == 200

@@ -126,7 +126,7 @@ def test_public_pages_show_no_door_phone_or_unconsented_names(client, household,
     household.save()
     from project import publiccache
 
-    publiccache.expire_pages()
+    publiccache.expire_all()
     assert "保密家" in client.get("/mottos/").content.decode()
 
 
@@ -187,7 +187,7 @@ def test_motto_wall_query_count_does_not_grow(client, django_assert_num_queries,
     add(5)
     from project import publiccache
 
-    publiccache.expire_pages()
+    publiccache.expire_all()
     with django_assert_num_queries(len(small.captured_queries)):
         client.get("/mottos/?page=1&q=")
 

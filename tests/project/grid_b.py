@@ -87,7 +87,7 @@ def build_grid_world() -> GridWorld:
     MottoRevision.objects.bulk_create(
         [MottoRevision(pk=B, motto=motto, text="家和万事兴", author=b_user, author_name=B_NAME)]
     )
-    RegisterImport.objects.create(pk=B, uploaded_by=b_worker, filename="乙网格.csv", content=B_NAME.encode())
+    RegisterImport.objects.create(pk=B, uploaded_by=b_worker, filename="乙网格.csv", status="previewed")
 
     # A finished activity (belongs to no grid) whose only volunteer lives in grid B, hours not yet confirmed.
     activity = ActivityFactory(

@@ -55,10 +55,11 @@ from awards.models import (
     TargetKind,
 )
 from families.models import Building, Grid, Household, MottoRevision, RegisterImport, Resident
+from families.services import check_upload
 from project import formtokens
 from project.access import make_organizer
 from project.management.commands.backup import row_counts
-from project.models import AuditEntry, FormSubmission
+from project.models import AuditEntry, ExportJob, FormSubmission
 from tests.activities.factories import (
     ActivityFactory,
     StoreItemFactory,
@@ -356,9 +357,26 @@ def objection() -> Posting:
 
 def apply_import() -> Posting:
     organizer = _organizer()
-    record = RegisterImport.objects.create(uploaded_by=organizer, filename="台账.csv", content=csv_bytes(GOOD_ROWS))
+    record = check_upload(
+        actor=organizer,
+        filename="台账.csv",
+        content=csv_bytes(GOOD_ROWS),
+        grid_ids=None,
+        record=RegisterImport.objects.create(uploaded_by=organizer, filename="台账.csv"),
+    )
     url = reverse("families:organize_import_preview", args=[record.pk])
-    return Posting(organizer, url, url, dict, AuditEntry.objects.filter(action="register.imported").count)
+    # "Import now" queues the import (a task writes it after the commit): one press, one queued import.
+    return Posting(organizer, url, url, dict, RegisterImport.objects.exclude(status="previewed").count)
+
+
+def start_export() -> Posting:
+    return Posting(
+        _organizer(),
+        reverse("families:organize_export", kwargs={"fmt": "csv"}) + "?background=1",
+        reverse("organize_export_start"),
+        lambda: {"kind": "families.register", "fmt": "csv", "params": '{"fmt": "csv", "filters": {}}'},
+        ExportJob.objects.count,
+    )
 
 
 # URL name (#the form, where one URL serves several) -> how to build the form and what it creates.
@@ -387,6 +405,7 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "awards:second": second,
     "awards:object": objection,
     "families:organize_import_preview": apply_import,
+    "organize_export_start": start_export,
 }
 ELSEWHERE: set[str] = set()
 

@@ -1,4 +1,4 @@
-"""Cached public pages go stale the moment something public changes, even if the cache lost its version."""
+"""Cached public pages: per-family versions, keys from known parameters only, fresh after every change."""
 
 from __future__ import annotations
 
@@ -11,56 +11,91 @@ from project import publiccache
 
 pytestmark = pytest.mark.django_db
 
+PAGES = publiccache.family("test-pages", shows_names=False)
+OTHER = publiccache.family("test-other", shows_names=False)
 
-def counting_view():
+
+def counting_view(*shown, **options):
     calls = []
 
-    @publiccache.cache_public_page()
-    def view(request):
+    @publiccache.cache_public_page(*(shown or (PAGES,)), **options)
+    def view(request, **kwargs):
         calls.append(1)
-        return HttpResponse(f"render {len(calls)}")
+        return HttpResponse(f"render {len(calls)} {request.get_full_path()}")
 
     return view, calls
 
 
-def anonymous_get(path="/x/"):
+def anonymous_get(path="/x/", data=None):
     from django.contrib.auth.models import AnonymousUser
 
-    request = RequestFactory().get(path)
+    request = RequestFactory().get(path, data)
     request.user = AnonymousUser()
     return request
 
 
-def test_a_bump_makes_cached_pages_stale(django_capture_on_commit_callbacks):
+def test_a_change_to_its_family_makes_a_cached_page_stale():
     view, calls = counting_view()
-    assert view(anonymous_get()).content == b"render 1"
-    assert view(anonymous_get()).content == b"render 1"
-    with django_capture_on_commit_callbacks(execute=True):
-        publiccache.bump_public_version()
-    assert view(anonymous_get()).content == b"render 2"
+    assert view(anonymous_get()).content.startswith(b"render 1")
+    assert view(anonymous_get()).content.startswith(b"render 1")
+    publiccache.expire([PAGES.version_key()])
+    assert view(anonymous_get()).content.startswith(b"render 2")
 
 
-def test_a_bump_after_the_version_was_evicted_never_reuses_an_old_version(django_capture_on_commit_callbacks):
+def test_a_change_to_another_family_leaves_the_page_cached():
     view, calls = counting_view()
-    with django_capture_on_commit_callbacks(execute=True):
-        publiccache.bump_public_version()
-    assert view(anonymous_get()).content == b"render 1"  # cached under this version
-    with django_capture_on_commit_callbacks(execute=True):
-        publiccache.bump_public_version()
-    cache.delete(publiccache.VERSION_KEY)  # evicted, or culled by the database cache
-    with django_capture_on_commit_callbacks(execute=True):
-        publiccache.bump_public_version()
-    assert view(anonymous_get()).content == b"render 2"
+    view(anonymous_get())
+    publiccache.expire([OTHER.version_key()])
+    assert view(anonymous_get()).content.startswith(b"render 1") and len(calls) == 1
 
 
-def test_another_process_bump_reaches_this_process_copies_within_the_memo(django_capture_on_commit_callbacks):
-    """Each process keeps its own copies, under the versioned key: another process's bump makes them stale."""
+def test_one_objects_change_refreshes_its_page_only():
+    from activities.freshness import ACTIVITY
+    from tests.activities.factories import ActivityFactory
+
+    view, calls = counting_view(ACTIVITY.of("pk"))
+    first, second = ActivityFactory(), ActivityFactory()
+    view(anonymous_get(f"/a/{first.pk}/"), pk=first.pk)
+    view(anonymous_get(f"/a/{second.pk}/"), pk=second.pk)
+    publiccache.expire([ACTIVITY.version_key(first.pk)])
+    assert view(anonymous_get(f"/a/{first.pk}/"), pk=first.pk).content.startswith(b"render 3")
+    assert view(anonymous_get(f"/a/{second.pk}/"), pk=second.pk).content.startswith(b"render 2")
+    publiccache.expire([ACTIVITY.version_key()])  # the whole family (an activity type renamed)
+    assert view(anonymous_get(f"/a/{second.pk}/"), pk=second.pk).content.startswith(b"render 4")
+
+
+def test_a_refresh_waits_for_the_commit(django_capture_on_commit_callbacks):
+    from activities.freshness import STORE
+    from tests.activities.factories import StoreItemFactory
+
+    view, calls = counting_view(STORE)
+    view(anonymous_get())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        StoreItemFactory()
+    assert view(anonymous_get()).content.startswith(b"render 1")  # not committed: nothing is stale
+    for callback in callbacks:
+        callback()
+    assert view(anonymous_get()).content.startswith(b"render 2")
+
+
+def test_a_refresh_after_the_version_was_evicted_never_reuses_an_old_version():
     view, calls = counting_view()
-    assert view(anonymous_get()).content == b"render 1"
-    cache.incr(publiccache.VERSION_KEY)  # what bump_public_version() does in another worker
-    assert view(anonymous_get()).content == b"render 1"  # within this process's one-second memo
-    publiccache._memo.update(read_at=0.0)  # the second has passed
-    assert view(anonymous_get()).content == b"render 2"
+    publiccache.expire([PAGES.version_key()])
+    assert view(anonymous_get()).content.startswith(b"render 1")  # cached under this version
+    publiccache.expire([PAGES.version_key()])
+    cache.delete(PAGES.version_key())  # evicted, or culled by the database cache
+    publiccache.expire([PAGES.version_key()])
+    assert view(anonymous_get()).content.startswith(b"render 2")
+
+
+def test_another_process_change_reaches_this_process_copies_within_the_memo():
+    """Each process keeps its own copies, under the versioned key: another process's change makes them stale."""
+    view, calls = counting_view()
+    assert view(anonymous_get()).content.startswith(b"render 1")
+    cache.incr(PAGES.version_key())  # what expire() does in another worker
+    assert view(anonymous_get()).content.startswith(b"render 1")  # within this process's one-second memo
+    publiccache._memo.clear()  # the second has passed
+    assert view(anonymous_get()).content.startswith(b"render 2")
 
 
 def test_each_request_gets_its_own_response_from_the_process_copy():
@@ -72,7 +107,7 @@ def test_each_request_gets_its_own_response_from_the_process_copy():
     first["X-Only-Mine"] = "1"
     second = view(anonymous_get())
     assert not second.cookies and "X-Only-Mine" not in second
-    assert second.content == b"render 1" and len(calls) == 1
+    assert second.content == b"render 1 /x/" and len(calls) == 1
 
 
 def test_the_process_copies_stay_bounded():
@@ -102,7 +137,59 @@ def test_the_same_host_still_shares_one_cached_copy():
     for _ in range(2):
         request = anonymous_get()
         request.META["HTTP_HOST"] = "localhost"
-        assert view(request).content == b"render 1"
+        assert view(request).content.startswith(b"render 1")
     other = anonymous_get()
     other.META["HTTP_HOST"] = "127.0.0.1"
-    assert view(other).content == b"render 2"
+    assert view(other).content.startswith(b"render 2")
+
+
+# --- Keys: the page's known parameters only ----------------------------------------------
+
+
+def cache_keys() -> int:
+    """How many entries the shared cache holds (the test settings use LocMemCache, or Redis)."""
+    backend = cache._cache  # both backends keep their store here
+    return backend.get_client().dbsize() if hasattr(backend, "get_client") else len(backend)
+
+
+def test_a_thousand_junk_query_strings_leave_the_number_of_cache_entries_unchanged(client):
+    from tests.activities.factories import ActivityFactory
+
+    ActivityFactory(title="楼道清理")
+    assert client.get("/activities/").status_code == 200
+    entries, copies = cache_keys(), len(publiccache._local)
+    for n in range(1000):
+        response = client.get(f"/activities/?utm_source=x{n}&page%5B%5D={n}&{n}=<b>{n}</b>")
+        assert response.status_code == 200 and "楼道清理" in response.content.decode()
+        assert f"x{n}" not in response.content.decode()  # the junk never reaches the page (footer links)
+    assert cache_keys() == entries and len(publiccache._local) == copies
+
+
+def test_known_parameters_share_one_entry_however_they_are_written(client):
+    view, calls = counting_view(query=("page", "type"))
+    for query in ["page=2&type=3", "type=3&page=2", "page=02&type=3&utm=1", "page=+2+&type=3&type="]:
+        response = view(anonymous_get("/x/?" + query))
+        assert response.content == b"render 1 /x/?page=2&type=3", query
+    assert view(anonymous_get("/x/?page=3")).content == b"render 2 /x/?page=3"
+    assert view(anonymous_get("/x/?utm=1")).content == b"render 3 /x/"
+
+
+def test_a_free_text_search_is_answered_without_the_cache(client):
+    view, calls = counting_view(query=("page",), uncached=("q",))
+    view(anonymous_get("/x/"))
+    entries = cache_keys()
+    for n in range(20):
+        assert view(anonymous_get("/x/", {"q": f"家和{n}"})).content.startswith(f"render {n + 2} ".encode())
+    assert cache_keys() == entries
+    assert client.get("/mottos/", {"q": "孝敬"}).status_code == 200
+
+
+def test_signed_in_pages_are_never_cached_whole(client):
+    from tests.factories import UserFactory
+
+    view, calls = counting_view()
+    request = RequestFactory().get("/x/")
+    request.user = UserFactory()
+    view(request)
+    view(request)
+    assert len(calls) == 2 and cache_keys() == 0

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('project', '0005_outbox'),
+        ('project', '0006_export_jobs'),
     ]
 
     operations = [
