@@ -63,6 +63,7 @@ def test_every_unit_is_tried_here(tmp_path):
     environment_file.update(
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         MEDIA_ROOT=str(tmp_path / "media"),
+        PRIVATE_FILES_ROOT=str(tmp_path / "private"),
         PORT=str(serving.free_port()),  # the port of this try, instead of the unit's
         BACKUP_DIR=str(tmp_path / "backups"),
     )

@@ -86,6 +86,7 @@ def site(postgres, tmp_path):
             REDIS_URL=redis_url,
             TASKS_BACKEND="django_tasks_rq.RQBackend",
             MEDIA_ROOT=str(tmp_path / "media"),
+            PRIVATE_FILES_ROOT=str(tmp_path / "private"),
             STATIC_ROOT=str(tmp_path / "static"),
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
