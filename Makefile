@@ -41,9 +41,10 @@ seed:
 
 setup: install var/dev.env messages migrate seed
 
-# The web server and, beside it, the worker that runs background tasks (imports, exports, notices);
-# stopping `make run` (Ctrl-C) stops both.
+# The web server and, beside it, the worker that runs background tasks (imports, exports, notices) and the
+# scheduled tick (start_tick: one waiting tick, however often it runs); stopping `make run` (Ctrl-C) stops both.
 run: setup
+	$(PY) manage.py start_tick
 	$(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -7,6 +7,8 @@ same name (``project.thresholds``; the README's settings table lists them).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 
 from project import thresholds
@@ -38,6 +40,8 @@ DEFAULTS = {
     "ACTIVITIES_RECORD_ISSUER": "",
     # Activities, ledger lines and organizer lists per page.
     "ACTIVITIES_PAGE_SIZE": 20,
+    # Volunteers signed up for an activity are reminded this many hours before it starts (the scheduled tick).
+    "ACTIVITIES_REMINDER_HOURS": 24,
     # How long a leaderboard's period totals are kept in the shared cache (seconds).
     "ACTIVITIES_LEADERBOARD_SUMMARY_SECONDS": 60,
 }
@@ -46,6 +50,10 @@ thresholds.register(DEFAULTS)
 
 def get(name: str):
     return thresholds.value(name)
+
+
+def reminder_window() -> timedelta:
+    return timedelta(hours=get("ACTIVITIES_REMINDER_HOURS"))
 
 
 def cancel_closes_hours() -> int:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from project.images import PhotoField
+from project.models import Profile
 
 from . import conf
 from .models import Activity, ActivityType, Signup, StoreItem
@@ -211,3 +212,11 @@ class MonthForm(forms.Form):
     def month_start(self) -> date:
         year, month = self.cleaned_data["month"].split("-")
         return date(int(year), int(month), 1)
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    """The volunteer's reminder setting, on the notices page (``activities/notices.py``)."""
+
+    class Meta:
+        model = Profile
+        fields = ["volunteer_reminders"]

@@ -29,10 +29,11 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from families.models import Household, Resident
-from project import formtokens, publiccache
+from project import formtokens, publiccache, schedule
 from project.errors import ServiceError
 from project.images import stored_for_write
 from project.models import AuditEntry
+from project.notices import notify
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
@@ -472,6 +473,40 @@ def call_off_activity(*, activity: Activity, actor, reason: str) -> Activity:
 
 
 # --- Attendance ---------------------------------------------------------------------
+
+
+def remind_volunteers(*, activity: Activity, now: datetime) -> int:
+    """Remind the volunteers signed up for ``activity`` that it starts within ``ACTIVITIES_REMINDER_HOURS``.
+
+    Once per activity and start day (an activity moved to another day is reminded again for that day), to those
+    whose place is confirmed and who did not turn reminders off (``Profile.volunteer_reminders``): an on-site notice
+    with its e-mail copy through the outbox. Returns how many were reminded.
+    """
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        activity = Activity.objects.get(pk=activity.pk)
+        due = not activity.cancelled_at and now < activity.starts_at <= now + conf.reminder_window()
+        start_day = timezone.localdate(activity.starts_at).isoformat()
+        if not due or not schedule.once(f"activities.reminder:{activity.pk}:{start_day}"):
+            return 0
+        volunteers = list(
+            get_user_model()
+            .objects.filter(
+                residencies__signups__activity=activity,
+                residencies__signups__status=Signup.Status.CONFIRMED,
+                is_active=True,
+            )
+            .exclude(profile__volunteer_reminders=False)
+            .distinct()
+        )
+        notify(
+            users=volunteers,
+            kind="activity_reminder",
+            params={"title": str(activity), "detail": activity.place},
+            url=reverse("activities:detail", args=[activity.pk]),
+        )
+    return len(volunteers)
 
 
 def make_qr_token(activity: Activity) -> str:

@@ -758,6 +758,7 @@ class NoticeKind(models.TextChoices):
     REJECTED = "rejected", _("Your nomination was not shortlisted")
     VOTING_OPEN = "voting_open", _("Voting is open")
     OBJECTION_ANSWERED = "objection_answered", _("Your objection was answered")
+    PUBLICITY_ENDED = "publicity_ended", _("The publicity period is over: the round can be published")
 
 
 class NoticePreference(models.Model):

@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from families.access import sees_whole_register
 from families.models import Household, Resident
-from project import formtokens, publiccache
+from project import formtokens, publiccache, schedule
+from project.access import ORGANIZER_GROUP
 from project.errors import ServiceError
 from project.images import CleanPhoto, delete_photo, stored_for_write
 from project.models import AuditEntry
@@ -201,7 +204,7 @@ def send_voting_open_notices(*, round: AwardRound) -> int:
     if round.phase() != Phase.VOTING or round.voting_notice_sent_at:
         return 0
     with transaction.atomic():
-        # Compare-and-set: only the first caller sends, however many pages or cron jobs ask at once.
+        # Compare-and-set: only the first caller sends, however many ticks (or the command by hand) ask at once.
         claimed = AwardRound.objects.filter(pk=round.pk, voting_notice_sent_at__isnull=True).update(
             voting_notice_sent_at=timezone.now()
         )
@@ -219,6 +222,28 @@ def send_voting_open_notices(*, round: AwardRound) -> int:
         _notify(users, kind=NoticeKind.VOTING_OPEN, round=round)
     round.voting_notice_sent_at = timezone.now()
     return len(users)
+
+
+def notify_publicity_ended(*, round: AwardRound, now: datetime | None = None) -> int:
+    """Tell the organizers who see the whole community, once per round, that its publicity period is over.
+
+    Publishing stays their decision (every objection answered, then "Publish"): the scheduled tick only tells them
+    it is due. Once per round, whatever the tick or the timeline does afterwards. Returns how many were told.
+    """
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        round = AwardRound.objects.get(pk=round.pk)
+        if round.phase(now) != Phase.PUBLISHING or not schedule.once(f"awards.publicity_ended:{round.pk}"):
+            return 0
+        candidates = (
+            get_user_model()
+            .objects.filter(Q(groups__name=ORGANIZER_GROUP) | Q(is_staff=True) | Q(is_superuser=True), is_active=True)
+            .distinct()
+        )
+        organizers = [user for user in candidates if sees_whole_register(user)]
+        _notify(organizers, kind=NoticeKind.PUBLICITY_ENDED, round=round)
+    return len(organizers)
 
 
 # --- Nominations -------------------------------------------------------------------------------------------------

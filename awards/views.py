@@ -106,8 +106,6 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @cache_public_page(ROUNDS, timeout=60)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = _visible_round(request, pk)
-    if round.phase() == Phase.VOTING and not round.voting_notice_sent_at:
-        services.send_voting_open_notices(round=round)
     phase = round.phase()
     membership = verified_membership(request.user) if request.user.is_authenticated else None
     # Counts before publication and full names are for organizers who see the whole community; a grid worker

@@ -10,7 +10,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -756,13 +756,21 @@ def check_upload(
         "updated_at": timezone.now(),
     }
     with transaction.atomic():
-        RegisterImport.objects.filter(
-            status=RegisterImport.Status.PREVIEWED, created_at__lt=timezone.now() - conf.import_kept_for()
-        ).exclude(plan__isnull=True, preview={}).update(plan=None, preview={})
+        empty_stale_imports(now=timezone.now())
         for name, value in fields.items():
             setattr(record, name, value)
         record.save(update_fields=list(fields))
     return record
+
+
+def empty_stale_imports(*, now: datetime) -> int:
+    """Empty the checks never imported that are ``FAMILIES_IMPORT_KEPT_DAYS`` old: their checked rows hold phone
+    numbers. The row stays (file name, counts, who uploaded it). Run by the scheduled tick and on each upload."""
+    return (
+        RegisterImport.objects.filter(status=RegisterImport.Status.PREVIEWED, created_at__lt=now - conf.import_kept_for())
+        .exclude(plan__isnull=True, preview={})
+        .update(plan=None, preview={})
+    )
 
 
 def queue_import(*, record: RegisterImport, actor, token: str | None) -> None:

@@ -12,6 +12,6 @@ class ProjectConfig(AppConfig):
     def ready(self) -> None:
         from . import checks, registry  # noqa: F401 - checks registers the deploy checks
 
-        # Each app registers its parts in <app>/notices.py, panels.py, privacy.py, demo.py and charts.py
+        # Each app registers its parts in <app>/notices.py, panels.py, privacy.py, demo.py, charts.py and schedule.py
         # (project/registry.py explains), found the way the admin finds admin.py.
         registry.autodiscover()

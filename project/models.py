@@ -120,6 +120,9 @@ class Profile(models.Model):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile number"), max_length=20, null=True, blank=True, unique=True)
     phone_verified = models.BooleanField(_("mobile number verified"), default=False)
+    volunteer_reminders = models.BooleanField(
+        _("remind me the day before an activity I signed up for"), default=True
+    )
 
     class Meta:
         db_table = "families_profile"  # moved from families (project 0003): the table and its rows stay
@@ -340,6 +343,37 @@ class SendingQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.window_start:%H:%M} {self.used}"
+
+
+class TickState(models.Model):
+    """The one scheduled tick that is waiting (a single row): which task result it is, so that starting the worker
+    twice, or a tick that runs twice, never leaves two chains of ticks (``project.schedule``)."""
+
+    result_id = models.CharField(_("waiting tick"), max_length=64, blank=True)
+    last_run_at = models.DateTimeField(_("last tick"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled tick")
+        verbose_name_plural = _("scheduled tick")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="tick_state_single_row")]
+
+    def __str__(self) -> str:
+        return self.result_id
+
+
+class ScheduledWorkDone(models.Model):
+    """Work the tick did once, under a key that names it (``activities.reminder:12``): the unique key makes a
+    second tick, a restart or a moved timeline find it done (``project.schedule.once``)."""
+
+    key = models.CharField(_("work"), max_length=120, unique=True)
+    done_at = models.DateTimeField(_("done"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("scheduled work done")
+        verbose_name_plural = _("scheduled work done")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 def private_storage():

@@ -11,6 +11,7 @@ which ``ProjectConfig.ready`` imports at start-up the way the admin finds
     <app>/charts.py    chart
     <app>/freshness.py project.publiccache.family / watch (which cached pages show which models)
     <app>/notices.py   project.notices.register (kinds of notice)
+    <app>/schedule.py  project.schedule.register (work the scheduled tick does)
 
 and, from its ``AppConfig.ready``, ``organizer_permissions(self.label)``.
 
@@ -30,7 +31,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness", "exports")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness", "exports", "schedule")
 
 
 def autodiscover() -> None:

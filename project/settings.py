@@ -139,12 +139,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Background tasks ------------------------------------------------------
 # Django's tasks API (the django-tasks backport). Embedded default: tasks are rows in the
 # database, run by `manage.py db_worker` (`make run` starts one beside the web server).
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# Scale path: TASKS_BACKEND=django_tasks_rq.RQBackend keeps the same API and puts the queue in Redis (REDIS_URL),
+# run by `manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler` (the scheduler runs deferred tasks).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    if not os.environ.get("REDIS_URL"):
+        raise ImproperlyConfigured("TASKS_BACKEND=django_tasks_rq.RQBackend keeps its queue in Redis: set REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"], "DEFAULT_TIMEOUT": 3600}}
+
+# Scheduled work (project/schedule.py): one task, the tick, runs what is due and enqueues the next tick this many
+# seconds later. `manage.py start_tick` starts it (make run and the worker's systemd unit run it before the worker).
+TICK_SECONDS = int(os.environ.get("TICK_SECONDS", "60"))
 
 # --- Cache ----------------------------------------------------------------
 # Rate limits and cached public pages must be shared by every process, so the

@@ -57,6 +57,18 @@ def _mail_through_the_outbox(django_test_environment):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's own language: a request in English (the locale middleware) or a test
+    that activates a language would otherwise leave it active in its thread for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from project import publiccache
 

@@ -64,42 +64,16 @@ def prepare_database(database_url: str) -> dict:
 @contextmanager
 def gunicorn(env: dict, *, workers: int = 2, threads: int = 1):
     port = free_port()
-    process = subprocess.Popen(
-        [
-            GUNICORN,
-            "project.wsgi",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "error",
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    argv = [GUNICORN, "project.wsgi", "--workers", str(workers), "--threads", str(threads)]
+    argv += ["--bind", f"127.0.0.1:{port}", "--log-level", "error", "--timeout", "60"]
     url = f"http://127.0.0.1:{port}"
-    try:
+    with process(env, argv) as started:
         try:
             wait_until_up(url)
         except RuntimeError:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise RuntimeError("gunicorn did not come up:\n" + process.stderr.read().decode()[-3000:]) from None
-        yield url, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(started.pid, signal.SIGKILL)
+            raise RuntimeError("gunicorn did not come up:\n" + started.stderr.read().decode()[-3000:]) from None
+        yield url, started
 
 
 def wait_until_up(url: str, timeout: float = 60) -> None:
@@ -176,3 +150,95 @@ def post_form(url: str, path: str, fields: dict, session: tuple[str, str]) -> tu
 
 def run_python(env: dict, code: str) -> str:
     return manage(env, "shell", "-c", code)
+
+
+# --- Background workers, scratch databases -------------------------------------------------------------------
+
+
+@contextmanager
+def process(env: dict, argv: list[str]):
+    """A long-running process (a task worker, a web server) in its own session, stopped afterwards."""
+    log = open(os.devnull, "wb")  # noqa: SIM115 - closed below, after the process
+    started = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        yield started
+    finally:
+        if started.poll() is None:
+            os.killpg(started.pid, signal.SIGTERM)
+            try:
+                started.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(started.pid, signal.SIGKILL)
+                started.wait()
+        started.stderr.close()
+        log.close()
+
+
+def worker_argv(env: dict) -> list[str]:
+    """The worker for ``env``'s task backend: ``db_worker``, or RQ's worker with its scheduler (deferred tasks)."""
+    if env.get("TASKS_BACKEND") == "django_tasks_rq.RQBackend":
+        return [PY, "manage.py", "rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"]
+    return [PY, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"]
+
+
+def wait_for(env: dict, code: str, expected: str, *, timeout: float = 60) -> str:
+    """Run ``code`` (which prints one line) in the site until it prints ``expected``; the last line it printed."""
+    deadline = time.time() + timeout
+    last = ""
+    while time.time() < deadline:
+        last = run_python(env, code).strip().splitlines()[-1]
+        if last == expected:
+            return last
+        time.sleep(0.3)
+    return last
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str):
+    """A PostgreSQL database of its own beside the suite's (same server and user), dropped afterwards: its URL."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    name = f"{prefix}_{secrets.token_hex(5)}"
+    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
+    password = params["PASSWORD"] or None
+    admin = psycopg.connect(host=host, port=port, user=params["USER"], password=password, dbname="postgres")
+    admin.autocommit = True
+    admin.execute(f'CREATE DATABASE "{name}"')
+    credentials = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
+    try:
+        yield f"postgres://{credentials}@{host}:{port}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+# The Redis database that processes started by tests share: the last one (the suite's caches take REDIS_URL's
+# number and the ones after it, one per parallel test worker). One test at a time holds it (a lock file).
+SCRATCH_REDIS_DB = 15
+
+
+@contextmanager
+def scratch_redis():
+    """``redis://…/15``, empty, for one test at a time; skips the test when the suite runs without REDIS_URL."""
+    import fcntl
+    import tempfile
+
+    import pytest
+    import redis
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis: run with REDIS_URL=redis://…")
+    base, _slash, _number = settings.REDIS_URL.rpartition("/")
+    url = f"{base}/{SCRATCH_REDIS_DB}"
+    with open(Path(tempfile.gettempdir()) / f"honours-redis-{SCRATCH_REDIS_DB}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = redis.Redis.from_url(url)
+        client.flushdb()
+        try:
+            yield url
+        finally:
+            client.flushdb()
+            client.close()

@@ -4,8 +4,6 @@ runs. On SQLite, and on PostgreSQL when the suite runs there."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -51,22 +49,8 @@ def test_the_worker_sends_the_mail_and_its_retry_on_sqlite(tmp_path, smtp):
 @pytest.fixture
 def scratch_postgres(postgres):
     """A database of its own for the processes, dropped afterwards."""
-    import psycopg
-    from django.db import connection
-
-    params = connection.settings_dict
-    name = f"outbox_{uuid.uuid4().hex[:10]}"
-    host, port = params["HOST"] or "127.0.0.1", params["PORT"] or 5432
-    password = params["PASSWORD"] or None
-    admin = psycopg.connect(host=host, port=port, user=params["USER"], password=password, dbname="postgres")
-    admin.autocommit = True
-    admin.execute(f'CREATE DATABASE "{name}"')
-    credentials = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
-    try:
-        yield f"postgres://{credentials}@{host}:{port}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with serving.scratch_postgres_database("outbox") as url:
+        yield url
 
 
 @pytest.mark.postgres_only

@@ -1,16 +1,14 @@
-"""manage.py send_award_notices: tell verified residents that voting has opened (run from cron)."""
+"""manage.py send_award_notices: send now the "voting is open" notices that are due (the scheduled tick sends them
+on its own; this is the same work, by hand)."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from awards.models import AwardRound, Phase
-from awards.services import send_voting_open_notices
+from awards.schedule import voting_open
 
 
 class Command(BaseCommand):
-    help = "Send the 'voting is open' notice for rounds whose voting has opened (once per round)."
+    help = "Send the 'voting is open' notice for rounds whose voting has opened (once per round; the tick does this)."
 
     def handle(self, *args, **options):
-        for round in AwardRound.objects.visible().filter(voting_notice_sent_at__isnull=True):
-            if round.phase() == Phase.VOTING:
-                sent = send_voting_open_notices(round=round)
-                self.stdout.write(f"{round}: {sent} notices")
+        self.stdout.write(f"{voting_open(timezone.now())} notices")
