@@ -43,7 +43,9 @@ def test_two_voters_see_their_own_ballot_from_one_shared_rendering(
     assert "改过的事迹" not in theirs  # the neighbour's page came from the cards rendered for the resident
 
     assert "on-ballot" in _card(mine, chosen) and "撤回我的投票" in _card(mine, chosen)
-    assert "本类别的票已用完" in _card(mine, other) and "/vote/" not in _card(mine, other).replace("/vote/withdraw/", "")
+    assert "本类别的票已用完" in _card(mine, other) and "/vote/" not in _card(mine, other).replace(
+        "/vote/withdraw/", ""
+    )
     assert "身边好人：还剩 0 / 1 票" in _card(mine, chosen) and "您的推荐" in _card(mine, own)
     assert "✓" in mine.split('id="ballot-h"')[1].split("</section>")[0]
 
