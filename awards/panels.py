@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from families.access import scope_to_organizer, verified_membership
 from project import registry
 
-from .models import AwardRound, Honour, Nomination, NominationStatus, Objection, Phase, Vote
+from .models import AwardRound, Honour, Nomination, NominationStatus, Objection, Phase, Vote, VoteUnit
 
 ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING, Phase.VOTING, Phase.PUBLICITY)
 
@@ -58,7 +58,7 @@ def organizer_work(request) -> dict:
 
 @registry.me_panel(order=20)
 def my_nominations_and_votes(request) -> dict | None:
-    """My latest nominations and my household's ballot in rounds still running (two queries)."""
+    """My latest nominations and my ballot in rounds still running (two queries)."""
     membership = verified_membership(request.user)
     if membership is None:
         return None
@@ -66,7 +66,12 @@ def my_nominations_and_votes(request) -> dict | None:
         "template": "awards/me_panel.html",
         "membership": membership,
         "nominations": list(Nomination.objects.filter(nominator=membership).recent()),
-        "votes": list(Vote.objects.filter(household_id=membership.household_id).current()),
+        # The household's votes: mine, and in per-household categories those a housemate cast for us all.
+        "votes": list(
+            Vote.objects.filter(household_id=membership.household_id)
+            .filter(Q(voter=membership) | Q(entry__vote_unit=VoteUnit.HOUSEHOLD))
+            .current()
+        ),
     }
 
 
