@@ -639,14 +639,8 @@ class CitationRevision(models.Model):
 
 class VoteQuerySet(models.QuerySet):
     def current(self) -> VoteQuerySet:
-        """Votes in rounds not yet published, with what a ballot shows (for "my ballot" on /me/)."""
-        return (
-            self.filter(round__published_at__isnull=True)
-            .select_related(
-                "round", "entry__category", "nomination__building", "nomination__household", "nomination__resident"
-            )
-            .order_by("round", "entry", "id")
-        )
+        """Votes in rounds not yet published (for "my ballot" on /me/)."""
+        return self.filter(round__published_at__isnull=True)
 
 
 class Vote(models.Model):
