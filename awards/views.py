@@ -249,11 +249,17 @@ def _ballot_card(card: str, row: _BallotRow, membership: Resident | None, ballot
     """One shared card with this voter's parts: of its ``act`` pieces only the ones that are theirs."""
     keep = set()
     if membership is not None:
-        own = (row.household_id and row.household_id == membership.household_id) or row.resident_id == membership.pk
-        state = "on" if row.pk in ballot else "own" if own else "vote" if left > 0 else "full"
+        state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
         keep = {"member", state, "mine"} if row.nominator_id == membership.pk else {"member", state}
     card = card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace("<!--left-->", str(left))
     return _ACT.sub(lambda match: match[2] if match[1] in keep else "", card)
+
+
+def _own(nomination: Nomination | _BallotRow, membership: Resident) -> bool:
+    """Whether the nomination is of the reader or their household: never theirs to second or vote for."""
+    return bool(nomination.household_id and nomination.household_id == membership.household_id) or (
+        nomination.resident_id == membership.pk
+    )
 
 
 def _nomination_groups(round: AwardRound, entries: list, membership: Resident | None, phase: str) -> list:
@@ -272,9 +278,7 @@ def _nomination_groups(round: AwardRound, entries: list, membership: Resident | 
             n.on_ballot = n.pk in ballot
             n.seconded_by_me = n.pk in seconded
             n.mine = membership is not None and n.nominator_id == membership.pk
-            n.own = membership is not None and (
-                (n.household_id and n.household_id == membership.household_id) or n.resident_id == membership.pk
-            )
+            n.own = membership is not None and _own(n, membership)
         groups.append({"entry": entry, "nominations": items})
     return groups
 
