@@ -382,8 +382,11 @@ class NominationQuerySet(models.QuerySet):
         return self.filter(status=NominationStatus.SHORTLISTED)
 
     def recent(self) -> NominationQuerySet:
-        """The latest ten with their targets (for "my nominations" on /me/)."""
-        return self.with_target().order_by("-created_at", "-id")[:10]
+        """The latest ten with what ``target_name`` reads (for "my nominations" on /me/): not ``with_target()``'s
+        households of buildings and of residents, which half the panel's time went on building."""
+        return self.select_related("entry__category", "building", "household", "resident").order_by(
+            "-created_at", "-id"
+        )[:10]
 
     def with_target(self) -> NominationQuerySet:
         return self.select_related(
@@ -636,14 +639,8 @@ class CitationRevision(models.Model):
 
 class VoteQuerySet(models.QuerySet):
     def current(self) -> VoteQuerySet:
-        """Votes in rounds not yet published, with what a ballot shows (for "my ballot" on /me/)."""
-        return (
-            self.filter(round__published_at__isnull=True)
-            .select_related(
-                "round", "entry__category", "nomination__building", "nomination__household", "nomination__resident"
-            )
-            .order_by("round", "entry", "id")
-        )
+        """Votes in rounds not yet published (for "my ballot" on /me/)."""
+        return self.filter(round__published_at__isnull=True)
 
 
 class Vote(models.Model):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from families.access import scope_to_organizer, verified_membership
 from project import registry
+from project.publiccache import cached_fragment
 
+from .freshness import ROUNDS
 from .models import AwardRound, Honour, Nomination, NominationStatus, Objection, Phase, Vote
 
 ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING, Phase.VOTING, Phase.PUBLICITY)
@@ -58,16 +64,41 @@ def organizer_work(request) -> dict:
 
 @registry.me_panel(order=20)
 def my_nominations_and_votes(request) -> dict | None:
-    """My latest nominations and my household's ballot in rounds still running (two queries)."""
+    """My latest nominations, and my ballot in rounds still running: my votes and those a housemate cast for the
+    whole household (two queries, and the ballot's lines from a fragment shared by every reader)."""
     membership = verified_membership(request.user)
     if membership is None:
         return None
+    voted = Vote.objects.filter(
+        household_id=membership.household_id,
+        unit_key__in=[f"r{membership.pk}", f"h{membership.household_id}"],  # never a housemate's own vote
+    ).current()
+    ids = list(dict.fromkeys(voted.values_list("nomination_id", flat=True)))
+    lines = dict(_LINE.findall(cached_fragment("awards:ballot-lines", ROUNDS, _ballot_lines)))
+    missing = [pk for pk in ids if str(pk) not in lines]  # voted for, and no longer shortlisted: drawn here
+    if missing:
+        lines.update(_LINE.findall(_ballot_lines(Nomination.objects.filter(pk__in=missing))))
+    order = {int(pk): position for position, pk in enumerate(lines)}
     return {
         "template": "awards/me_panel.html",
         "membership": membership,
         "nominations": list(Nomination.objects.filter(nominator=membership).recent()),
-        "votes": list(Vote.objects.filter(household_id=membership.household_id).current()),
+        "ballot": mark_safe("".join(lines[str(pk)] for pk in sorted(ids, key=order.__getitem__))),  # noqa: S308
     }
+
+
+_LINE = re.compile(r"<!--line:(\d+)-->(.*?)<!--/line-->", re.S)
+
+
+def _ballot_lines(nominations=None) -> str:
+    """A line for each nomination that can be on a ballot (shortlisted, in a round not yet published), in the
+    order of the rounds and their categories."""
+    if nominations is None:
+        nominations = Nomination.objects.filter(round__published_at__isnull=True, status=NominationStatus.SHORTLISTED)
+    nominations = nominations.select_related("round", "entry__category", "building", "household", "resident")
+    return render_to_string(
+        "awards/includes/ballot_lines.html", {"nominations": nominations.order_by("round", "entry", "id")}
+    )
 
 
 @registry.section("families.building")

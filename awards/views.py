@@ -5,16 +5,23 @@ Thin views: check who is asking (families.access), call a service, redirect.
 
 from __future__ import annotations
 
+import re
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -35,7 +42,7 @@ from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.exports import tabular_response
 from project.models import AuditEntry
-from project.publiccache import cache_public_page
+from project.publiccache import cache_public_page, cached_fragment
 
 from . import conf, services
 from .forms import (
@@ -167,27 +174,10 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     phase = round.phase()
     voting = phase == Phase.VOTING
     entries = list(round.entries.select_related("category"))
-    qs = Nomination.objects.filter(round=round).with_target().with_seconds()
-    qs = qs.live() if phase in (Phase.NOMINATING, Phase.REVIEWING) else qs.shortlisted()
-    nominations = list(qs.order_by("created_at", "id"))
     if voting:
-        nominations = services.voter_order(nominations, round=round, resident=membership)
-    ballot = services.ballot_for(round, membership) if voting or phase == Phase.COUNTING else set()
-    seconded = set()
-    if membership and phase == Phase.NOMINATING:
-        seconded = set(membership.award_seconds.filter(nomination__round=round).values_list("nomination_id", flat=True))
-    groups = []
-    for entry in entries:
-        items = [n for n in nominations if n.entry_id == entry.pk]
-        used = sum(1 for n in items if n.pk in ballot)
-        for n in items:
-            n.on_ballot = n.pk in ballot
-            n.seconded_by_me = n.pk in seconded
-            n.mine = membership is not None and n.nominator_id == membership.pk
-            n.own = membership is not None and (
-                (n.household_id and n.household_id == membership.household_id) or n.resident_id == membership.pk
-            )
-        groups.append({"entry": entry, "nominations": items, "used": used, "left": entry.votes_per_voter - used})
+        groups = _ballot_groups(request, round, entries, membership)
+    else:
+        groups = _nomination_groups(round, entries, membership, phase)
     return render(
         request,
         "awards/candidates.html",
@@ -201,6 +191,96 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
             "can_second": membership is not None and phase == Phase.NOMINATING,
         },
     )
+
+
+_CARD = re.compile(r"<!--card:(\d+)-->(.*?)<!--/card-->", re.S)
+_ACT = re.compile(r"<!--act:(\w+)-->(.*?)<!--/act-->", re.S)
+
+
+class _BallotRow(NamedTuple):
+    """What the ballot needs of a nomination per request: the rest is in the shared cards."""
+
+    pk: int
+    entry_id: int
+    nominator_id: int | None
+    household_id: int | None
+    resident_id: int | None
+
+
+def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membership: Resident | None) -> list:
+    """The ballot while voting is open, in this voter's order. The cards are rendered once per version of the
+    rounds and language and shared by every reader (votes are not watched, so nothing of a voter's is in them);
+    this voter's parts are filled in here: on my ballot, the votes left, which form, and the CSRF token."""
+    path = request.path
+    qs = Nomination.objects.filter(round=round).shortlisted()
+
+    def render_cards() -> str:
+        nominations = qs.with_target().order_by("created_at", "id")
+        return render_to_string("awards/includes/ballot_cards.html", {"nominations": nominations, "path": path})
+
+    cards = dict(_CARD.findall(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards)))
+    fields = ("pk", "entry_id", "nominator_id", "household_id", "resident_id")
+    rows = services.voter_order(
+        [_BallotRow(*values) for values in qs.values_list(*fields)], round=round, resident=membership
+    )
+    ballot = services.ballot_for(round, membership)
+    names = qs.filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
+    token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+    groups = []
+    for entry in entries:
+        items = [row for row in rows if row.entry_id == entry.pk]
+        used = sum(1 for row in items if row.pk in ballot)
+        html = "".join(
+            _ballot_card(cards[str(row.pk)], row, membership, ballot, entry.votes_per_voter - used) for row in items
+        )
+        groups.append(
+            {
+                "entry": entry,
+                "nominations": items,
+                "cards": mark_safe(html.replace("<!--csrf-->", token)),  # noqa: S308 - our template's output
+                "ballot_names": [names[row.pk].target_name for row in items if row.pk in ballot],
+                "used": used,
+            }
+        )
+    return groups
+
+
+def _ballot_card(card: str, row: _BallotRow, membership: Resident | None, ballot: set[int], left: int) -> str:
+    """One shared card with this voter's parts: of its ``act`` pieces only the ones that are theirs."""
+    keep = set()
+    if membership is not None:
+        state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
+        keep = {"member", state, "mine"} if row.nominator_id == membership.pk else {"member", state}
+    card = card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace("<!--left-->", str(left))
+    return _ACT.sub(lambda match: match[2] if match[1] in keep else "", card)
+
+
+def _own(nomination: Nomination | _BallotRow, membership: Resident) -> bool:
+    """Whether the nomination is of the reader or their household: never theirs to second or vote for."""
+    return bool(nomination.household_id and nomination.household_id == membership.household_id) or (
+        nomination.resident_id == membership.pk
+    )
+
+
+def _nomination_groups(round: AwardRound, entries: list, membership: Resident | None, phase: str) -> list:
+    """The nominations outside voting: for seconding while nominations are open, as shortlisted afterwards."""
+    qs = Nomination.objects.filter(round=round).with_target().with_seconds()
+    qs = qs.live() if phase in (Phase.NOMINATING, Phase.REVIEWING) else qs.shortlisted()
+    nominations = list(qs.order_by("created_at", "id"))
+    ballot = services.ballot_for(round, membership) if phase == Phase.COUNTING else set()
+    seconded = set()
+    if membership and phase == Phase.NOMINATING:
+        seconded = set(membership.award_seconds.filter(nomination__round=round).values_list("nomination_id", flat=True))
+    groups = []
+    for entry in entries:
+        items = [n for n in nominations if n.entry_id == entry.pk]
+        for n in items:
+            n.on_ballot = n.pk in ballot
+            n.seconded_by_me = n.pk in seconded
+            n.mine = membership is not None and n.nominator_id == membership.pk
+            n.own = membership is not None and _own(n, membership)
+        groups.append({"entry": entry, "nominations": items})
+    return groups
 
 
 @verified_resident_required
@@ -886,5 +966,9 @@ def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
                 ]
             )
     return tabular_response(
-        headers=headers, rows=rows, filename=f"{round.title}-{_('results')}-{timezone.localdate():%Y-%m-%d}", fmt=fmt, sheet_title=_("results")
+        headers=headers,
+        rows=rows,
+        filename=f"{round.title}-{_('results')}-{timezone.localdate():%Y-%m-%d}",
+        fmt=fmt,
+        sheet_title=_("results"),
     )

@@ -127,3 +127,24 @@ def test_my_page_shows_household_votes_but_never_a_housemates_own_votes(resident
     body = resident_client.get("/me/").content.decode()
     assert shared.household.display_name in body
     assert private.resident.full_name not in body
+
+
+def test_my_ballot_on_my_page_shows_my_votes_only_from_the_shared_lines(
+    resident_client, neighbour_client, resident, neighbour, db
+):
+    """The lines are shared by every reader; which ones are shown is each reader's own. A vote for a nomination
+    that has since left the shortlist still shows."""
+    entry = make_entry(make_round("voting"), TargetKind.BUILDING, votes_per_voter=2)
+    mine, theirs, later_withdrawn = (make_nomination(entry) for _ in range(3))
+    cast_vote(nomination=mine, resident=verified_membership(resident))
+    cast_vote(nomination=later_withdrawn, resident=verified_membership(resident))
+    cast_vote(nomination=theirs, resident=verified_membership(neighbour))
+    type(mine).objects.filter(pk=later_withdrawn.pk).update(status=NominationStatus.WITHDRAWN)
+    publiccache.expire_all()
+
+    def ballot(client) -> str:
+        return client.get("/me/").content.decode().split('class="my-ballot"')[1].split("</ul>")[0]
+
+    assert mine.building.name in ballot(resident_client) and later_withdrawn.building.name in ballot(resident_client)
+    assert theirs.building.name not in ballot(resident_client)
+    assert theirs.building.name in ballot(neighbour_client) and mine.building.name not in ballot(neighbour_client)
