@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from awards.models import AwardRound, Honour, Nomination, NominationStatus, Objection, Second, TargetKind, Vote
@@ -142,8 +141,10 @@ def test_an_organizer_reviews_closes_confirms_with_a_reason_answers_an_objection
     expect(page.get_by_text("答复已记录")).to_be_visible()
     assert Objection.objects.get().answered_at is not None
 
-    # Time passes: the publicity period ends.
-    AwardRound.objects.filter(pk=voting.pk).update(publicity_end_at=timezone.now() - timedelta(seconds=1))
+    # Time passes: the publicity period ends. It ends after voting closed (the timeline's constraint), and
+    # voting was closed "now" a moment ago: a fixed "a second ago" fell before it when the pages were fast.
+    voting.refresh_from_db()
+    AwardRound.objects.filter(pk=voting.pk).update(publicity_end_at=voting.voting_close_at + timedelta(microseconds=1))
     page.reload()
     page.get_by_role("link", name="发布荣誉").click()
     expect(page.get_by_text("1 项荣誉将登上公开的光荣榜")).to_be_visible()
