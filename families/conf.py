@@ -24,6 +24,9 @@ DEFAULTS = {
     "FAMILIES_IMPORT_ERRORS_KEPT": 1000,
     # Uploads hold phone numbers: a file checked but never imported is emptied after this many days.
     "FAMILIES_IMPORT_KEPT_DAYS": 7,
+    # An import queued or running this long without a word from its worker (the worker died, the queue lost the
+    # task) is given back to the organizer to start again; it is one transaction, so it wrote nothing.
+    "FAMILIES_IMPORT_STUCK_MINUTES": 120,
     # A household that this many accounts joined or asked to join within the window is flagged on the dashboard.
     "FAMILIES_UNUSUAL_JOIN_ACCOUNTS": 2,
     "FAMILIES_UNUSUAL_JOIN_WINDOW_HOURS": 24,
@@ -67,6 +70,10 @@ def import_errors_kept() -> int:
 
 def import_kept_for() -> timedelta:
     return timedelta(days=get("FAMILIES_IMPORT_KEPT_DAYS"))
+
+
+def import_stuck_after() -> timedelta:
+    return timedelta(minutes=get("FAMILIES_IMPORT_STUCK_MINUTES"))
 
 
 def unusual_join_accounts() -> int:

@@ -767,10 +767,32 @@ def empty_stale_imports(*, now: datetime) -> int:
     """Empty the checks never imported that are ``FAMILIES_IMPORT_KEPT_DAYS`` old: their checked rows hold phone
     numbers. The row stays (file name, counts, who uploaded it). Run by the scheduled tick and on each upload."""
     return (
-        RegisterImport.objects.filter(status=RegisterImport.Status.PREVIEWED, created_at__lt=now - conf.import_kept_for())
+        RegisterImport.objects.filter(
+            status=RegisterImport.Status.PREVIEWED, created_at__lt=now - conf.import_kept_for()
+        )
         .exclude(plan__isnull=True, preview={})
         .update(plan=None, preview={})
     )
+
+
+def release_stuck_imports(*, now: datetime) -> int:
+    """Give back to the organizer the imports queued or running for ``FAMILIES_IMPORT_STUCK_MINUTES`` without a
+    word from their worker (it died, or the queue lost the task): "checked" again, with the reason, so "Import
+    now" starts it afresh. The import is one transaction, so a dead one wrote nothing; one still running after
+    all finds the row changed at its last step (a compare-and-set from "being imported") and rolls back, so a
+    file is never imported twice. Run by the scheduled tick."""
+    released = 0
+    stuck = RegisterImport.objects.filter(
+        status__in=[RegisterImport.Status.TO_IMPORT, RegisterImport.Status.IMPORTING],
+        updated_at__lt=now - conf.import_stuck_after(),
+    )
+    for record in stuck.only("pk", "status", "language"):
+        with translation.override(record.language or None):
+            message = _("The import stopped before it finished, so nothing was imported. Press “Import now” again.")
+        released += _record_state(
+            record.pk, expect=record.status, status=RegisterImport.Status.PREVIEWED, message=message
+        )
+    return released
 
 
 def queue_import(*, record: RegisterImport, actor, token: str | None) -> None:
