@@ -25,7 +25,7 @@ from project.errors import ServiceError
 from project.models import AuditEntry, Profile, private_storage
 from project.notices import notify
 from project.phones import same_number
-from project.progress import write_progress
+from project.progress import set_state, write_progress
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
@@ -676,14 +676,8 @@ PROGRESS_EVERY = 1000
 
 
 def _record_state(record_id: int, *, expect=None, **fields) -> bool:
-    """Write a register import's state in its own short statement (compare-and-set when ``expect`` is given).
-
-    Returns whether the row was written. Every app server reads the progress from this row.
-    """
-    rows = RegisterImport.objects.filter(pk=record_id)
-    if expect is not None:
-        rows = rows.filter(status__in=expect if isinstance(expect, (list, tuple)) else [expect])
-    return bool(rows.update(updated_at=timezone.now(), **fields))
+    """Write a register import's state (compare-and-set when ``expect`` is given; ``project.progress.set_state``)."""
+    return set_state(RegisterImport, record_id, expect=expect, **fields)
 
 
 def receive_upload(*, actor, upload, language: str, token: str | None = None) -> RegisterImport:

@@ -47,7 +47,7 @@ from django_tasks import task
 
 from . import formtokens
 from .errors import ServiceError
-from .progress import write_progress
+from .progress import set_state, write_progress
 from .xlsx import write_xlsx
 
 logger = logging.getLogger(__name__)
@@ -257,10 +257,7 @@ def write_export(*, job_id: int) -> None:
     from .models import ExportJob, private_storage
     from .notices import notify
 
-    started = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
-        status=ExportJob.Status.RUNNING, updated_at=timezone.now()
-    )
-    if not started:
+    if not set_state(ExportJob, job_id, expect=ExportJob.Status.QUEUED, status=ExportJob.Status.RUNNING):
         return
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     with translation.override(job.language or None):
@@ -273,14 +270,15 @@ def write_export(*, job_id: int) -> None:
                 spool.seek(0)
                 stored = private_storage().save(f"exports/{uuid.uuid4().hex}.{job.fmt}", File(spool))
             with transaction.atomic():
-                ExportJob.objects.filter(pk=job.pk).update(
+                set_state(
+                    ExportJob,
+                    job.pk,
                     status=ExportJob.Status.DONE,
                     file=stored,
                     title=table.title[:150],
                     done=written["rows"],
                     total=written["rows"],
                     finished_at=timezone.now(),
-                    updated_at=timezone.now(),
                 )
                 notify(
                     users=[job.requested_by],
@@ -290,11 +288,12 @@ def write_export(*, job_id: int) -> None:
                 )
         except Exception:
             logger.exception("export %s failed", job_id)
-            ExportJob.objects.filter(pk=job.pk).update(
+            set_state(
+                ExportJob,
+                job.pk,
                 status=ExportJob.Status.FAILED,
                 error=_("The export stopped on an error on the server. Ask for it again."),
                 finished_at=timezone.now(),
-                updated_at=timezone.now(),
             )
 
 

@@ -33,6 +33,16 @@ def _side_connection():
     return side
 
 
+def set_state(model: type[models.Model], pk: int, *, expect=None, **fields) -> bool:
+    """Write ``fields`` (and ``updated_at``) of ``model`` row ``pk`` in its own short statement, only if its
+    ``status`` is ``expect`` (one value or several) when given: the compare-and-set that lets a task run twice
+    do nothing more. Returns whether the row was written. Every app server reads the work's state from it."""
+    rows = model.objects.filter(pk=pk)
+    if expect is not None:
+        rows = rows.filter(status__in=expect if isinstance(expect, (list, tuple)) else [expect])
+    return bool(rows.update(updated_at=timezone.now(), **fields))
+
+
 def write_progress(model: type[models.Model], pk: int, **fields) -> None:
     """Set ``fields`` (and ``updated_at``) of ``model`` row ``pk``, visible to other connections at once."""
     fields["updated_at"] = timezone.now()
