@@ -51,31 +51,40 @@ def scale(
 # --- Activities -------------------------------------------------------------------
 
 
-def _scale_activities(total: int) -> None:
+def _create_activities(
+    count: int, *, rng: random.Random, title: str, days: tuple[int, int], capacity: tuple[int, int]
+) -> None:
+    """``count`` two-hour activities starting ``days`` from now (a random day in that range), of every type in
+    turn, with ``capacity`` places (a random number in that range)."""
     from activities.models import Activity, ActivityType
 
-    missing = total - Activity.objects.count()
-    if missing <= 0:
-        return
     types = list(ActivityType.objects.all())
     now = timezone.now()
-    rng = random.Random(8)
     rows = []
-    for index in range(missing):
-        starts = now + timedelta(days=rng.randint(-700, 60), hours=rng.randint(0, 10))
+    for index in range(count):
+        starts = now + timedelta(days=rng.randint(*days), hours=rng.randint(0, 10))
         rows.append(
             Activity(
                 type=types[index % len(types)],
-                title=f"志愿活动 {index}",
+                title=f"{title} {index}",
                 place="社区服务中心",
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
-                capacity=rng.randint(5, 40),
+                capacity=rng.randint(*capacity),
                 signup_deadline=starts - timedelta(hours=12),
                 points_per_hour=10,
             )
         )
     Activity.objects.bulk_create(rows, batch_size=1000)
+
+
+def _scale_activities(total: int) -> None:
+    from activities.models import Activity
+
+    missing = total - Activity.objects.count()
+    if missing <= 0:
+        return
+    _create_activities(missing, rng=random.Random(8), title="志愿活动", days=(-700, 60), capacity=(5, 40))
     print(f"   activities: {total:,}")
 
 
@@ -83,7 +92,7 @@ def _scale_signups(upcoming: int, accounts: int, signups: int) -> None:
     """Issue #15's data: ``upcoming`` activities ahead, ``accounts`` residents with accounts (as many as the
     register has, at the quick size) and ``signups`` sign-ups spread over them, confirmed up to each activity's
     capacity, then waiting; the counts kept on each activity row set from them."""
-    from activities.models import Activity, ActivityType, Signup
+    from activities.models import Activity, Signup
     from activities.services import recount_signups
 
     if upcoming <= 0:
@@ -93,24 +102,8 @@ def _scale_signups(upcoming: int, accounts: int, signups: int) -> None:
     missing = upcoming - ahead.count()
     if missing <= 0:
         return
-    types = list(ActivityType.objects.all())
-    rng = random.Random(15)
-    rows = []
-    for index in range(missing):
-        starts = now + timedelta(days=rng.randint(2, 90), hours=rng.randint(0, 10))
-        rows.append(
-            Activity(
-                type=types[index % len(types)],
-                title=f"近期志愿活动 {index}",
-                place="社区服务中心",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                capacity=rng.randint(5, 15),
-                signup_deadline=starts - timedelta(hours=12),
-                points_per_hour=10,
-            )
-        )
-    Activity.objects.bulk_create(rows, batch_size=1000)
+    rng = random.Random(15)  # the sign-ups below go on drawing from it
+    _create_activities(missing, rng=rng, title="近期志愿活动", days=(2, 90), capacity=(5, 15))
     _give_accounts(accounts)
     people = list(_residents_with_accounts(accounts))
     activities = list(
