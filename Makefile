@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup install install-dev migrate messages seed lint check bench bench-quick clean
+.PHONY: system-packages run test setup install install-dev migrate messages seed lint check bench bench-quick clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(VENV)/.installed: requirements.txt $(VENV)/bin/activate
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/bin/activate
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
+
+# Pango and a CJK font for PDFs, gettext for translations: checked, and installed with apt when run as root.
+system-packages:
+	@deploy/system-packages
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -39,7 +43,7 @@ migrate: var/dev.env
 seed:
 	$(PY) manage.py seed_demo
 
-setup: install var/dev.env messages migrate seed
+setup: system-packages install var/dev.env messages migrate seed
 
 # The web server and, beside it, the worker that runs background tasks (imports, exports, notices) and the
 # scheduled tick (start_tick: one waiting tick, however often it runs); stopping `make run` (Ctrl-C) stops both.
@@ -49,7 +53,7 @@ run: setup
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev messages
+test: system-packages install-dev messages
 	$(PY) -m pytest -n auto
 
 lint: install-dev

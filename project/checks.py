@@ -55,3 +55,15 @@ def check_aliyun_sms(app_configs=None, **kwargs) -> list:
             )
         ]
     return []
+
+
+@register()
+def check_paper(app_configs=None, **kwargs) -> list:
+    """PDFs (notices, certificates, slips, service records) need WeasyPrint's system libraries and a CJK font."""
+    from django.core.checks import Warning
+
+    from . import pdf
+
+    return [
+        Warning(problem, hint="See docs/deploy.md, 'System packages'.", id="project.W010") for problem in pdf.problems()
+    ]

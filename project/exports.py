@@ -167,17 +167,19 @@ class Kind:
     key: str
     label: str | Promise
     build: Callable[[dict, object], Table]
+    formats: tuple[str, ...] = ("csv", "xlsx")
 
 
 _KINDS: dict[str, Kind] = {}
 
 
-def register(key: str, *, label: str | Promise, build: Callable[[dict, object], Table]) -> None:
+def register(key: str, *, label: str | Promise, build: Callable[[dict, object], Table], paper: bool = False) -> None:
     """Declare a kind of export: ``build(params, user)`` returns the ``Table`` for ``user`` (who asked), read
-    with that user's rights (a grid worker's rows are their grids' rows)."""
+    with that user's rights (a grid worker's rows are their grids' rows). With ``paper``, the kind is a PDF
+    of many pages: ``build`` returns a ``project.pdf.Paper`` and the file is written as PDF."""
     if key in _KINDS:
         raise ImproperlyConfigured(f"The export kind {key!r} is registered twice.")
-    _KINDS[key] = Kind(key, label, build)
+    _KINDS[key] = Kind(key, label, build, ("pdf",) if paper else ("csv", "xlsx"))
 
 
 class ExportRefused(ServiceError):
@@ -219,7 +221,7 @@ def start_export(*, user, kind: str, params: dict, fmt: str, language: str, whol
     """Ask for an export to be written in the background; a task starts after the commit. Once per form token."""
     from .models import ExportJob
 
-    if kind not in _KINDS or fmt not in ("csv", "xlsx") or not isinstance(params, dict):
+    if kind not in _KINDS or fmt not in _KINDS[kind].formats or not isinstance(params, dict):
         raise ExportRefused(_("This export cannot be made."))
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=user, form_name=START_FORM)
@@ -248,6 +250,18 @@ def _counted(rows: Iterable[Sequence], job_id: int, total: int, written: dict) -
             write_progress(ExportJob, job_id, done=done, total=max(total, done))
 
 
+def _write_paper(spool: IO[bytes], paper, job_id: int, written: dict) -> None:
+    """A paper kind's documents as one PDF, with the job's progress after each document."""
+    from . import pdf
+    from .models import ExportJob
+
+    def progress(done: int) -> None:
+        written["rows"] = done
+        write_progress(ExportJob, job_id, done=done, total=max(paper.total, done))
+
+    spool.write(pdf.write_pdf(paper.documents, progress=progress))
+
+
 def write_export(*, job_id: int) -> None:
     """The export task's work: build the table, write the file to storage, tell the requester.
 
@@ -264,9 +278,12 @@ def write_export(*, job_id: int) -> None:
         try:
             table = _KINDS[job.kind].build(job.params, job.requested_by)
             written = {"rows": 0}
-            rows = _counted(table.rows, job.pk, table.total, written)
             with tempfile.TemporaryFile() as spool:
-                _write(spool, job.fmt, table.headers, rows, table.sheet_title or table.title)
+                if job.fmt == "pdf":
+                    _write_paper(spool, table, job.pk, written)
+                else:
+                    rows = _counted(table.rows, job.pk, table.total, written)
+                    _write(spool, job.fmt, table.headers, rows, table.sheet_title or table.title)
                 spool.seek(0)
                 stored = private_storage().save(f"exports/{uuid.uuid4().hex}.{job.fmt}", File(spool))
             with transaction.atomic():
@@ -315,7 +332,7 @@ def visible_to(user, jobs):
 
 def download_response(job) -> FileResponse:
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
-    response["Content-Type"] = XLSX_CONTENT_TYPE if job.fmt == "xlsx" else CSV_CONTENT_TYPE
+    response["Content-Type"] = {"xlsx": XLSX_CONTENT_TYPE, "pdf": "application/pdf"}.get(job.fmt, CSV_CONTENT_TYPE)
     response.block_size = STREAM_BLOCK_SIZE
     response["Cache-Control"] = "private, no-store"
     return response

@@ -427,7 +427,7 @@ class ExportJob(models.Model):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
         indexes = [models.Index(fields=["status", "finished_at"], name="exportjob_state")]
-        constraints = [models.CheckConstraint(condition=models.Q(fmt__in=["csv", "xlsx"]), name="exportjob_fmt")]
+        constraints = [models.CheckConstraint(condition=models.Q(fmt__in=["csv", "xlsx", "pdf"]), name="exportjob_fmt")]
 
     def __str__(self) -> str:
         return f"{self.title}.{self.fmt}"
