@@ -70,6 +70,41 @@ def inked_pages(data: bytes, dpi: int = 300) -> list[float]:
         return shares
 
 
+def qr_codes(data: bytes, dpi: int = 150) -> list[list[str]]:
+    """Each page drawn at ``dpi`` by pdftoppm and read by a QR decoder (zxing-cpp), as a phone would: the texts
+    of the QR codes found on each page, top to bottom."""
+    import zxingcpp
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "paper.pdf"
+        source.write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), str(Path(folder) / "page")], check=True
+        )
+        for image in sorted(Path(folder).glob("page-*.png")):
+            with Image.open(image) as picture:
+                codes = zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
+            found.append(
+                [code.text for code in sorted(codes, key=lambda c: (c.position.top_left.y, c.position.top_left.x))]
+            )
+    return found
+
+
+def link_targets(data: bytes) -> list[str]:
+    """The URIs of the PDF's link annotations (a QR code wrapped in a link is clickable in a PDF reader too)."""
+    targets = []
+    for page in reader(data).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            if action.get("/URI"):
+                targets.append(str(action["/URI"]))
+    return targets
+
+
 def _inked_share(pgm: bytes) -> float:
     """The share of non-white pixels in a binary PGM (P5) image."""
     parts, rest = [], pgm

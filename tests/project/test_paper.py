@@ -101,3 +101,13 @@ def test_a_paper_kind_of_export_is_written_as_a_pdf_in_the_background(
     body = b"".join(download.streaming_content)
     assert len(paper.page_sizes(body)) == 2
     assert Notice.objects.filter(user=organizer, kind="export_ready").exists()
+
+
+def test_a_qr_code_on_paper_reads_back_as_its_address(sample):
+    from django.utils.safestring import mark_safe
+
+    from project.codes import qr_svg
+
+    address = "https://honours.example.org/verify/2026-000123/"
+    data = pdf.write_pdf([pdf.render(sample, {"name": "x", "note": "", "extra": mark_safe(qr_svg(address))})])
+    assert paper.qr_codes(data) == [[address]]
