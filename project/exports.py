@@ -217,12 +217,19 @@ def start_page(request: HttpRequest, *, kind: str, params: str, fmt: str, count:
     return render(request, "export_start.html", context)
 
 
-def start_export(*, user, kind: str, params: dict, fmt: str, language: str, whole_community: bool, token=None):
-    """Ask for an export to be written in the background; a task starts after the commit. Once per form token."""
+def start_export(
+    *, user, kind: str, params: dict, fmt: str, language: str, whole_community: bool, token=None, origin: str = ""
+):
+    """Ask for an export to be written in the background; a task starts after the commit. Once per form token.
+
+    A paper kind keeps ``origin`` (``project.pdf.site_origin`` of the request) in its parameters as ``origin``:
+    the task has no request, and the QR codes it prints must open this site."""
     from .models import ExportJob
 
     if kind not in _KINDS or fmt not in _KINDS[kind].formats or not isinstance(params, dict):
         raise ExportRefused(_("This export cannot be made."))
+    if fmt == "pdf":
+        params = {**params, "origin": origin}
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=user, form_name=START_FORM)
         job = ExportJob.objects.create(

@@ -152,6 +152,21 @@ def write_pdf(documents: Iterable, *, progress: Callable[[int], None] | None = N
     return first.copy(pages).write_pdf()
 
 
+def site_origin(request=None) -> str:
+    """Where QR codes and links on paper point: ``SITE_URL`` when set, else the origin of ``request`` (the
+    organizer's or resident's own address for the site, which ALLOWED_HOSTS vouches for)."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
+    if request is None:
+        raise ValueError("Paper made without a request needs the origin it was asked from, or SITE_URL.")
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def absolute_url(path: str, origin: str) -> str:
+    """``path`` (from ``reverse``) at ``origin`` (``site_origin``)."""
+    return origin.rstrip("/") + path
+
+
 def pdf_response(data: bytes, *, filename: str, inline: bool = False) -> HttpResponse:
     """A PDF for the person who asked (private: no proxy keeps it); ``filename`` may be Chinese."""
     from django.utils.http import content_disposition_header

@@ -349,6 +349,9 @@ LOGGING = {
 
 # --- Community rules (each app reads its own; defaults follow the community's rules) --
 COMMUNITY_NAME = os.environ.get("COMMUNITY_NAME", "")
+# The site's address as residents reach it (https://honours.example.org), printed in QR codes on paper. Unset,
+# paper takes the address of the request that asked for it (project.pdf.site_origin).
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Each app's thresholds (limits, windows, sizes, page sizes): the names and defaults are in <app>/conf.py and the
 # README's settings table. Any of them set in the environment becomes the setting of that name; the app reads it as
 # its default's type, and `manage.py check` refuses a value it cannot read or a name no app knows.

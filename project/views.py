@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import exports, registry
+from . import exports, pdf, registry
 from .access import organizer_required, sees_whole_community, whole_community_required
 from .attempt import Attempt
 from .background import starts_background_work
@@ -104,6 +104,8 @@ def organize(request: HttpRequest) -> HttpResponse:
 
 
 AUDIT_PAGE_SIZE = 50
+
+
 @organizer_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
@@ -189,6 +191,7 @@ def export_start(request: HttpRequest) -> HttpResponse:
             language=get_language(),
             whole_community=sees_whole_community(request.user),
             token=attempt.token(exports.START_FORM),
+            origin=pdf.site_origin(request),
         )
         messages.success(request, _("The export is being written. You will get a notice when it is ready."))
     if attempt.expired:

@@ -96,6 +96,7 @@ def test_a_paper_kind_of_export_is_written_as_a_pdf_in_the_background(
     post_with_tasks(organizer_client, "/organize/exports/start/", {**data, **token(organizer, "project.export")})
     job = ExportJob.objects.get()
     assert (job.status, job.done, job.total, job.fmt) == ("done", 2, 2, "pdf")
+    assert job.params["origin"] == "http://testserver"  # the task prints QR codes for the address it was asked on
     download = organizer_client.get(f"/organize/exports/{job.pk}/download/")
     assert download["Content-Type"] == "application/pdf"
     body = b"".join(download.streaming_content)
@@ -111,3 +112,10 @@ def test_a_qr_code_on_paper_reads_back_as_its_address(sample):
     address = "https://honours.example.org/verify/2026-000123/"
     data = pdf.write_pdf([pdf.render(sample, {"name": "x", "note": "", "extra": mark_safe(qr_svg(address))})])
     assert paper.qr_codes(data) == [[address]]
+
+
+def test_site_url_wins_over_the_requests_address(rf, settings):
+    request = rf.get("/", HTTP_HOST="testserver")
+    assert pdf.site_origin(request) == "http://testserver"
+    settings.SITE_URL = "https://honours.example.org"
+    assert pdf.absolute_url("/verify/1/", pdf.site_origin(request)) == "https://honours.example.org/verify/1/"
