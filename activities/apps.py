@@ -27,5 +27,6 @@ class ActivitiesConfig(AppConfig):
                 self.get_model("LedgerEntry"): person,
                 self.get_model("PointsBalance"): person,
                 self.get_model("Redemption"): person,
+                self.get_model("ServiceRecord"): person,
             }
         )
