@@ -4,6 +4,7 @@ public verify page, which anyone can read without signing in."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -41,7 +42,7 @@ def test_a_resident_downloads_their_record_and_its_qr_code_opens_the_verify_page
     _fits(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="下载 PDF").click()
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
 
     record = ServiceRecord.objects.get()
     text = paper.text(data).replace(" ", "")
