@@ -987,7 +987,7 @@ def _next_record_number(year: int) -> str:
 
 
 def issue_service_record(
-    *, resident: Resident, start: date, end: date, actor, token: str | None = None
+    *, resident: Resident, start: date, end: date, actor, token: str | None = None, listed_at: str = ""
 ) -> ServiceRecord:
     """Issue a numbered volunteer service record of ``resident``'s confirmed hours from ``start`` to ``end``.
 
@@ -995,7 +995,9 @@ def issue_service_record(
     issued; the PDF and the public verify page both read it from there. ``actor``
     is who asked (the resident, or an organizer printing it for them); the
     caller has checked they may. Once per form ``token``: the same form sent
-    twice issues one record.
+    twice issues one record, and the second send goes to ``listed_at`` (the
+    page that lists the person's records, with its download link), not to a
+    second copy of the file.
     """
     if end < start:
         raise ServiceError(_("The end of the period must not be before its start."))
@@ -1030,7 +1032,7 @@ def issue_service_record(
             target=record,
             details={"hours": record.hours_text, "period": f"{start.isoformat()} – {end.isoformat()}"},
         )
-        claim.done(record, url=reverse("activities:record_pdf", args=[record.number]))
+        claim.done(record, url=listed_at)
     return record
 
 

@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from families.access import (
     organizer_grid_ids,
@@ -404,12 +404,14 @@ def _issue_service_record(request: HttpRequest, resident: Resident, *, back: str
                 end=form.cleaned_data["end"],
                 actor=request.user,
                 token=token,
+                listed_at=back,
             )
             return redirect("activities:record_pdf", record.number)
     if attempt.response:
         return attempt.response
-    for error in form.errors.get("__all__", []) + [e for name in ("start", "end") for e in form.errors.get(name, [])]:
-        messages.error(request, error)
+    for errors in form.errors.values():  # a bad date, a backwards period, or the service's refusal
+        for error in errors:
+            messages.error(request, error)
     period = {name: request.POST.get(name, "") for name in ("start", "end")}
     return redirect(f"{back}?{urlencode(period)}" if all(period.values()) else back)
 
@@ -426,6 +428,7 @@ def _issued_record(request: HttpRequest, number: str) -> ServiceRecord:
 
 
 @login_required
+@require_safe
 def service_record_pdf(request: HttpRequest, number: str) -> HttpResponse:
     """An issued record as a PDF (A4), in the reader's language, drawn from what the record kept."""
     record = _issued_record(request, number)
@@ -444,6 +447,7 @@ def service_record_pdf(request: HttpRequest, number: str) -> HttpResponse:
     return pdf.pdf_response(pdf.write_pdf([document]), filename=f"{_('Volunteer service record')} {record.number}")
 
 
+@require_safe
 def verify_service_record(request: HttpRequest, number: str) -> HttpResponse:
     """Public: what an issued record says, for anyone holding the paper. Numbers run in sequence, so this page
     shows only what may be public: the number, period, total hours, issuer and the resident's public name."""

@@ -85,7 +85,11 @@ def test_the_same_form_sent_twice_issues_one_record(resident_client, resident, m
     first = resident_client.post(reverse("activities:my_record_issue"), data)
     second = resident_client.post(reverse("activities:my_record_issue"), data)
     assert ServiceRecord.objects.count() == 1
-    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert first["Location"] == reverse("activities:record_pdf", args=[ServiceRecord.objects.get().number])
+    # The second send goes to the list of records issued, which links the one PDF, and says why.
+    assert second.status_code == 302 and second["Location"] == reverse("activities:my_record")
+    page = resident_client.get(second["Location"]).content.decode()
+    assert first["Location"] in page and "已经记录过了" in page
 
 
 def test_a_bad_period_is_refused_with_a_message_and_issues_nothing(resident_client, resident):
