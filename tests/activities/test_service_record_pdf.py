@@ -193,11 +193,21 @@ def test_many_activities_run_over_several_pages_each_naming_the_record(resident_
     assert "45" in pages[-1]
 
 
-def test_a_hostile_activity_title_is_printed_as_text_and_wraps(resident_client, resident, member, organizer):
-    _served(organizer, member, title=HOSTILE)
-    data = _download(resident_client, _issue(resident_client, resident, reverse("activities:my_record_issue")))
+def test_a_hostile_name_and_activity_title_are_printed_as_text_and_wrap(resident_client, resident, member, organizer):
+    """Titles are at most 100 characters and names 50 when they are saved, but the paper does not count on it:
+    a record's kept lines with a 2,000-character title still print in full, as text, on A4 sheets."""
+    member.full_name = "<script>alert(2)</script>" + "名" * 25
+    member.save(update_fields=["full_name"])
+    _served(organizer, member, title="<b>粗</b>" + "x" * 92)
+    response = _issue(resident_client, resident, reverse("activities:my_record_issue"))
+    record = ServiceRecord.objects.get()
+    record.lines[0]["title"] = HOSTILE
+    ServiceRecord.objects.filter(pk=record.pk).update(lines=record.lines)
+
+    data = _download(resident_client, response)
+
     text = paper.text(data)
-    assert "<script>alert(1)</script>" in text
+    assert "<script>alert(1)</script>" in text and "<script>alert(2)</script>" in text
     assert text.count("长") >= 1000 and text.count("x") >= 975  # all of it on the paper
     sizes = paper.page_sizes(data)
     assert len(sizes) >= 2  # the long title wrapped and flowed onto another page instead of off the sheet
