@@ -22,10 +22,12 @@ class ActivitiesConfig(AppConfig):
                 self.get_model("Activity"): None,
                 self.get_model("StoreItem"): None,
                 self.get_model("PointsAggregate"): None,  # the leaderboards' sums, shown in public
+                self.get_model("ServiceRecordCounter"): None,  # a year and a number, nobody's data
                 self.get_model("Signup"): person,
                 self.get_model("CorrectionRequest"): f"signup__{person}",
                 self.get_model("LedgerEntry"): person,
                 self.get_model("PointsBalance"): person,
                 self.get_model("Redemption"): person,
+                self.get_model("ServiceRecord"): person,
             }
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -199,6 +199,23 @@ class SignupQuerySet(models.QuerySet):
             activity__ends_at__lt=timezone.now(),
             activity__cancelled_at__isnull=True,
         ).exclude(attendance__in=[Signup.Attendance.ABSENT, Signup.Attendance.NO_SHOW])
+
+    def served(self, resident: Resident, start, end) -> SignupQuerySet:
+        """A resident's sign-ups with confirmed hours for activities that began between the days ``start`` and
+        ``end`` (both included, in local time), oldest first: the lines of a volunteer service record."""
+        range_start = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+        range_end = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+        return (
+            self.filter(
+                resident=resident,
+                hours_confirmed_at__isnull=False,
+                confirmed_half_hours__gt=0,
+                activity__starts_at__gte=range_start,
+                activity__starts_at__lt=range_end,
+            )
+            .select_related("activity__type")
+            .order_by("activity__starts_at", "pk")
+        )
 
 
 class Signup(models.Model):
@@ -398,7 +415,9 @@ def _recorded_phrasings() -> list[tuple[str, re.Pattern]]:
     with translation.override(settings.LANGUAGE_CODE):
         for message in LEDGER_MESSAGES:
             recorded = re.escape(gettext(message))
-            pattern = re.sub(r"%\\\(([a-z_]+)\\\)s", lambda m: f"(?P<{m[1]}>{_VALUE_PATTERNS.get(m[1], '.+')})", recorded)
+            pattern = re.sub(
+                r"%\\\(([a-z_]+)\\\)s", lambda m: f"(?P<{m[1]}>{_VALUE_PATTERNS.get(m[1], '.+')})", recorded
+            )
             phrasings.append((message, re.compile(pattern)))
     return phrasings
 
@@ -658,3 +677,81 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pickup_code} {self.item}"
+
+
+class ServiceRecordCounter(models.Model):
+    """The last service record number given out in a year; issuing locks this row, so numbers never repeat."""
+
+    year = models.PositiveIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("service record counter")
+        verbose_name_plural = _("service record counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class ServiceRecord(models.Model):
+    """One issued volunteer service record (志愿服务记录证明), numbered, with what it says kept as issued.
+
+    The PDF is drawn from this row and the public verify page reads it, so an
+    edited PDF cannot change what the verify page confirms. Hours confirmed
+    later do not change a record already issued: a new one is issued instead.
+    """
+
+    NUMBER_PREFIX = "FW"
+
+    number = models.CharField(_("record number"), max_length=20, unique=True)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="service_records", verbose_name=_("resident")
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    half_hours = models.PositiveIntegerField(_("total hours (half hours)"))
+    lines = models.JSONField(
+        _("activities"),
+        default=list,
+        help_text=_("The activities as issued: date, title and hours (in half hours) of each."),
+    )
+    issuer = models.CharField(_("issued by (body)"), max_length=100)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked for by"),
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="service_record_period_in_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["resident", "-issued_at"], name="service_record_resident_recent")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @classmethod
+    def format_number(cls, year: int, sequence: int) -> str:
+        return f"{cls.NUMBER_PREFIX}{year}-{sequence:06d}"
+
+    @property
+    def hours_text(self) -> str:
+        return hours_text(self.half_hours)
+
+    @property
+    def activity_lines(self) -> list[dict]:
+        """The kept lines, with their date as a date and hours as text, for templates."""
+        return [
+            {"date": date.fromisoformat(line["date"]), "title": line["title"], "hours": hours_text(line["half_hours"])}
+            for line in self.lines
+        ]

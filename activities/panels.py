@@ -77,6 +77,7 @@ registry.audit_labels(
         "activities.correction_accepted": gettext_lazy("Correction of hours accepted"),
         "activities.correction_refused": gettext_lazy("Correction of hours refused"),
         "activities.exported": gettext_lazy("Report exported"),
+        "activities.service_record_issued": gettext_lazy("Volunteer service record issued"),
         "points.awarded": gettext_lazy("Points awarded"),
         "points.adjusted": gettext_lazy("Points adjusted"),
         "store.item_created": gettext_lazy("Store item added"),
@@ -92,5 +93,6 @@ registry.audit_detail_names(
         "hours": gettext_lazy("Hours"),
         "points": gettext_lazy("Points"),
         "month": gettext_lazy("Month"),
+        "period": gettext_lazy("Period"),
     }
 )

@@ -45,6 +45,8 @@ from .models import (
     PointsAggregate,
     PointsBalance,
     Redemption,
+    ServiceRecord,
+    ServiceRecordCounter,
     Signup,
     StoreItem,
     describe_ledger_line,
@@ -65,6 +67,7 @@ REDEEM_FORM = "activities.redeem"
 ACTIVITY_FORM = "activities.activity_new"
 ACTIVITY_TYPE_FORM = "activities.type_new"
 STORE_ITEM_FORM = "activities.store_item_new"
+SERVICE_RECORD_FORM = "activities.service_record"
 
 
 def _recorded_text(message: str, **params) -> str:
@@ -968,6 +971,69 @@ def cancel_redemption(*, redemption: Redemption, actor, by_organizer: bool = Fal
 def record_export(*, actor, kind: str, month: str) -> None:
     """The audit line of a monthly report download (台账): who took which report of which month."""
     AuditEntry.objects.log(actor=actor, action="activities.exported", details={"kind": kind, "month": month})
+
+
+# --- Volunteer service records -----------------------------------------------------------
+
+
+def _next_record_number(year: int) -> str:
+    # Create the year's counter if it is missing without racing (ON CONFLICT DO NOTHING), then bump it in one
+    # UPDATE: the row stays locked until this transaction commits, so two records issued at the same moment
+    # get consecutive numbers, never the same one (the unique number is the last line of defence).
+    ServiceRecordCounter.objects.bulk_create([ServiceRecordCounter(year=year)], ignore_conflicts=True)
+    ServiceRecordCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = ServiceRecordCounter.objects.values_list("last", flat=True).get(year=year)
+    return ServiceRecord.format_number(year, last)
+
+
+def issue_service_record(
+    *, resident: Resident, start: date, end: date, actor, token: str | None = None, listed_at: str = ""
+) -> ServiceRecord:
+    """Issue a numbered volunteer service record of ``resident``'s confirmed hours from ``start`` to ``end``.
+
+    What the record says (its activities and total hours) is kept on the row as
+    issued; the PDF and the public verify page both read it from there. ``actor``
+    is who asked (the resident, or an organizer printing it for them); the
+    caller has checked they may. Once per form ``token``: the same form sent
+    twice issues one record, and the second send goes to ``listed_at`` (the
+    page that lists the person's records, with its download link), not to a
+    second copy of the file.
+    """
+    if end < start:
+        raise ServiceError(_("The end of the period must not be before its start."))
+    if end > timezone.localdate():
+        raise ServiceError(_("The period cannot end after today."))
+    with transaction.atomic():
+        claim = formtokens.claim(token=token, user=actor, form_name=SERVICE_RECORD_FORM)
+        signups = Signup.objects.served(resident, start, end)
+        lines = [
+            {
+                "date": timezone.localtime(signup.activity.starts_at).date().isoformat(),
+                "title": signup.activity.title,
+                "half_hours": signup.confirmed_half_hours,
+            }
+            for signup in signups
+        ]
+        issued_at = timezone.now()
+        record = ServiceRecord.objects.create(
+            number=_next_record_number(timezone.localtime(issued_at).year),
+            resident=resident,
+            period_start=start,
+            period_end=end,
+            half_hours=sum(line["half_hours"] for line in lines),
+            lines=lines,
+            issuer=conf.record_issuer(),
+            issued_at=issued_at,
+            issued_by=actor,
+        )
+        AuditEntry.objects.log(
+            actor=actor,
+            action="activities.service_record_issued",
+            target=record,
+            details={"hours": record.hours_text, "period": f"{start.isoformat()} – {end.isoformat()}"},
+        )
+        claim.done(record, url=listed_at)
+    return record
 
 
 # --- Checking the caches against the ledger ---------------------------------------------

@@ -16,6 +16,10 @@ urlpatterns = [
     path("points/", views.leaderboard, name="leaderboard"),
     path("points/me/", views.my_points, name="my_points"),
     path("points/record/", views.my_service_record, name="my_record"),
+    path("points/record/issue/", views.my_service_record_issue, name="my_record_issue"),
+    path("points/records/<str:number>.pdf", views.service_record_pdf, name="record_pdf"),
+    # Public: what an issued record says (the certificates' /verify/<number>/ never holds a slash).
+    path("verify/record/<str:number>/", views.verify_service_record, name="verify_record"),
     path("volunteers/<int:pk>/", views.volunteer_page, name="volunteer"),
     path("store/", views.store, name="store"),
     path("store/<int:pk>/", views.store_item, name="store_item"),
@@ -52,6 +56,11 @@ urlpatterns = [
     path("organize/volunteers/", views.organize_volunteers, name="organize_volunteers"),
     path("organize/volunteers/<int:pk>/", views.organize_volunteer, name="organize_volunteer"),
     path("organize/volunteers/<int:pk>/record/", views.organizer_service_record, name="organize_record"),
+    path(
+        "organize/volunteers/<int:pk>/record/issue/",
+        views.organizer_service_record_issue,
+        name="organize_record_issue",
+    ),
     path("organize/store/", views.organize_store, name="organize_store"),
     path("organize/store/items/new/", views.organize_store_item, name="organize_store_new"),
     path("organize/store/items/<int:pk>/", views.organize_store_item, name="organize_store_edit"),

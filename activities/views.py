@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
@@ -16,12 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from families.access import (
     organizer_grid_ids,
@@ -30,7 +29,8 @@ from families.access import (
     verified_resident_required,
 )
 from families.models import Building, Grid, Household, Resident
-from project.access import organizer_required
+from project import pdf
+from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.codes import qr_svg
 from project.exports import respond_or_queue
@@ -63,6 +63,7 @@ from .models import (
     PointsAggregate,
     PointsBalance,
     Redemption,
+    ServiceRecord,
     Signup,
     StoreItem,
     hours_text,
@@ -356,14 +357,9 @@ def volunteer_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def record_number(resident: Resident, start: date, end: date, issued: date) -> str:
-    """A record number that anyone holding the site's key can re-derive, so a forged one shows."""
-    message = f"{resident.pk}:{start.isoformat()}:{end.isoformat()}:{issued.isoformat()}".encode()
-    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:6].upper()
-    return f"ZY{issued:%Y%m%d}-{resident.pk:06d}-{digest}"
-
-
-def _service_record(request: HttpRequest, resident: Resident) -> HttpResponse:
+def _service_record(request: HttpRequest, resident: Resident, *, issue_url: str) -> HttpResponse:
+    """The record of a period, on screen, with the button that issues it as a numbered PDF, and the records
+    issued before."""
     today = timezone.localdate()
     initial = {"start": date(today.year, 1, 1), "end": today}
     form = PeriodForm(request.GET or None, initial=initial)
@@ -372,19 +368,7 @@ def _service_record(request: HttpRequest, resident: Resident) -> HttpResponse:
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     elif request.GET:
         return render(request, "activities/service_record.html", {"form": form, "resident": resident}, status=400)
-    range_start = timezone.make_aware(datetime.combine(start, datetime.min.time()))
-    range_end = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
-    signups = list(
-        Signup.objects.filter(
-            resident=resident,
-            hours_confirmed_at__isnull=False,
-            confirmed_half_hours__gt=0,
-            activity__starts_at__gte=range_start,
-            activity__starts_at__lt=range_end,
-        )
-        .select_related("activity__type", "activity__created_by__profile")
-        .order_by("activity__starts_at")
-    )
+    signups = list(Signup.objects.served(resident, start, end))
     total = sum(signup.confirmed_half_hours for signup in signups)
     all_time = PointsBalance.objects.filter(resident=resident).values_list("half_hours", flat=True).first() or 0
     return render(
@@ -401,14 +385,95 @@ def _service_record(request: HttpRequest, resident: Resident) -> HttpResponse:
             "stars": conf.star_rank(all_time),
             "issuer": conf.record_issuer(),
             "issued": today,
-            "number": record_number(resident, start, end, today),
+            "issue_url": issue_url,
+            "issued_records": ServiceRecord.objects.filter(resident=resident)[: conf.page_size()],
         },
     )
 
 
+def _issue_service_record(request: HttpRequest, resident: Resident, *, back: str) -> HttpResponse:
+    """Issue the record of the period the preview showed, then download it; a refusal goes back to the preview."""
+    form = PeriodForm(request.POST)
+    attempt = Attempt(request, form=form, fallback=back)
+    with attempt:
+        token = attempt.token(services.SERVICE_RECORD_FORM)
+        if form.is_valid():
+            record = services.issue_service_record(
+                resident=resident,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                actor=request.user,
+                token=token,
+                listed_at=back,
+            )
+            return redirect("activities:record_pdf", record.number)
+    if attempt.response:
+        return attempt.response
+    for errors in form.errors.values():  # a bad date, a backwards period, or the service's refusal
+        for error in errors:
+            messages.error(request, error)
+    period = {name: request.POST.get(name, "") for name in ("start", "end")}
+    return redirect(f"{back}?{urlencode(period)}" if all(period.values()) else back)
+
+
+def _issued_record(request: HttpRequest, number: str) -> ServiceRecord:
+    """A record the user may download: their own, or (an organizer) a resident's in their grids; else a 404."""
+    records = ServiceRecord.objects.select_related("resident__household__building")
+    if is_organizer(request.user):
+        found = scope_to_organizer(records, request.user).filter(number=number).first()
+        if found is not None:
+            return found
+    membership = verified_membership(request.user)
+    return get_object_or_404(records, number=number, resident_id=membership.pk if membership else None)
+
+
+@login_required
+@require_safe
+def service_record_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """An issued record as a PDF (A4), in the reader's language, drawn from what the record kept."""
+    record = _issued_record(request, number)
+    origin = pdf.site_origin(request)
+    verify_url = pdf.absolute_url(reverse("activities:verify_record", args=[record.number]), origin)
+    document = pdf.render(
+        "activities/paper/service_record.html",
+        {
+            "record": record,
+            "resident": record.resident,
+            "verify_url": verify_url,
+            "qr": mark_safe(qr_svg(verify_url)),  # noqa: S308 - our own SVG, the URL escaped by qr_svg's encoder
+        },
+        language=translation.get_language(),
+    )
+    return pdf.pdf_response(pdf.write_pdf([document]), filename=f"{_('Volunteer service record')} {record.number}")
+
+
+@require_safe
+def verify_service_record(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: what an issued record says, for anyone holding the paper. Numbers run in sequence, so this page
+    shows only what may be public: the number, period, total hours, issuer and the resident's public name."""
+    record = get_object_or_404(
+        ServiceRecord.objects.select_related("resident__household__building"), number=number.upper()
+    )
+    facts = {
+        "number": record.number,
+        "period_start": record.period_start,
+        "period_end": record.period_end,
+        "hours": record.hours_text,
+        "issuer": record.issuer,
+        "name": record.resident.public_name,
+    }
+    return render(request, "activities/verify_record.html", {"record": facts})
+
+
 @verified_resident_required
 def my_service_record(request: HttpRequest) -> HttpResponse:
-    return _service_record(request, request.membership)
+    return _service_record(request, request.membership, issue_url=reverse("activities:my_record_issue"))
+
+
+@verified_resident_required
+@require_POST
+def my_service_record_issue(request: HttpRequest) -> HttpResponse:
+    return _issue_service_record(request, request.membership, back=reverse("activities:my_record"))
 
 
 def _organizer_resident(request: HttpRequest, pk: int) -> Resident:
@@ -420,7 +485,15 @@ def _organizer_resident(request: HttpRequest, pk: int) -> Resident:
 
 @organizer_required
 def organizer_service_record(request: HttpRequest, pk: int) -> HttpResponse:
-    return _service_record(request, _organizer_resident(request, pk))
+    resident = _organizer_resident(request, pk)
+    return _service_record(request, resident, issue_url=reverse("activities:organize_record_issue", args=[pk]))
+
+
+@organizer_required
+@require_POST
+def organizer_service_record_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _organizer_resident(request, pk)
+    return _issue_service_record(request, resident, back=reverse("activities:organize_record", args=[pk]))
 
 
 # --- Leaderboards ----------------------------------------------------------------

@@ -129,14 +129,13 @@ def test_my_points_page_traces_every_point(resident_client, member, organizer):
     assert "+30" in page and LedgerEntry.objects.get().source in page
 
 
-def test_service_record_lists_confirmed_hours_with_number_issuer_and_date(resident_client, member, organizer):
+def test_service_record_lists_confirmed_hours_with_issuer_and_date(resident_client, member, organizer):
     _credit(organizer, member, hours=3)
     today = timezone.localdate()
     response = resident_client.get(
         reverse("activities:my_record"), {"start": f"{today.year - 1}-01-01", "end": today.isoformat()}
     )
     page = response.content.decode()
-    assert response.context["number"].startswith("ZY") and response.context["number"] in page
     assert response.context["total"] == "3"
     assert "居民委员会" in page and today.strftime("%Y-%m-%d") in page
     with open("static/css/activities.css", encoding="utf-8") as stylesheet:

@@ -6,10 +6,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from activities import services
-from activities.models import LedgerEntry, PointsBalance, Redemption, Signup, StoreItem
-from tests.factories import HouseholdFactory, ResidentFactory
+from activities.models import LedgerEntry, PointsBalance, Redemption, ServiceRecord, Signup, StoreItem
+from project import formtokens
+from tests.factories import HouseholdFactory, ResidentFactory, verified_user
 
 from .factories import ActivityFactory, StoreItemFactory, finished_activity, present
 
@@ -139,3 +141,28 @@ def test_redeeming_and_cancelling_at_once_keep_balance_and_stock_exact(postgres)
     assert StoreItem.objects.get(pk=item.pk).stock == 6 - live
     assert PointsBalance.objects.get(resident=person).balance == 200 - 20 * live
     assert services.ledger_differences() == []
+
+
+def test_service_records_issued_at_the_same_moment_get_distinct_numbers_in_sequence(postgres):
+    people = [ResidentFactory() for _ in range(10)]
+    today = timezone.localdate()
+    results = _race(10, lambda i: services.issue_service_record(resident=people[i], start=today, end=today, actor=None))
+    assert all(isinstance(r, ServiceRecord) for r in results), results
+    year = timezone.localtime(results[0].issued_at).year
+    numbers = sorted(ServiceRecord.objects.values_list("number", flat=True))
+    assert numbers == [ServiceRecord.format_number(year, n) for n in range(1, 11)]
+
+
+def test_one_form_sent_three_times_at_once_issues_one_record(postgres):
+    user = verified_user()
+    person = user.residencies.get()
+    today = timezone.localdate()
+    results = _race(
+        3,
+        lambda i: services.issue_service_record(
+            resident=person, start=today, end=today, actor=user, token="one-form-three-sends"
+        ),
+    )
+    assert sum(1 for r in results if isinstance(r, ServiceRecord)) == 1
+    assert all(isinstance(r, (ServiceRecord, formtokens.AlreadySubmitted)) for r in results), results
+    assert ServiceRecord.objects.count() == 1

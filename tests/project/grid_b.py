@@ -8,11 +8,11 @@ A new model that an organizer URL names needs a row ``B`` here; the sweep says s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
-from activities.models import ActivityType, CorrectionRequest, LedgerEntry, Redemption, Signup
+from activities.models import ActivityType, CorrectionRequest, LedgerEntry, Redemption, ServiceRecord, Signup
 from activities.services import award_points, record_entry
 from awards.models import (
     AwardCategory,
@@ -160,6 +160,18 @@ def build_grid_world() -> GridWorld:
         certificate_number="RY2026-09001",
         published_at=now,
         round=round,
+    )
+    # A volunteer service record issued for grid B's person (what services.issue_service_record writes).
+    ServiceRecord.objects.create(
+        pk=B,
+        number="FW2026-009001",
+        resident=b_person,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31),
+        half_hours=6,
+        lines=[{"date": "2026-01-10", "title": "乙格助老", "half_hours": 6}],
+        issuer="乙格居民委员会",
+        issued_by=b_worker,
     )
     # Lines of the audit log that name grid B's person (the grid's own worker edited her).
     AuditEntry.objects.log(actor=b_worker, action="member.changed", target=b_person, details={"changes": {}})

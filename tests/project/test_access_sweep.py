@@ -186,6 +186,7 @@ NAMED_BY_NO_URL = {
     "activities.ledgerentry",
     "activities.pointsbalance",
     "activities.pointsaggregate",
+    "activities.servicerecordcounter",
 }
 # Values for the text parts of routes, by parameter name.
 TEXT_PARTS = {"fmt": ["csv", "xlsx"], "kind": ["hours", "activities", "ledger"]}

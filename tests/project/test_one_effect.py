@@ -40,6 +40,7 @@ from activities.models import (
     CorrectionRequest,
     LedgerEntry,
     Redemption,
+    ServiceRecord,
     Signup,
     StoreItem,
 )
@@ -180,6 +181,33 @@ def correction() -> Posting:
     url = reverse("activities:correction", args=[signup.pk])
     data = {"hours": "3", "reason": "手机没电，我准时到的"}
     return Posting(user, url, url, lambda: data, CorrectionRequest.objects.count)
+
+
+def service_record() -> Posting:
+    user, member = _member()
+    activity_services.confirm_hours(signup=present(finished_activity(), member), actor=None)
+    today = timezone.localdate()
+    data = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
+    return Posting(
+        user,
+        reverse("activities:my_record"),
+        reverse("activities:my_record_issue"),
+        lambda: data,
+        ServiceRecord.objects.count,
+    )
+
+
+def organizer_service_record() -> Posting:
+    person = ResidentFactory()
+    today = timezone.localdate()
+    data = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
+    return Posting(
+        _organizer(),
+        reverse("activities:organize_record", args=[person.pk]),
+        reverse("activities:organize_record_issue", args=[person.pk]),
+        lambda: data,
+        ServiceRecord.objects.count,
+    )
 
 
 def redeem() -> Posting:
@@ -388,6 +416,8 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "activities:attend": attend,
     "activities:correction": correction,
     "activities:redeem": redeem,
+    "activities:my_record_issue": service_record,
+    "activities:organize_record_issue": organizer_service_record,
     "activities:organize_new": new_activity,
     "activities:organize_types": new_activity_type,
     "activities:organize_store_new": new_store_item,
@@ -657,8 +687,8 @@ def test_a_create_form_sent_three_times_at_once_makes_one_row(postgres, name):
     answers = _at_once(3, lambda client: client.post(posting.url, {**posting.data(), FIELD: token}), clients)
     assert posting.rows() == before + 1
     assert [answer.status_code for answer in answers] == [302, 302, 302]
-    told = [
-        ALREADY_RECORDED in client.get(answer["Location"], follow=True).content.decode()
+    told = [  # the first answer may be a file (a service record's PDF), hence errors="replace"
+        ALREADY_RECORDED in client.get(answer["Location"], follow=True).content.decode(errors="replace")
         for client, answer in zip(clients, answers, strict=True)
     ]
     assert sorted(told) == [False, True, True]
