@@ -43,12 +43,16 @@ def elected_round(phase="publicity", *, suffix="", **kwargs):
     households = make_entry(round, TargetKind.HOUSEHOLD, name=f"五好家庭{suffix}")
     make_nomination(
         people,
-        target=ResidentFactory(full_name="张秀英", show_name_publicly=True, household__building__name=f"光明楼{suffix}"),
+        target=ResidentFactory(
+            full_name="张秀英", show_name_publicly=True, household__building__name=f"光明楼{suffix}"
+        ),
         is_winner=True,
     )
     make_nomination(
         people,
-        target=ResidentFactory(full_name="李不愿", show_name_publicly=False, household__building__name=f"和平楼{suffix}"),
+        target=ResidentFactory(
+            full_name="李不愿", show_name_publicly=False, household__building__name=f"和平楼{suffix}"
+        ),
         is_winner=True,
     )
     make_nomination(people, target=ResidentFactory(full_name="落选者", show_name_publicly=True))
