@@ -82,9 +82,7 @@ class RoundForm(forms.ModelForm):
         if cleaned.get("announced") and not (self.instance.pk and self.instance.entries.exists()):
             self.add_error(
                 "announced",
-                _(
-                    "Add at least one category to the selection before announcing it: residents would find nothing to do."
-                ),
+                _("Add at least one category to the selection before announcing it: residents would find nothing to do."),
             )
         return cleaned
 
