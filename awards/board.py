@@ -28,16 +28,16 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from activities.models import PointsAggregate, hours_text
-from families.access import verified_membership
 from families.models import FamilyMotto, Grid, Resident
-from project.access import is_organizer
+from project import pdf
 from project.codes import qr_svg
 from project.images import WIDTHS, photo_sources
 from project.publiccache import cache_public_page
 
-from . import conf
+from . import conf, paper
 from .freshness import BOARD
-from .models import AwardCategory, Honour, TargetKind
+from .models import AwardCategory, Honour
+from .paper import certificate_name
 
 # --- The web board ---------------------------------------------------------
 
@@ -313,31 +313,28 @@ def feed(request: HttpRequest) -> JsonResponse:
 # --- Certificates and verification ----------------------------------------
 
 
-def certificate_name(honour: Honour, user) -> str:
-    """The name printed on a certificate.
-
-    Organizers print certificates to hand over, and the honoured household may
-    print its own: they see the real name (never the door). Everyone else sees
-    the public name, as on the board.
-    """
-    may_see = user.is_authenticated and (
-        is_organizer(user)
-        or (honour.household_id and getattr(verified_membership(user), "household_id", None) == honour.household_id)
+def _certificate_honour(request: HttpRequest, pk: int) -> tuple[Honour | None, HttpResponse | None]:
+    """The published honour of a certificate, or the page that refuses it: a withdrawn honour's certificate is
+    no longer handed out (410, saying so as its verify page does); an unknown or unpublished one is a 404."""
+    honour = get_object_or_404(
+        Honour.objects.filter(published_at__isnull=False).select_related(
+            "category", "round", "building__grid", "household__building", "resident__household__building"
+        ),
+        pk=pk,
     )
-    if not may_see:
-        return honour.public_name
-    if honour.target_kind == TargetKind.PERSON:
-        return honour.resident.full_name
-    if honour.target_kind == TargetKind.HOUSEHOLD:
-        return honour.household.public_name
-    return honour.building.name
+    if honour.withdrawn_at:
+        context = {"honour": honour, "state": "withdrawn", "number": honour.certificate_number}
+        return None, render(request, "awards/board/verify.html", context, status=410)
+    return honour, None
 
 
 @require_safe
 @cache_public_page(BOARD)
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    honour = get_object_or_404(Honour.objects.for_board(), pk=pk)
-    verify_url = request.build_absolute_uri(reverse("board:verify", args=[honour.certificate_number]))
+    honour, refusal = _certificate_honour(request, pk)
+    if refusal:
+        return refusal
+    verify_url = pdf.absolute_url(reverse("board:verify", args=[honour.certificate_number]), pdf.site_origin(request))
     return render(
         request,
         "awards/board/certificate.html",
@@ -349,6 +346,17 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
             "issued": timezone.localtime(honour.published_at),
         },
     )
+
+
+@require_safe
+@cache_public_page(BOARD)
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate as a print-ready PDF (A4 landscape, Chinese), with the same name rules as the page."""
+    honour, refusal = _certificate_honour(request, pk)
+    if refusal:
+        return refusal
+    document = paper.certificate(honour, reader=request.user, origin=pdf.site_origin(request))
+    return pdf.pdf_response(pdf.write_pdf([document]), filename=f"{honour.certificate_number}")
 
 
 @require_safe

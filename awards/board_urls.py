@@ -10,6 +10,7 @@ urlpatterns = [
     path("honours/", board.honour_list, name="list"),
     path("honours/<int:pk>/", board.honour_detail, name="detail"),
     path("honours/<int:pk>/certificate/", board.certificate, name="certificate"),
+    path("honours/<int:pk>/certificate.pdf", board.certificate_pdf, name="certificate_pdf"),
     path("honours/tv/", board.tv, name="tv"),
     path("honours/tv/slides.json", board.tv_slides_json, name="tv_slides"),
     path("honours/feed.json", board.feed, name="feed"),

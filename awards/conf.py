@@ -7,6 +7,8 @@ name (``project.thresholds``; the README's settings table lists them).
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from project import thresholds
 
 DEFAULTS = {
@@ -32,6 +34,11 @@ DEFAULTS = {
     "AWARDS_TV_CITATION_CHARS": 180,
     "AWARDS_TV_INTERVAL_SECONDS": 12,
     "AWARDS_TV_REFRESH_SECONDS": 60,
+    # Who issues the 公示 notice and the certificates (printed on them); empty means "<COMMUNITY_NAME>居民委员会".
+    "AWARDS_ISSUER": "",
+    # Where and when residents may object in person, printed on the 公示 notice (posted paper is Chinese); empty
+    # means the issuing committee's office in office hours.
+    "AWARDS_OBJECTION_IN_PERSON": "",
 }
 thresholds.register(DEFAULTS)
 
@@ -94,3 +101,17 @@ def tv_interval_seconds() -> int:
 
 def tv_refresh_seconds() -> int:
     return get("AWARDS_TV_REFRESH_SECONDS")
+
+
+def issuer() -> str:
+    """The body that issues a community round's paper: ``AWARDS_ISSUER``, else the community's committee."""
+    configured = get("AWARDS_ISSUER")
+    if configured:
+        return configured
+    community = getattr(settings, "COMMUNITY_NAME", "") or ""
+    return f"{community}居民委员会" if community else "社区居民委员会"
+
+
+def objection_in_person(issuing_body: str) -> str:
+    """Where residents may object in person, as printed on the 公示 notice."""
+    return get("AWARDS_OBJECTION_IN_PERSON") or f"{issuing_body}办公室（工作日办公时间内）"

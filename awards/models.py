@@ -15,6 +15,8 @@ from django.utils.translation import pgettext_lazy
 from families.models import Building, Household, Resident
 from project.images import PHOTO_FIELD_KWARGS
 
+from . import conf
+
 
 class TargetKind(models.TextChoices):
     BUILDING = "building", _("A building or courtyard")
@@ -256,6 +258,10 @@ class AwardRound(models.Model):
 
     def phase_label(self, at=None) -> str:
         return Phase(self.phase(at)).label
+
+    def issuing_body(self) -> str:
+        """Who issues this round's 公示 notice and certificates: the community's committee (``AWARDS_ISSUER``)."""
+        return conf.issuer()
 
     @property
     def current_phase(self) -> str:

@@ -38,4 +38,5 @@ urlpatterns = [
     path("organize/rounds/<int:pk>/publish/", views.publish, name="publish"),
     path("organize/honours/<int:pk>/withdraw/", views.withdraw_honour, name="withdraw_honour"),
     path("organize/rounds/<int:pk>/results.<str:fmt>", views.export_results, name="export"),
+    path("organize/rounds/<int:pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
 ]

@@ -38,13 +38,14 @@ from families.access import (
     whole_register_required,
 )
 from families.models import Resident
+from project import pdf
 from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.exports import tabular_response
 from project.models import AuditEntry
 from project.publiccache import cache_public_page, cached_fragment
 
-from . import conf, services
+from . import conf, paper, services
 from .forms import (
     AnswerForm,
     CategoryForm,
@@ -475,9 +476,17 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 unvote = _resident_post(_unvote)
 
 
-@require_POST
-@verified_resident_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def object_to_round(request: HttpRequest, pk: int) -> HttpResponse:
+    """The objection page the 公示 notice's QR code opens: reading it leads to the round's objections and their
+    form (anyone may read them); filing one is a verified resident's POST."""
+    if request.method != "POST":
+        return redirect(reverse("awards:round", args=[_visible_round(request, pk).pk]) + "#objections")
+    return _file_objection(request, pk)
+
+
+@verified_resident_required
+def _file_objection(request: HttpRequest, pk: int) -> HttpResponse:
     round = _visible_round(request, pk)
     winners = list(Nomination.objects.filter(round=round, is_winner=True).with_target())
     form = ObjectionForm(request.POST, winners=winners)
@@ -641,6 +650,8 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit,
             "corrections": list(round.corrections.all()),
             "unanswered": sum(1 for o in objections if not o.answered_at),
+            "notice_stage": paper.notice_stage(round),
+            "printable": sum(1 for h in honours if h.published_at and not h.withdrawn_at),
             # Closing, counting, publishing and corrections are for organizers who see the whole community.
             "runs_whole_round": runs_whole_round,
         },
@@ -918,6 +929,30 @@ def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
             "can": honour.round_id is not None and honour.published_at is not None and honour.withdrawn_at is None,
         },
     )
+
+
+@require_safe
+@organizer_required
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's 公示 notice for the bulletin board, A4 or A3 (``?size=``), in Chinese; public names only."""
+    round = get_object_or_404(AwardRound, pk=pk)
+    size = request.GET.get("size", "a4")
+    if size not in paper.NOTICE_SIZES:
+        messages.error(request, _("The notice is printed on A4 or A3."))
+        return redirect("awards:organize_round", pk=round.pk)
+    try:
+        document = paper.notice(round, origin=pdf.site_origin(request), size=size)
+    except paper.NothingToPublicise:
+        messages.error(
+            request,
+            _(
+                "This round has nothing to post yet: the notice lists the shortlist once review has ended, "
+                "and the winners once they are confirmed."
+            ),
+        )
+        return redirect("awards:organize_round", pk=round.pk)
+    filename = f"{round.title}-{_('public notice')}-{size.upper()}"
+    return pdf.pdf_response(pdf.write_pdf([document]), filename=filename)
 
 
 @whole_register_required

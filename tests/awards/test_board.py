@@ -359,8 +359,9 @@ def test_the_honoured_household_sees_its_own_name_on_the_certificate(resident, r
 
 
 def test_no_certificate_for_an_unpublished_or_withdrawn_honour(client):
-    for honour in [HonourFactory(published_at=None), HonourFactory(withdrawn_at=timezone.now())]:
-        assert client.get(f"/honours/{honour.pk}/certificate/").status_code == 404
+    assert client.get(f"/honours/{HonourFactory(published_at=None).pk}/certificate/").status_code == 404
+    # A withdrawn honour's certificate is gone, and the page says so (as its verify page does).
+    assert client.get(f"/honours/{HonourFactory(withdrawn_at=timezone.now()).pk}/certificate/").status_code == 410
 
 
 def test_verify_confirms_a_genuine_certificate(client):

@@ -110,6 +110,7 @@ def _pages(world) -> list[str]:
         "/honours/",
         f"/honours/{world[Honour].pk}/",
         f"/honours/{world[Honour].pk}/certificate/",
+        f"/honours/{world[Honour].pk}/certificate.pdf",
         "/honours/tv/",
         "/honours/tv/slides.json",
         "/honours/feed.json",
@@ -122,6 +123,15 @@ def _pages(world) -> list[str]:
         "/store/",
         f"/store/{world[StoreItem].pk}/",
     ]
+
+
+def _read(response) -> str:
+    """What a page says: its text, or a PDF's text as a reader extracts it."""
+    if response["Content-Type"] == "application/pdf":
+        from tests import paper
+
+        return paper.text(response.content)
+    return response.content.decode()
 
 
 def _cached_patterns(patterns=None, prefix=""):
@@ -227,14 +237,15 @@ def test_withdrawing_consent_reaches_every_cached_page_that_named_the_person(
         resident = world[Resident]
         resident.full_name = "王公开"
         resident.save()
-    named = [url for url in _pages(world) if "王公开" in client.get(url).content.decode()]
+    named = [url for url in _pages(world) if "王公开" in _read(client.get(url))]
     assert {"/honours/", "/points/", f"/volunteers/{resident.pk}/"} <= set(named)
+    assert f"/honours/{world[Honour].pk}/certificate.pdf" in named  # paper is a cached page too
 
     with django_capture_on_commit_callbacks(execute=True):
         set_public_consent(resident=resident, name_public=False, household_public=True, actor=world["organizer"])
     for url in named:
         response = client.get(url)
-        assert "王公开" not in response.content.decode(), url
+        assert "王公开" not in _read(response), url
 
     # Again, by deleting the account (QuerySet.update() inside): the name leaves every cached page too.
     with django_capture_on_commit_callbacks(execute=True):
