@@ -116,7 +116,7 @@ def join_slips_paper(params: dict, user) -> pdf.Paper:
     households = list(building.households.order_by("door_label"))
     if not households:
         raise exports.ExportRefused(gettext("This building has no households yet."))
-    record_join_slips_printed(actor=user, building=building, households=len(households))
+    record_join_slips_printed(actor=user, building=building, slips=len(households))
     join_url = pdf.absolute_url(reverse("families:join"), params.get("origin") or pdf.site_origin())
     join_qr = mark_safe(qr_svg(join_url, label=""))  # noqa: S308 - markup drawn by qrcode from our own address
     sheets = [households[start : start + SLIPS_PER_SHEET] for start in range(0, len(households), SLIPS_PER_SHEET)]

@@ -81,7 +81,7 @@ def test_a_buildings_slips_are_written_in_the_background_as_a4_sheets_of_eight(o
     assert fonts and all(fonts.values()), fonts
     assert all(share > 0.005 for share in paper.inked_pages(data))
     printed = AuditEntry.objects.get(action="building.join_slips_printed")
-    assert (printed.actor, printed.details) == (organizer, {"households": len(households)})
+    assert (printed.actor, printed.details) == (organizer, {"slips": len(households)})
 
 
 def test_the_qr_codes_open_the_join_page_and_never_hold_a_code(building, written):
