@@ -187,7 +187,7 @@ def test_a_grid_worker_gets_no_pdf_of_another_grids_building(organizer, organize
     assert "您无权打印这栋楼的入户码通知单。" in page
 
 
-@pytest.mark.parametrize("building_id", ["x", None, 10**9])
+@pytest.mark.parametrize("building_id", ["x", None, 10**9, 2**63, -1])
 def test_a_made_up_building_is_refused_with_a_message(organizer, building_id):
     with pytest.raises(exports.ExportRefused):
         family_exports.join_slips_paper({"building": building_id}, organizer)
