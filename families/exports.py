@@ -1,18 +1,25 @@
 """The register's export (names and phones, one row per person), registered with the core's exports: written at
-once when small, in the background when large (project/exports.py)."""
+once when small, in the background when large (project/exports.py); and a building's join slips on paper (PDF),
+written in the background."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from project import exports
+from project import exports, pdf
+from project.access import is_organizer
+from project.codes import qr_svg
 
 from .access import scope_to_organizer
 from .filters import HouseholdFilter
-from .models import Household
+from .models import Building, Household
 from .register_io import EXPORT_HEADERS, export_rows
 
 # The register page's filters the export follows, so "export what I see" works.
@@ -52,3 +59,72 @@ def register_table(params: dict, user) -> exports.Table:
 
 
 exports.register("families.register", label=_("The register (households and residents)"), build=register_table)
+
+
+# --- Join slips on paper ----------------------------------------------------------------
+
+# A4 portrait, two columns of four slips (templates/families/paper/join_slips.html draws the same grid, in mm).
+SLIPS_PER_SHEET = 8
+SLIP_WIDTH_MM, SLIP_HEIGHT_MM, SLIP_COLUMNS = 91, 67, 2
+# Who issues the slips when the site has no COMMUNITY_NAME.
+GENERIC_ISSUER = "社区居民委员会"
+
+
+def slips_building(user, building_id) -> Building:
+    """The building whose slips ``user`` may print: an organizer's, in their grids; anything else is refused
+    (the parameters of a background job come from the asker, so a grid worker could name any building)."""
+    try:
+        building_id = int(building_id)
+    except (TypeError, ValueError):
+        building_id = None
+    building = None
+    if building_id is not None and 0 < building_id < 2**31 and is_organizer(user):  # a key the database can hold
+        building = scope_to_organizer(Building.objects.all(), user, grid_path="grid").filter(pk=building_id).first()
+    if building is None:
+        raise exports.ExportRefused(gettext("You cannot print the join slips of this building."))
+    return building
+
+
+def _sheet(building: Building, households: list[Household], *, join_url: str, join_qr: str):
+    slips = [
+        {
+            "household": household,
+            "left": (index % SLIP_COLUMNS) * SLIP_WIDTH_MM,
+            "top": (index // SLIP_COLUMNS) * SLIP_HEIGHT_MM,
+        }
+        for index, household in enumerate(households)
+    ]
+    rows = SLIPS_PER_SHEET // SLIP_COLUMNS
+    context = {
+        "building": building,
+        "slips": slips,
+        "join_url": join_url,
+        "join_qr": join_qr,
+        "community_name": settings.COMMUNITY_NAME or GENERIC_ISSUER,
+        "cuts_across": [row * SLIP_HEIGHT_MM for row in range(rows + 1)],
+        "cuts_down": [column * SLIP_WIDTH_MM for column in range(SLIP_COLUMNS + 1)],
+    }
+    return pdf.render("families/paper/join_slips.html", context, language=pdf.PAPER_LANGUAGE, size="a4")
+
+
+def join_slips_paper(params: dict, user) -> pdf.Paper:
+    """A building's join slips as A4 sheets of eight (one document a sheet), for an organizer whose grids hold
+    the building; the codes are those of the moment the file is written, and the audit log says who wrote it."""
+    from .services import record_join_slips_printed
+
+    building = slips_building(user, params.get("building"))
+    households = list(building.households.order_by("door_label"))
+    if not households:
+        raise exports.ExportRefused(gettext("This building has no households yet."))
+    record_join_slips_printed(actor=user, building=building, slips=len(households))
+    join_url = pdf.absolute_url(reverse("families:join"), params.get("origin") or pdf.site_origin())
+    join_qr = mark_safe(qr_svg(join_url, label=""))  # noqa: S308 - markup drawn by qrcode from our own address
+    sheets = [households[start : start + SLIPS_PER_SHEET] for start in range(0, len(households), SLIPS_PER_SHEET)]
+    return pdf.Paper(
+        title=f"{gettext('Join slips')}-{building.name}-{timezone.localdate():%Y-%m-%d}",
+        documents=(_sheet(building, sheet, join_url=join_url, join_qr=join_qr) for sheet in sheets),
+        total=len(sheets),
+    )
+
+
+exports.register("families.join_slips", label=_("Join slips (PDF)"), build=join_slips_paper, paper=True)

@@ -82,6 +82,7 @@ registry.audit_labels(
         "building.changed": gettext_lazy("Building changed"),
         "register.imported": gettext_lazy("Register imported"),
         "register.exported": gettext_lazy("Register exported"),
+        "building.join_slips_printed": gettext_lazy("Join slips written as a PDF"),
         "motto.approved": gettext_lazy("Motto approved"),
         "motto.rejected": gettext_lazy("Motto not approved"),
         "consent.motto_shown": gettext_lazy("Motto put on the wall"),
@@ -109,6 +110,7 @@ registry.audit_detail_names(
         "with_code": gettext_lazy("With a join code"),
         "matches": gettext_lazy("Matches person"),
         "mottos": gettext_lazy("Mottos"),
+        "slips": gettext_lazy("Slips"),
         # The fields a register change lists ("changes": {field: [before, after]}), by their own names.
         **{
             field.name: field.verbose_name

@@ -565,6 +565,12 @@ def record_register_export(*, actor, fmt: str, filters: dict[str, str]) -> None:
     AuditEntry.objects.log(actor=actor, action="register.exported", details={"format": fmt, "filters": filters})
 
 
+def record_join_slips_printed(*, actor, building: Building, slips: int) -> None:
+    """The audit line of a building's join slips written as a PDF (it holds every household's code): who, which
+    building, how many slips."""
+    AuditEntry.objects.log(actor=actor, action="building.join_slips_printed", target=building, details={"slips": slips})
+
+
 # --- Family mottos -------------------------------------------------------------
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")

@@ -176,7 +176,8 @@ _KINDS: dict[str, Kind] = {}
 def register(key: str, *, label: str | Promise, build: Callable[[dict, object], Table], paper: bool = False) -> None:
     """Declare a kind of export: ``build(params, user)`` returns the ``Table`` for ``user`` (who asked), read
     with that user's rights (a grid worker's rows are their grids' rows). With ``paper``, the kind is a PDF
-    of many pages: ``build`` returns a ``project.pdf.Paper`` and the file is written as PDF."""
+    of many pages: ``build`` returns a ``project.pdf.Paper`` and the file is written as PDF. ``build`` raises
+    ``ExportRefused`` when the user may not have it: the job fails with that message."""
     if key in _KINDS:
         raise ImproperlyConfigured(f"The export kind {key!r} is registered twice.")
     _KINDS[key] = Kind(key, label, build, ("pdf",) if paper else ("csv", "xlsx"))
@@ -310,6 +311,12 @@ def write_export(*, job_id: int) -> None:
                     params={"title": f"{table.title}.{job.fmt}"},
                     url=reverse("organize_exports"),
                 )
+        except ExportRefused as refused:
+            # The kind refused the asker (a grid worker asking for another grid's building) or had nothing to
+            # write: say so in the asker's words, as a failure, with no file.
+            set_state(
+                ExportJob, job.pk, status=ExportJob.Status.FAILED, error=str(refused)[:300], finished_at=timezone.now()
+            )
         except Exception:
             logger.exception("export %s failed", job_id)
             set_state(
