@@ -90,9 +90,11 @@ def organizer_grid_ids(user) -> frozenset[int] | None:
     if not hasattr(user, _GRID_IDS_CACHE):
         communities = CommunityAssignment.objects.filter(user=user, community__isnull=False).values("community")
         grids = GridAssignment.objects.filter(user=user).values("grid")
-        in_place = Grid.objects.filter(
-            Q(community__in=communities) | Q(pk__in=grids) | Q(parent__in=grids)
-        ).order_by().values_list("pk", flat=True)
+        in_place = (
+            Grid.objects.filter(Q(community__in=communities) | Q(pk__in=grids) | Q(parent__in=grids))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
         street = (
             CommunityAssignment.objects.filter(user=user, community__isnull=True)
             .annotate(street=Value(_STREET))

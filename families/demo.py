@@ -16,7 +16,17 @@ from project import registry
 from project.access import ensure_organizer_group
 from project.models import AuditEntry, Profile
 
-from .models import Building, FamilyMotto, Grid, GridAssignment, Household, MottoRevision, Resident
+from .models import (
+    Building,
+    Community,
+    CommunityAssignment,
+    FamilyMotto,
+    Grid,
+    GridAssignment,
+    Household,
+    MottoRevision,
+    Resident,
+)
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by seed_demo on purpose
 GRIDS = ["第一网格", "第二网格", "第三网格", "第四网格"]
@@ -109,8 +119,11 @@ def seed(stdout=None, *, households: int = 300) -> dict:
     rng = random.Random(2026)
     User = get_user_model()
     with transaction.atomic():
+        community = Community.objects.only_one()
         grids = [
-            Grid.objects.get_or_create(name=name, defaults={"sort_order": i, "worker_name": _name(rng)})[0]
+            Grid.objects.get_or_create(
+                community=community, name=name, defaults={"sort_order": i, "worker_name": _name(rng)}
+            )[0]
             for i, name in enumerate(GRIDS)
         ]
         buildings = [
@@ -183,6 +196,7 @@ def seed(stdout=None, *, households: int = 300) -> dict:
             organizer.password = demo_hash
             organizer.save()
         organizer.groups.add(group)
+        CommunityAssignment.objects.get_or_create(user=organizer, community=None)  # the whole street
         Profile.objects.get_or_create(user=organizer, defaults={"full_name": "刘网格"})
         first_households = list(Household.objects.order_by("pk")[:20])
         for number, household in enumerate(first_households, start=1):

@@ -130,8 +130,13 @@ class GridForm(forms.ModelForm):
         if self.instance.pk:  # a grid stays where it was made
             for name in ("community", "parent"):
                 self.fields[name].disabled = True
-        if communities.count() == 1 and not self.instance.pk:
-            self.initial.setdefault("community", communities.first().pk)
+        only = list(communities[:2])
+        if len(only) == 1 and not self.instance.pk:  # one community to choose from: it is implied
+            self.fields["community"].required = False
+            self.fields["community"].widget = forms.HiddenInput()
+            self.only_community = only[0]
+        else:
+            self.only_community = None
         if assigner is not None:
             self.fields["organizers"].queryset = _organizer_choices(exclude_user=assigner)
             if self.instance.pk:
@@ -142,6 +147,8 @@ class GridForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         parent = data.get("parent")
+        if not data.get("community") and self.only_community is not None:
+            data["community"] = self.instance.community = self.only_community
         if parent is not None and not self.instance.pk:
             data["community"] = parent.community  # the parent's community, whatever was chosen
             self.instance.community = parent.community

@@ -62,6 +62,19 @@ def community_name_default() -> str:
     return getattr(settings, "COMMUNITY_NAME", "") or "本社区"
 
 
+class CommunityManager(models.Manager):
+    def only_one(self) -> Community:
+        """The street's one community (made, named by ``COMMUNITY_NAME``, on an empty site), for what has no
+        community of its own, such as a grid named in a register file while the street has one community."""
+        community = self.order_by("pk").first()
+        if community is None:
+            name = community_name_default()
+            community, _created = self.get_or_create(
+                slug="main", defaults={"name": name, "committee_name": f"{name}居民委员会"}
+            )
+        return community
+
+
 class Community(models.Model):
     """A community (社区) of the street: the site is the street office, and each community holds its grids."""
 
@@ -74,6 +87,8 @@ class Community(models.Model):
         help_text=_("The residents' committee that issues its papers, for example 幸福里社区居民委员会."),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = CommunityManager()
 
     class Meta:
         ordering = ["sort_order", "name"]

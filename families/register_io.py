@@ -28,7 +28,7 @@ from project import publiccache
 from project.phones import for_people, to_e164
 
 from . import conf, xlsx_reader
-from .models import Building, Grid, Household, Resident
+from .models import Building, Community, Grid, Household, Resident
 from .xlsx_reader import MAX_COLUMNS, ReadStats, too_many_rows_read
 
 # The largest file and the most rows: FAMILIES_IMPORT_MAX_BYTES and FAMILIES_IMPORT_MAX_ROWS (families/conf.py).
@@ -353,7 +353,16 @@ def check_register(
 
 def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int, progress: Callable[[int], None] | None) -> None:
     known_buildings = {b.name: (b.grid_id, b.grid.name) for b in Building.objects.select_related("grid")}
-    known_grids = dict(Grid.objects.values_list("name", "id"))
+    # A file names a grid by its name (网格): a lowest grid (buildings are put in those), unless two communities
+    # both have one by that name. A new name becomes a new first-level grid only while the street has one community.
+    known_grids: dict[str, int] = {}
+    ambiguous: set[str] = set()
+    for name, pk in Grid.objects.filter(children__isnull=True).values_list("name", "id"):
+        if name in known_grids:
+            ambiguous.add(name)
+        known_grids[name] = pk
+    divided = set(Grid.objects.filter(children__isnull=False).values_list("name", flat=True))
+    one_community = Community.objects.count() <= 1
     persons: dict[tuple[str, str, str], int] = {}
     columns = plan.columns
     labels = {name: COLUMNS[name][0] for name in COLUMNS}
@@ -407,6 +416,19 @@ def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int, progress: Callable
                 problems.append(
                     _("%(building)s is a new building: give its grid (网格) so it can be added.")
                     % {"building": building}
+                )
+            elif grid in ambiguous:
+                problems.append(
+                    _("Several communities have a grid named %(grid)s: add %(building)s on the Buildings page.")
+                    % {"grid": grid, "building": building}
+                )
+            elif grid in divided and grid not in known_grids:
+                problems.append(
+                    _("%(grid)s is divided into second-level grids: give one of them as the grid.") % {"grid": grid}
+                )
+            elif grid not in known_grids and not one_community:
+                problems.append(
+                    _("%(grid)s is not a grid of the register yet: add it on the Grids page first.") % {"grid": grid}
                 )
             elif grid_ids is not None and known_grids.get(grid) not in grid_ids:
                 problems.append(_("%(grid)s is not one of your grids.") % {"grid": grid})
@@ -486,7 +508,9 @@ def scope_problems(plan: Plan, grid_ids: frozenset[int] | None) -> list[str]:
         return []
     names = {household.building for household in plan.households.values()}
     known = dict(Building.objects.filter(name__in=names).values_list("name", "grid_id"))
-    grids = dict(Grid.objects.filter(name__in=set(plan.building_grids.values())).values_list("name", "id"))
+    grids = dict(
+        Grid.objects.filter(name__in=set(plan.building_grids.values()), children__isnull=True).values_list("name", "id")
+    )
     return sorted(
         name
         for name in names
@@ -518,11 +542,11 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
     total = len(plan.households) + len(plan.residents)
     done = 0
 
-    grids = {g.name: g for g in Grid.objects.filter(name__in=set(plan.building_grids.values()))}
+    grids = {g.name: g for g in Grid.objects.filter(name__in=set(plan.building_grids.values()), children__isnull=True)}
     for name in sorted(set(plan.building_grids.values()) - set(grids)):
         summary["grids_created"] += 1
-        if not dry_run:
-            grids[name] = Grid.objects.create(name=name)
+        if not dry_run:  # the check let new grid names through only while the street has one community
+            grids[name] = Grid.objects.create(name=name, community=Community.objects.only_one())
     building_names = {h.building for h in plan.households.values()}
     buildings = {b.name: b for b in Building.objects.filter(name__in=building_names)}
     for name in sorted(building_names - set(buildings)):

@@ -35,7 +35,14 @@ from project.access import make_organizer
 from project.models import AuditEntry
 from tests.activities.factories import ActivityFactory, StoreItemFactory
 from tests.awards.factories import make_round
-from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, UserFactory
+from tests.factories import (
+    BuildingFactory,
+    GridFactory,
+    HouseholdFactory,
+    ResidentFactory,
+    UserFactory,
+    make_street_organizer,
+)
 
 B = 9001
 B_NAME = "乙格林秀英"
@@ -69,7 +76,7 @@ def build_grid_world() -> GridWorld:
     make_organizer(user=b_worker)
     GridAssignment.objects.create(pk=B, user=b_worker, grid=grid_b)
     committee = UserFactory(username="committee")
-    make_organizer(user=committee)
+    make_street_organizer(committee)
 
     a_household = HouseholdFactory(building=BuildingFactory(grid=grid_a, name="甲楼"), door_label="1单元101")
     a_person = ResidentFactory(household=a_household, full_name="甲格王建国", phone="+8613800001111")

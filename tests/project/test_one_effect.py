@@ -57,7 +57,6 @@ from awards.models import (
 from families.models import Building, Grid, Household, MottoRevision, RegisterImport, Resident
 from families.services import check_upload
 from project import formtokens
-from project.access import make_organizer
 from project.management.commands.backup import row_counts
 from project.models import AuditEntry, ExportJob, FormSubmission
 from tests.activities.factories import (
@@ -69,7 +68,15 @@ from tests.activities.factories import (
     running_activity,
 )
 from tests.awards.factories import CITATION, make_entry, make_nomination, make_round, timeline
-from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, UserFactory, verified_user
+from tests.factories import (
+    BuildingFactory,
+    GridFactory,
+    HouseholdFactory,
+    ResidentFactory,
+    UserFactory,
+    make_street_organizer,
+    verified_user,
+)
 from tests.families.helpers import GOOD_ROWS, csv_bytes
 from tests.tokens import FIELD, page_forms, page_token
 
@@ -92,7 +99,7 @@ class Posting:
 
 def _organizer():
     user = UserFactory()
-    make_organizer(user=user)
+    make_street_organizer(user)
     return user
 
 
