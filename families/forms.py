@@ -101,6 +101,15 @@ def _organizer_choices(*, exclude_user):
     )
 
 
+def _keeping_own_place(chosen, assigner, before) -> list:
+    """The ticked organizers, and the assigner if they held this place: the form does not offer one's own place,
+    and saving it must not take it away (services refuse any change to one's own place)."""
+    users = list(chosen)
+    if assigner is not None and assigner.pk in (before or []):
+        users.append(assigner)
+    return users
+
+
 class GridForm(forms.ModelForm):
     organizers = forms.ModelMultipleChoiceField(
         label=_("Grid workers of this grid"),
@@ -143,6 +152,10 @@ class GridForm(forms.ModelForm):
                 self.initial["organizers"] = list(self.instance.assignments.values_list("user_id", flat=True))
         else:
             del self.fields["organizers"]
+        self.assigner = assigner
+
+    def clean_organizers(self):
+        return _keeping_own_place(self.cleaned_data["organizers"], self.assigner, self.initial.get("organizers"))
 
     def clean(self):
         data = super().clean()
@@ -176,6 +189,10 @@ class CommunityForm(forms.ModelForm):
         self.fields["organizers"].queryset = _organizer_choices(exclude_user=assigner)
         if self.instance.pk:
             self.initial["organizers"] = list(self.instance.assignments.values_list("user_id", flat=True))
+        self.assigner = assigner
+
+    def clean_organizers(self):
+        return _keeping_own_place(self.cleaned_data["organizers"], self.assigner, self.initial.get("organizers"))
 
 
 class MoveOutForm(forms.Form):

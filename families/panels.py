@@ -69,6 +69,10 @@ registry.audit_labels(
     {
         "household.created": gettext_lazy("Household added"),
         "household.changed": gettext_lazy("Household changed"),
+        "household.moved_out": gettext_lazy("Household moved out"),
+        "community.created": gettext_lazy("Community added"),
+        "community.changed": gettext_lazy("Community changed"),
+        "community.assignments_changed": gettext_lazy("Community organizers changed"),
         "household.joined_by_code": gettext_lazy("Joined with a join code"),
         "household.join_requested": gettext_lazy("Asked to join"),
         "household.join_code_rotated": gettext_lazy("New join code issued"),

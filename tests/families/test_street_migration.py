@@ -37,7 +37,7 @@ def test_existing_register_moves_into_one_community_with_every_row_kept_and_nobo
     group = Group.objects.create(name="organizer")
     committee = User.objects.create(username="committee")
     committee.groups.add(group)
-    staff = User.objects.create(username="staff", is_staff=True)
+    User.objects.create(username="staff", is_staff=True)
     worker = User.objects.create(username="worker")
     worker.groups.add(group)
     User.objects.create(username="resident")

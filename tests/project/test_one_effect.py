@@ -54,7 +54,7 @@ from awards.models import (
     Second,
     TargetKind,
 )
-from families.models import Building, Grid, Household, MottoRevision, RegisterImport, Resident
+from families.models import Building, Community, Grid, Household, MottoRevision, RegisterImport, Resident
 from families.services import check_upload
 from project import formtokens
 from project.management.commands.backup import row_counts
@@ -74,6 +74,7 @@ from tests.factories import (
     HouseholdFactory,
     ResidentFactory,
     UserFactory,
+    default_community,
     make_street_organizer,
     verified_user,
 )
@@ -286,9 +287,16 @@ def new_person() -> Posting:
 
 
 def new_grid() -> Posting:
+    default_community()  # the street's one community: a new grid goes in it without being asked
     url = reverse("families:organize_grid_new")
     data = {"name": "第五网格", "worker_name": "刘网格员", "sort_order": "5"}
     return Posting(_organizer(), url, url, lambda: data, Grid.objects.count)
+
+
+def new_community() -> Posting:
+    url = reverse("families:organize_community_new")
+    data = {"name": "和平社区", "slug": "heping", "committee_name": "和平社区居民委员会", "sort_order": "1"}
+    return Posting(_organizer(), url, url, lambda: data, Community.objects.count)
 
 
 def new_building() -> Posting:
@@ -405,6 +413,7 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "families:organize_household_new": new_household,
     "families:organize_household#resident": new_person,
     "families:organize_grid_new": new_grid,
+    "families:organize_community_new": new_community,
     "families:organize_building_new": new_building,
     "families:household_motto#motto": new_motto,
     "families:organize_import": register_upload,
@@ -427,6 +436,7 @@ NOT_A_CREATE: dict[str, str] = {
     "families:organize_register": "a page",
     "families:organize_members_waiting": "a page",
     "families:organize_grids": "a page",
+    "families:organize_communities": "a page",
     "families:organize_buildings": "a page",
     "families:organize_export": "a download",
     "families:organize_import_status": "a progress report",
@@ -464,6 +474,7 @@ NOT_A_CREATE: dict[str, str] = {
     "another new code, which is what the button asks for)",
     "families:organize_resident": "edits a person",
     "families:organize_grid": "edits a grid",
+    "families:organize_community": "edits a community",
     "families:organize_building": "edits a building",
     "families:household_motto#consent": "sets whether the motto is on the wall",
     "awards:category_edit": "edits a category",
