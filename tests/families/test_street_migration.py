@@ -45,7 +45,9 @@ def test_existing_register_moves_into_one_community_with_every_row_kept_and_nobo
     GridAssignment.objects.create(user=worker, grid=grids[0])
     for n, grid in enumerate(grids):
         building = Building.objects.create(name=f"楼{n}", grid=grid)
-        household = Household.objects.create(building=building, door_label="101", display_name="王家", join_code=f"CODE{n}")
+        household = Household.objects.create(
+            building=building, door_label="101", display_name="王家", join_code=f"CODE{n}"
+        )
         Resident.objects.create(household=household, full_name="王建国")
     before = _counts(old)
 

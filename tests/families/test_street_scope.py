@@ -231,3 +231,24 @@ def test_a_move_out_in_the_future_or_twice_is_refused_and_changes_nothing(street
         f"/organize/register/households/{home.pk}/", {"form": "move_out", "moved_out_on": "not a date"}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/organize/register/communities/", "/organize/register/grids/"])
+def test_the_tree_pages_keep_their_query_count_as_the_street_grows(organizer_client, django_assert_num_queries, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for _ in range(n):
+            community = CommunityFactory()
+            first = GridFactory(community=community)
+            GridFactory(community=community, parent=first, level=Grid.SECOND)
+            CommunityAssignment.objects.create(user=UserFactory(), community=community)
+            GridAssignment.objects.create(user=UserFactory(), grid=first)
+
+    add(1)
+    with CaptureQueriesContext(connection) as captured:
+        assert organizer_client.get(path).status_code == 200
+    add(6)
+    with django_assert_num_queries(len(captured)):
+        organizer_client.get(path)
