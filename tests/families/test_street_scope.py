@@ -252,3 +252,55 @@ def test_the_tree_pages_keep_their_query_count_as_the_street_grows(organizer_cli
     add(6)
     with django_assert_num_queries(len(captured)):
         organizer_client.get(path)
+
+
+def _register_file(rows, headers):
+    from tests.families.helpers import csv_bytes
+
+    return csv_bytes(rows, headers=headers)
+
+
+HEADERS_TREE = ["社区", "一级网格", "二级网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话"]
+
+
+def test_an_import_names_community_and_both_grid_levels_and_an_export_reimports_unchanged(street, organizer):
+    from families.register_io import apply_plan, check_register
+
+    rows = [
+        ["东社区", "一网格", "一网格甲", "东1楼", "101", "赵家", "赵一", "赵一", ""],
+        ["东社区", "一网格", "一网格丙", "东2楼", "102", "钱家", "钱二", "钱二", ""],  # a new second-level grid
+        ["西社区", "西二网格", "", "西2楼", "201", "孙家", "孙三", "孙三", ""],  # a new first-level grid
+    ]
+    plan = check_register(_register_file(rows, HEADERS_TREE), "街道.csv")
+    assert plan.ok, plan.errors
+    with transaction.atomic():
+        apply_plan(plan)
+    assert Building.objects.get(name="东1楼").grid == street["sub_a"]
+    made = Building.objects.get(name="东2楼").grid
+    assert (made.name, made.parent, made.community) == ("一网格丙", street["first"], street["east"])
+    assert Building.objects.get(name="西2楼").grid.community == street["west"]
+    # The export carries the same columns, and reading it back changes nothing.
+    body = b"".join(_client(organizer).get("/organize/register/export.csv").streaming_content)
+    assert body.decode("utf-8-sig").splitlines()[0].split(",")[:3] == ["社区", "一级网格", "二级网格"]
+    again = check_register(body, "export.csv")
+    assert again.ok, again.errors
+    summary = apply_plan(again, dry_run=True)
+    assert summary == dict.fromkeys(summary, 0)
+
+
+def test_an_import_is_refused_where_the_tree_or_the_importers_place_says_no(street):
+    from families.register_io import check_register
+
+    rows = [
+        ["北社区", "北网格", "", "北1楼", "1", "周家", "周一", "周一", ""],  # no such community
+        ["东社区", "一网格", "", "东3楼", "2", "吴家", "吴二", "吴二", ""],  # a divided grid takes no building
+        ["西社区", "西一网格", "西一甲", "西3楼", "3", "郑家", "郑三", "郑三", ""],  # holds buildings: not divided
+    ]
+    plan = check_register(_register_file(rows, HEADERS_TREE), "坏.csv")
+    assert [row for row, _message in plan.errors] == [2, 3, 4]
+    # A community organizer's file may name only their community's grids.
+    east_organizer = _organizer("east")
+    CommunityAssignment.objects.create(user=east_organizer, community=street["east"])
+    rows = [["西社区", "西一网格", "", "西4楼", "4", "王家", "王四", "王四", ""]]
+    plan = check_register(_register_file(rows, HEADERS_TREE), "越界.csv", grid_ids=organizer_grid_ids(east_organizer))
+    assert not plan.ok
