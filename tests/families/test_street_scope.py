@@ -205,6 +205,7 @@ def test_moving_out_keeps_history_frees_the_door_and_ends_membership(street, org
         and verified_membership(UserFactory._meta.model.objects.get(pk=member.pk)) is None
     )
     assert LedgerEntry.objects.filter(resident=person).count() == 1  # history still points at the person
+    assert "已迁出" in _register_page(organizer)  # kept in the register, marked
     assert AuditEntry.objects.filter(action="household.moved_out", target_id=str(home.pk)).exists()
     # The door is free for the next household; the old slip's code finds nothing.
     HouseholdFactory(building=home.building, door_label=home.door_label)
