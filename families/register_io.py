@@ -112,8 +112,11 @@ class GridIndex:
 
     def find(self, key: str) -> list[int]:
         community, grid, subgrid = place_parts(key)
+        # "网格" alone may also name a second-level grid by its own name, as a one-column file writes it.
         return [
-            pk for c, g, sub, pk in self.lowest if g == grid and sub == subgrid and (not community or c == community)
+            pk
+            for c, g, sub, pk in self.lowest
+            if ((g == grid and sub == subgrid) or (not subgrid and sub == grid)) and (not community or c == community)
         ]
 
     def problem_with_new(self, key: str) -> str | None:
