@@ -12,6 +12,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Value
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -69,23 +70,68 @@ def not_verified_response(request):
 
 
 _GRID_IDS_CACHE = "_organizer_grid_ids_cache"
+_STREET = 0  # no grid has id 0: in organizer_grid_ids' one query it stands for "the whole street"
 
 
 def organizer_grid_ids(user) -> frozenset[int] | None:
-    """The grids an organizer is scoped to, or None for the whole register.
+    """The grids an organizer is scoped to, or None for everything: the one scope rule.
 
-    A grid worker assigned to grids (``GridAssignment``) sees and edits only
-    those grids; an organizer without assignments, and a superuser, sees all.
-    Remembered on the user object for the request.
+    - A **street organizer** (``CommunityAssignment`` without a community) and a superuser: None, everything.
+    - A **community organizer** (``CommunityAssignment`` of a community): every grid of their communities.
+    - A **grid worker** (``GridAssignment``): their grids, and a first-level grid's second-level grids.
+    - An organizer with **no place**: the empty set, nothing (``has_place`` is False; pages say so).
+
+    One query (the street as a row with id 0 in a union), remembered on the user object for the request.
     """
-    from .models import GridAssignment
+    from .models import CommunityAssignment, Grid, GridAssignment
 
     if user is None or not user.is_authenticated or user.is_superuser:
         return None
     if not hasattr(user, _GRID_IDS_CACHE):
-        ids = frozenset(GridAssignment.objects.filter(user=user).values_list("grid_id", flat=True))
-        setattr(user, _GRID_IDS_CACHE, ids or None)
+        communities = CommunityAssignment.objects.filter(user=user, community__isnull=False).values("community")
+        grids = GridAssignment.objects.filter(user=user).values("grid")
+        in_place = (
+            Grid.objects.filter(Q(community__in=communities) | Q(pk__in=grids) | Q(parent__in=grids))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        street = (
+            CommunityAssignment.objects.filter(user=user, community__isnull=True)
+            .annotate(street=Value(_STREET))
+            .order_by()
+            .values_list("street", flat=True)
+        )
+        ids = frozenset(in_place.union(street))
+        setattr(user, _GRID_IDS_CACHE, None if _STREET in ids else ids)
     return getattr(user, _GRID_IDS_CACHE)
+
+
+def forget_scope(user) -> None:
+    """Drop the per-request memo after an organizer's place changed."""
+    if hasattr(user, _GRID_IDS_CACHE):
+        delattr(user, _GRID_IDS_CACHE)
+
+
+def has_place(user) -> bool:
+    """Whether an organizer has a place on the tree (the street, a community or a grid) and so sees anything."""
+    grid_ids = organizer_grid_ids(user)
+    return grid_ids is None or bool(grid_ids)
+
+
+def is_street_organizer(user) -> bool:
+    return is_organizer(user) and organizer_grid_ids(user) is None
+
+
+def organizer_community_ids(user) -> frozenset[int] | None:
+    """The communities a community organizer runs (None for a street organizer, empty for anyone else): whose
+    grid workers they may assign."""
+    from .models import CommunityAssignment
+
+    if organizer_grid_ids(user) is None:
+        return None
+    return frozenset(
+        CommunityAssignment.objects.filter(user=user, community__isnull=False).values_list("community", flat=True)
+    )
 
 
 def scope_to_organizer(queryset, user, *, grid_path: str | None = None):
@@ -94,8 +140,8 @@ def scope_to_organizer(queryset, user, *, grid_path: str | None = None):
     ``grid_path`` is the lookup to the grid id; without it, the path registered
     for the queryset's model (``register_grid_paths``). A grid worker sees only
     rows in their grids (a list leaves the others out; one object out of scope
-    is fetched through this and so is a 404); an organizer without assignments
-    sees all.
+    is fetched through this and so is a 404); a community organizer their
+    communities' grids; a street organizer all; an organizer with no place none.
     """
     grid_ids = organizer_grid_ids(user)
     if grid_ids is None:
@@ -120,7 +166,7 @@ def in_organizer_scope(user, obj) -> bool:
 
 
 def sees_whole_register(user) -> bool:
-    """An organizer without grid assignments: the community committee rather than one grid's worker."""
+    """A street organizer: what belongs to no place yet (rounds, activities, the store) is theirs to run."""
     return is_organizer(user) and organizer_grid_ids(user) is None
 
 

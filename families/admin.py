@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from .models import (
     Building,
+    Community,
+    CommunityAssignment,
     FamilyMotto,
     Grid,
     GridAssignment,
@@ -12,9 +14,24 @@ from .models import (
 )
 
 
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "committee_name", "sort_order"]
+
+
+@admin.register(CommunityAssignment)
+class CommunityAssignmentAdmin(admin.ModelAdmin):
+    """An organizer's place above the grids: a community, or (community empty) the whole street."""
+
+    list_display = ["user", "community", "created_at"]
+    list_filter = ["community"]
+    raw_id_fields = ["user"]
+
+
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
-    list_display = ["name", "worker_name", "sort_order"]
+    list_display = ["name", "community", "parent", "level", "worker_name", "sort_order"]
+    list_filter = ["community", "level"]
 
 
 @admin.register(Building)

@@ -18,6 +18,8 @@ class FamiliesConfig(AppConfig):
 
         register_grid_paths(
             {
+                # A community's name is no one's personal data: every organizer may read the street's communities.
+                self.get_model("Community"): None,
                 self.get_model("Grid"): "id",
                 self.get_model("Building"): "grid",
                 self.get_model("Household"): "building__grid",

@@ -16,10 +16,29 @@ from project import registry
 from project.access import ensure_organizer_group
 from project.models import AuditEntry, Profile
 
-from .models import Building, FamilyMotto, Grid, GridAssignment, Household, MottoRevision, Resident
+from .models import (
+    Building,
+    Community,
+    CommunityAssignment,
+    FamilyMotto,
+    Grid,
+    GridAssignment,
+    Household,
+    MottoRevision,
+    Resident,
+)
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by seed_demo on purpose
-GRIDS = ["第一网格", "第二网格", "第三网格", "第四网格"]
+# The street: three communities, the first with two levels of grids (first-level grid: its second-level grids).
+COMMUNITIES = [
+    (
+        "幸福里社区",
+        "xingfuli",
+        {"第一网格": ["第一网格一组", "第一网格二组"], "第二网格": ["第二网格一组", "第二网格二组"]},
+    ),
+    ("和平社区", "heping", {"和平一网格": [], "和平二网格": []}),
+    ("春晖社区", "chunhui", {"春晖一网格": [], "春晖二网格": []}),
+]
 BUILDINGS = [
     "幸福里1号楼",
     "幸福里2号楼",
@@ -109,10 +128,31 @@ def seed(stdout=None, *, households: int = 300) -> dict:
     rng = random.Random(2026)
     User = get_user_model()
     with transaction.atomic():
-        grids = [
-            Grid.objects.get_or_create(name=name, defaults={"sort_order": i, "worker_name": _name(rng)})[0]
-            for i, name in enumerate(GRIDS)
-        ]
+        communities, lowest, first_level = [], [], []
+        for order, (name, slug, tree) in enumerate(COMMUNITIES):
+            community = Community.objects.get_or_create(
+                slug=slug, defaults={"name": name, "committee_name": f"{name}居民委员会", "sort_order": order}
+            )[0]
+            communities.append(community)
+            for i, (first_name, second_names) in enumerate(tree.items()):
+                first = Grid.objects.get_or_create(
+                    community=community,
+                    parent=None,
+                    name=first_name,
+                    defaults={"sort_order": i, "worker_name": _name(rng)},
+                )[0]
+                first_level.append(first)
+                lowest += [
+                    Grid.objects.get_or_create(
+                        community=community,
+                        parent=first,
+                        level=Grid.SECOND,
+                        name=second_name,
+                        defaults={"sort_order": j, "worker_name": _name(rng)},
+                    )[0]
+                    for j, second_name in enumerate(second_names)
+                ] or [first]
+        grids = lowest
         buildings = [
             Building.objects.get_or_create(
                 name=name, defaults={"grid": grids[i % len(grids)], "sort_order": i, "address": f"建设路{10 + i}号"}
@@ -183,6 +223,7 @@ def seed(stdout=None, *, households: int = 300) -> dict:
             organizer.password = demo_hash
             organizer.save()
         organizer.groups.add(group)
+        CommunityAssignment.objects.get_or_create(user=organizer, community=None)  # the whole street
         Profile.objects.get_or_create(user=organizer, defaults={"full_name": "刘网格"})
         first_households = list(Household.objects.order_by("pk")[:20])
         for number, household in enumerate(first_households, start=1):
@@ -204,14 +245,32 @@ def seed(stdout=None, *, households: int = 300) -> dict:
             grid_worker.save()
         grid_worker.groups.add(group)
         Profile.objects.get_or_create(user=grid_worker, defaults={"full_name": "陈网格"})
-        GridAssignment.objects.get_or_create(user=grid_worker, grid=grids[0])
+        # A first-level grid's worker: they see its second-level grids too.
+        GridAssignment.objects.get_or_create(user=grid_worker, grid=first_level[0])
+        for username, full_name, community in (
+            ("shequ1", "赵社区", communities[0]),
+            ("shequ2", "孙社区", communities[1]),
+        ):
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.password = demo_hash
+                user.save()
+            user.groups.add(group)
+            Profile.objects.get_or_create(user=user, defaults={"full_name": full_name})
+            CommunityAssignment.objects.get_or_create(user=user, community=community)
         for building, ethos in zip(buildings, ETHOS, strict=False):
             if not building.ethos:
                 building.ethos = ethos
                 building.ethos_updated_at = now
                 building.save(update_fields=["ethos", "ethos_updated_at"])
     _seed_mottos(organizer, households, now)
-    return {"organizer": organizer, "password": DEMO_PASSWORD}
+    logins = [
+        ("organizer", "a street organizer: every community (/organize/)"),
+        ("shequ1", f"a community organizer of {communities[0].name} (two grid levels)"),
+        ("shequ2", f"a community organizer of {communities[1].name}"),
+        ("gridworker", f"a grid worker of {first_level[0].name} and its second-level grids"),
+    ]
+    return {"organizer": organizer, "password": DEMO_PASSWORD, "logins": logins}
 
 
 ETHOS = [

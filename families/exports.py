@@ -29,7 +29,9 @@ FILTERS = ("grid", "building", "joined", "q")
 def households_for(user, filters: dict):
     """The households ``user`` may export (a grid worker: their grids), narrowed by the register page's filters."""
     households = scope_to_organizer(
-        Household.objects.select_related("building__grid"), user, grid_path="building__grid"
+        Household.objects.select_related("building__grid__community", "building__grid__parent"),
+        user,
+        grid_path="building__grid",
     )
     filterset = HouseholdFilter(filters or None, queryset=households, request=SimpleNamespace(user=user))
     if filterset.is_bound and filterset.is_valid():

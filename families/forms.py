@@ -8,7 +8,7 @@ from project.access import ORGANIZER_GROUP
 from project.phones import for_people, to_e164
 
 from . import conf, register_io
-from .models import JOIN_CODE_LENGTH, Building, Grid, Household, MottoRevision, Resident
+from .models import JOIN_CODE_LENGTH, Building, Community, Grid, Household, MottoRevision, Resident
 from .services import clean_motto_text
 
 
@@ -87,38 +87,122 @@ class ResidentForm(forms.ModelForm):
         return phone
 
 
+def _organizer_choices(*, exclude_user):
+    """Organizers one may give a place to: not superusers (who see everything anyway), never oneself."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_superuser=False)
+        .filter(Q(groups__name=ORGANIZER_GROUP) | Q(is_staff=True))
+        .exclude(pk=exclude_user.pk)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _keeping_own_place(chosen, assigner, before) -> list:
+    """The ticked organizers, and the assigner if they held this place: the form does not offer one's own place,
+    and saving it must not take it away (services refuse any change to one's own place)."""
+    users = list(chosen)
+    if assigner is not None and assigner.pk in (before or []):
+        users.append(assigner)
+    return users
+
+
 class GridForm(forms.ModelForm):
     organizers = forms.ModelMultipleChoiceField(
-        label=_("Organizers scoped to this grid"),
+        label=_("Grid workers of this grid"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "A grid worker ticked here sees and edits only the grids they are ticked for. "
-            "Organizers ticked for no grid see the whole register."
+            "A grid worker ticked here sees and edits only the grids they are ticked for (a first-level grid with "
+            "its second-level grids). You cannot change your own place."
         ),
     )
 
     class Meta:
         model = Grid
-        fields = ["name", "worker_name", "sort_order"]
+        fields = ["community", "parent", "name", "worker_name", "sort_order"]
 
-    def __init__(self, *args, may_assign: bool = False, **kwargs):
+    def __init__(self, *args, communities, parents, assigner=None, **kwargs):
+        """``communities`` and ``parents``: where the organizer may put a new grid; ``assigner``: the organizer
+        who may assign this grid's workers (None: the field is left out)."""
         super().__init__(*args, **kwargs)
-        if may_assign:
-            from django.contrib.auth import get_user_model
-
-            self.fields["organizers"].queryset = (
-                get_user_model()
-                .objects.filter(is_active=True, is_superuser=False)
-                .filter(Q(groups__name=ORGANIZER_GROUP) | Q(is_staff=True))
-                .distinct()
-                .order_by("username")
-            )
+        self.fields["community"].queryset = communities
+        self.fields["parent"].queryset = parents.select_related("community")
+        self.fields["parent"].label_from_instance = lambda grid: f"{grid.community.name} · {grid.name}"
+        self.fields["parent"].help_text = _(
+            "Leave empty for a first-level grid. A second-level grid is made in the first-level grid's community."
+        )
+        if self.instance.pk:  # a grid stays where it was made
+            for name in ("community", "parent"):
+                self.fields[name].disabled = True
+        only = list(communities[:2])
+        if len(only) == 1 and not self.instance.pk:  # one community to choose from: it is implied
+            self.fields["community"].required = False
+            self.fields["community"].widget = forms.HiddenInput()
+            self.only_community = only[0]
+        else:
+            self.only_community = None
+        if assigner is not None:
+            self.fields["organizers"].queryset = _organizer_choices(exclude_user=assigner)
             if self.instance.pk:
                 self.initial["organizers"] = list(self.instance.assignments.values_list("user_id", flat=True))
         else:
             del self.fields["organizers"]
+        self.assigner = assigner
+
+    def clean_organizers(self):
+        return _keeping_own_place(self.cleaned_data["organizers"], self.assigner, self.initial.get("organizers"))
+
+    def clean(self):
+        data = super().clean()
+        parent = data.get("parent")
+        if not data.get("community") and self.only_community is not None:
+            data["community"] = self.instance.community = self.only_community
+        if parent is not None and not self.instance.pk:
+            data["community"] = parent.community  # the parent's community, whatever was chosen
+            self.instance.community = parent.community
+        return data
+
+
+class CommunityForm(forms.ModelForm):
+    organizers = forms.ModelMultipleChoiceField(
+        label=_("Community organizers"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "A community organizer sees the community's grids and assigns their grid workers. "
+            "You cannot change your own place."
+        ),
+    )
+
+    class Meta:
+        model = Community
+        fields = ["name", "slug", "committee_name", "sort_order"]
+
+    def __init__(self, *args, assigner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizers"].queryset = _organizer_choices(exclude_user=assigner)
+        if self.instance.pk:
+            self.initial["organizers"] = list(self.instance.assignments.values_list("user_id", flat=True))
+        self.assigner = assigner
+
+    def clean_organizers(self):
+        return _keeping_own_place(self.cleaned_data["organizers"], self.assigner, self.initial.get("organizers"))
+
+
+class MoveOutForm(forms.Form):
+    moved_out_on = forms.DateField(
+        label=_("Moved out on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Its members are taken off (their history stays), its join code stops working and the door is free."
+        ),
+    )
 
 
 class BuildingForm(forms.ModelForm):

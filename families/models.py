@@ -57,8 +57,73 @@ def name_key(raw: str) -> str:
     return text.casefold()
 
 
-class Grid(models.Model):
+def community_name_default() -> str:
+    """The name the first community gets: ``COMMUNITY_NAME``, or "本社区"."""
+    return getattr(settings, "COMMUNITY_NAME", "") or "本社区"
+
+
+class CommunityManager(models.Manager):
+    def only_one(self) -> Community:
+        """The street's one community (made, named by ``COMMUNITY_NAME``, on an empty site), for what has no
+        community of its own, such as a grid named in a register file while the street has one community."""
+        community = self.order_by("pk").first()
+        if community is None:
+            name = community_name_default()
+            community, _created = self.get_or_create(
+                slug="main", defaults={"name": name, "committee_name": f"{name}居民委员会"}
+            )
+        return community
+
+
+class Community(models.Model):
+    """A community (社区) of the street: the site is the street office, and each community holds its grids."""
+
     name = models.CharField(_("name"), max_length=50, unique=True)
+    slug = models.SlugField(_("short name for addresses"), max_length=50, unique=True, allow_unicode=False)
+    committee_name = models.CharField(
+        _("committee"),
+        max_length=80,
+        blank=True,
+        help_text=_("The residents' committee that issues its papers, for example 幸福里社区居民委员会."),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = CommunityManager()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def issuing_body(self) -> str:
+        return self.committee_name or self.name
+
+
+class Grid(models.Model):
+    """A grid of a community: a first-level grid (一级网格, no parent), or a second-level grid (二级网格) inside
+    one. Buildings belong to the lowest grid: a first-level grid with second-level grids holds no building
+    (``families.services.save_grid`` and ``save_building`` keep it so, and ``clean()`` says why)."""
+
+    FIRST, SECOND = 1, 2
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("first-level grid"),
+        help_text=_("Empty for a first-level grid; for a second-level grid, the first-level grid it belongs to."),
+    )
+    level = models.PositiveSmallIntegerField(_("level"), default=FIRST, editable=False)
+    name = models.CharField(_("name"), max_length=50)
     worker_name = models.CharField(_("grid worker"), max_length=50, blank=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -66,9 +131,44 @@ class Grid(models.Model):
         ordering = ["sort_order", "name"]
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
+        constraints = [
+            # The level says whether there is a parent: a first-level grid has none, a second-level grid has one.
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level=2, parent__isnull=False), name="grid_level_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["community", "name"], condition=Q(parent__isnull=True), name="grid_unique_name_in_community"
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="grid_unique_name_in_parent"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def path_name(self) -> str:
+        """The grid as a person says it: "一网格 / 二网格" for a second-level grid."""
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        if parent.parent_id is not None:
+            raise ValidationError({"parent": _("A second-level grid belongs to a first-level grid.")})
+        if self.community_id is not None and parent.community_id != self.community_id:
+            raise ValidationError({"parent": _("A second-level grid belongs to a grid of its own community.")})
+        if parent.buildings.exists():
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "This grid holds buildings. Move them to another grid before dividing it into second-level grids."
+                    )
+                }
+            )
 
 
 class Building(models.Model):
@@ -87,8 +187,21 @@ class Building(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.grid_id is not None and self.grid.children.exists():
+            raise ValidationError(
+                {"grid": _("This grid is divided into second-level grids: choose one of them for the building.")}
+            )
+
 
 class HouseholdQuerySet(models.QuerySet):
+    def current(self) -> HouseholdQuerySet:
+        """Households living here now (not moved out)."""
+        return self.filter(moved_out_on__isnull=True)
+
     def with_unusual_joins(self, *, since, accounts: int = 2) -> HouseholdQuerySet:
         """Households that ``accounts`` or more accounts joined or asked to join since ``since``.
 
@@ -134,6 +247,9 @@ class Household(models.Model):
         help_text=_("On the honour board, leaderboards and the motto wall. Opt-in, and can be withdrawn at any time."),
     )
     show_publicly_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    moved_in_on = models.DateField(_("moved in"), default=timezone.localdate)
+    # A household that moved out keeps its row: votes, ledger entries and honours still point at it and its people.
+    moved_out_on = models.DateField(_("moved out"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = HouseholdQuerySet.as_manager()
@@ -143,11 +259,24 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         constraints = [
-            models.UniqueConstraint(fields=["building", "door_label"], name="household_unique_door_per_building"),
+            # One household lives behind a door; the ones that moved out before it keep their rows.
+            models.UniqueConstraint(
+                fields=["building", "door_label"],
+                condition=Q(moved_out_on__isnull=True),
+                name="household_unique_door_per_building",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_out_on__isnull=True) | Q(moved_out_on__gte=models.F("moved_in_on")),
+                name="household_moves_out_after_moving_in",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.building.name} {self.display_name}"
+
+    @property
+    def has_moved_out(self) -> bool:
+        return self.moved_out_on is not None
 
     @property
     def public_name(self) -> str:
@@ -293,11 +422,8 @@ class Resident(models.Model):
 
 
 class GridAssignment(models.Model):
-    """An organizer (a grid worker) assigned to a grid.
-
-    An organizer with assignments sees and edits only their grids' part of the
-    register; an organizer without any sees all of it.
-    """
+    """A grid worker assigned to a grid: they see and edit that grid's part of the register, and for a first-level
+    grid its second-level grids' too (``families.access.organizer_grid_ids``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_assignments", verbose_name=_("organizer")
@@ -313,6 +439,42 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.grid}"
+
+
+class CommunityAssignment(models.Model):
+    """An organizer's place above the grids: a community (a community organizer, who sees its grids), or, with no
+    community, the whole street (a street organizer, who sees everything and assigns community organizers)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="community_assignments",
+        verbose_name=_("organizer"),
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("community"),
+        help_text=_("Empty: the whole street."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["community__sort_order", "community__name", "user__username"]
+        verbose_name = _("community assignment")
+        verbose_name_plural = _("community assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="community_assignment_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(community__isnull=True), name="community_assignment_one_street"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.community or _('the street')}"
 
 
 class FamilyMottoQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from project import registry
 from project.access import is_organizer
 
 from . import conf
-from .access import audit_entries_for, scope_to_organizer, sees_whole_register, verified_membership
+from .access import audit_entries_for, has_place, scope_to_organizer, sees_whole_register, verified_membership
 from .models import Building, Grid, Household, MottoRevision, Resident
 
 
@@ -61,11 +61,18 @@ registry.audit_scope(audit_entries_for)
 # A grid worker does not see the core's pages about every account (the outbox).
 registry.whole_community_check(sees_whole_register)
 
+# An organizer with no place on the street's tree sees nothing but a page saying so.
+registry.place_check(has_place)
+
 # Readable names for this app's actions in the audit log; actions without one are shown by their code.
 registry.audit_labels(
     {
         "household.created": gettext_lazy("Household added"),
         "household.changed": gettext_lazy("Household changed"),
+        "household.moved_out": gettext_lazy("Household moved out"),
+        "community.created": gettext_lazy("Community added"),
+        "community.changed": gettext_lazy("Community changed"),
+        "community.assignments_changed": gettext_lazy("Community organizers changed"),
         "household.joined_by_code": gettext_lazy("Joined with a join code"),
         "household.join_requested": gettext_lazy("Asked to join"),
         "household.join_code_rotated": gettext_lazy("New join code issued"),

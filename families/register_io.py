@@ -28,7 +28,7 @@ from project import publiccache
 from project.phones import for_people, to_e164
 
 from . import conf, xlsx_reader
-from .models import Building, Grid, Household, Resident
+from .models import Building, Community, Grid, Household, Resident
 from .xlsx_reader import MAX_COLUMNS, ReadStats, too_many_rows_read
 
 # The largest file and the most rows: FAMILIES_IMPORT_MAX_BYTES and FAMILIES_IMPORT_MAX_ROWS (families/conf.py).
@@ -39,7 +39,9 @@ CHUNK = 1000
 
 # Each field, with the headers staff use for it (compared without case, spaces or "*").
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "grid": ("网格", "所属网格", "网格名称", "grid"),
+    "community": ("社区", "所属社区", "社区名称", "community"),
+    "grid": ("网格", "一级网格", "所属网格", "网格名称", "grid", "firstlevelgrid"),
+    "subgrid": ("二级网格", "subgrid", "secondlevelgrid"),
     "building": ("楼院", "楼栋", "楼号", "楼院名称", "小区楼栋", "楼院/楼栋", "building", "courtyard", "buildingname"),
     "door": ("门牌", "门牌号", "房号", "户号", "单元门牌", "door", "doorlabel", "doornumber", "unit", "flat"),
     "household": ("家庭名称", "户名", "家庭", "家庭名", "household", "householdname", "displayname"),
@@ -59,9 +61,82 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }
 REQUIRED = ("building", "door")
-MAX_LENGTHS = {"grid": 50, "building": 80, "door": 40, "household": 40, "head": 50, "name": 50}
+MAX_LENGTHS = {
+    "community": 50,
+    "grid": 50,
+    "subgrid": 50,
+    "building": 80,
+    "door": 40,
+    "household": 40,
+    "head": 50,
+    "name": 50,
+}
 # What the export writes: the Chinese headers, so an export imports again unchanged.
-EXPORT_HEADERS = ("网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话")
+EXPORT_HEADERS = ("社区", "一级网格", "二级网格", "楼院", "门牌", "家庭名称", "户主", "姓名", "电话")
+# A place in the plan (``Plan.building_grids``): community, grid and second-level grid joined by a character that no
+# cell holds (the reader turns control characters into spaces). A plan stored before the street had communities
+# holds a bare grid name, which reads as that grid in any community.
+_PLACE_JOIN = "\x1f"
+
+
+def place_key(community: str, grid: str, subgrid: str) -> str:
+    return _PLACE_JOIN.join((community, grid, subgrid)) if community or subgrid else grid
+
+
+def place_parts(key: str) -> tuple[str, str, str]:
+    parts = key.split(_PLACE_JOIN)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else ("", key, "")
+
+
+def place_label(key: str) -> str:
+    """A place as a person writes it: 社区 / 一级网格 / 二级网格, leaving out what was not given."""
+    return " / ".join(part for part in place_parts(key) if part)
+
+
+class GridIndex:
+    """The street's lowest grids (those that take buildings), to find the one a file's row names.
+
+    A row names its grid by the grid (网格 or 一级网格), the second-level grid (二级网格) if it has one and, when
+    several communities have a grid of that name, the community (社区)."""
+
+    def __init__(self):
+        self.lowest: list[tuple[str, str, str, int]] = [
+            (community, parent or name, name if parent else "", pk)
+            for pk, name, parent, community in Grid.objects.filter(children__isnull=True).values_list(
+                "pk", "name", "parent__name", "community__name"
+            )
+        ]
+        self.divided = set(Grid.objects.filter(children__isnull=False).values_list("community__name", "name"))
+        self.communities = set(Community.objects.values_list("name", flat=True))
+        self.labels = {pk: place_key(c, g, sub) for c, g, sub, pk in self.lowest}
+
+    def find(self, key: str) -> list[int]:
+        community, grid, subgrid = place_parts(key)
+        # "网格" alone may also name a second-level grid by its own name, as a one-column file writes it.
+        return [
+            pk
+            for c, g, sub, pk in self.lowest
+            if ((g == grid and sub == subgrid) or (not subgrid and sub == grid)) and (not community or c == community)
+        ]
+
+    def problem_with_new(self, key: str) -> str | None:
+        """Why a place the register does not have cannot be made by the import, or None if it can."""
+        community, grid, subgrid = place_parts(key)
+        if community and community not in self.communities:
+            return _("%(community)s is not a community of the street: a street organizer adds it first.") % {
+                "community": community
+            }
+        if not community and len(self.communities) > 1:
+            return _("%(grid)s is not a grid of the register yet: add it on the Grids page first.") % {"grid": grid}
+        divided = any(g == grid and (not community or c == community) for c, g in self.divided)
+        if divided and not subgrid:
+            return _("%(grid)s is divided into second-level grids: give one of them as the grid.") % {"grid": grid}
+        if subgrid and any(
+            g == grid and not sub and (not community or c == community) for c, g, sub, _pk in self.lowest
+        ):
+            return _("%(grid)s holds buildings, so it has no second-level grids.") % {"grid": grid}
+        return None
+
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 
@@ -352,8 +427,8 @@ def check_register(
 
 
 def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int, progress: Callable[[int], None] | None) -> None:
-    known_buildings = {b.name: (b.grid_id, b.grid.name) for b in Building.objects.select_related("grid")}
-    known_grids = dict(Grid.objects.values_list("name", "id"))
+    grids = GridIndex()
+    known_buildings = dict(Building.objects.values_list("name", "grid_id"))
     persons: dict[tuple[str, str, str], int] = {}
     columns = plan.columns
     labels = {name: COLUMNS[name][0] for name in COLUMNS}
@@ -391,31 +466,46 @@ def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int, progress: Callable
                     % {"phone": values["phone"]}
                 )
                 phone = ""
-        building, grid = values["building"], values["grid"]
+        building = values["building"]
+        given = values["grid"] or values["subgrid"] or values["community"]
+        place = place_key(values["community"], values["grid"], values["subgrid"]) if given else ""
         if building:
             if building in known_buildings:
-                grid_id, grid_name = known_buildings[building]
-                if grid and grid != grid_name:
+                grid_id = known_buildings[building]
+                if place and grid_id not in grids.find(place):
                     problems.append(
                         _("%(building)s belongs to %(grid)s, not %(other)s.")
-                        % {"building": building, "grid": grid_name, "other": grid}
+                        % {
+                            "building": building,
+                            "grid": place_label(grids.labels.get(grid_id, "")),
+                            "other": place_label(place),
+                        }
                     )
-                grid = grid_name
+                place = ""
                 if grid_ids is not None and grid_id not in grid_ids:
                     problems.append(_("%(building)s is not in your grids.") % {"building": building})
-            elif not grid:
+            elif not values["grid"]:
                 problems.append(
                     _("%(building)s is a new building: give its grid (网格) so it can be added.")
                     % {"building": building}
                 )
-            elif grid_ids is not None and known_grids.get(grid) not in grid_ids:
-                problems.append(_("%(grid)s is not one of your grids.") % {"grid": grid})
-            if grid and building not in known_buildings:
-                first = plan.building_grids.setdefault(building, grid)
-                if first != grid:
+            else:
+                found = grids.find(place)
+                if len(found) > 1:
+                    problems.append(
+                        _("Several communities have a grid named %(grid)s: add %(building)s on the Buildings page.")
+                        % {"grid": place_label(place), "building": building}
+                    )
+                elif not found and (problem := grids.problem_with_new(place)):
+                    problems.append(problem)
+                elif grid_ids is not None and (not found or found[0] not in grid_ids):
+                    problems.append(_("%(grid)s is not one of your grids.") % {"grid": place_label(place)})
+            if place:
+                first = plan.building_grids.setdefault(building, place)
+                if first != place:
                     problems.append(
                         _("%(building)s is given two grids in this file (%(first)s and %(other)s).")
-                        % {"building": building, "first": first, "other": grid}
+                        % {"building": building, "first": place_label(first), "other": place_label(place)}
                     )
         if problems:
             for problem in problems:
@@ -425,7 +515,7 @@ def _check_rows(plan: Plan, rows, *, grid_ids, max_rows: int, progress: Callable
         household = plan.households.get(key)
         if household is None:
             plan.households[key] = HouseholdRow(
-                grid=grid,
+                grid=place,
                 building=building,
                 door=values["door"],
                 display_name=values["household"],
@@ -486,15 +576,29 @@ def scope_problems(plan: Plan, grid_ids: frozenset[int] | None) -> list[str]:
         return []
     names = {household.building for household in plan.households.values()}
     known = dict(Building.objects.filter(name__in=names).values_list("name", "grid_id"))
-    grids = dict(Grid.objects.filter(name__in=set(plan.building_grids.values())).values_list("name", "id"))
-    return sorted(
-        name
-        for name in names
-        if (known[name] if name in known else grids.get(plan.building_grids.get(name, ""))) not in grid_ids
-    )
+    grids = GridIndex()
+
+    def grid_of(name: str) -> int | None:
+        if name in known:
+            return known[name]
+        found = grids.find(plan.building_grids.get(name, ""))
+        return found[0] if len(found) == 1 else None
+
+    return sorted(name for name in names if grid_of(name) not in grid_ids)
 
 
 # --- Writing ---------------------------------------------------------------------
+
+
+def _make_place(place: str) -> Grid:
+    """The lowest grid a register file names and the register lacks: its first-level grid (found or made) and,
+    if named, its second-level grid, in the named community (or the street's one community)."""
+    community_name, grid, subgrid = place_parts(place)
+    community = Community.objects.get(name=community_name) if community_name else Community.objects.only_one()
+    first = Grid.objects.get_or_create(community=community, parent=None, name=grid)[0]
+    if not subgrid:
+        return first
+    return Grid.objects.get_or_create(community=community, parent=first, level=Grid.SECOND, name=subgrid)[0]
 
 
 def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None, dry_run: bool = False) -> dict:
@@ -518,17 +622,21 @@ def apply_plan(plan: Plan, *, progress: Callable[[int, int], None] | None = None
     total = len(plan.households) + len(plan.residents)
     done = 0
 
-    grids = {g.name: g for g in Grid.objects.filter(name__in=set(plan.building_grids.values()))}
-    for name in sorted(set(plan.building_grids.values()) - set(grids)):
+    index, grids = GridIndex(), {}
+    for place in sorted(set(plan.building_grids.values())):
+        found = index.find(place)
+        if found:
+            grids[place] = found[0]
+            continue
         summary["grids_created"] += 1
-        if not dry_run:
-            grids[name] = Grid.objects.create(name=name)
+        if not dry_run:  # the check let a new place through only where the import may make it
+            grids[place] = _make_place(place).pk
     building_names = {h.building for h in plan.households.values()}
     buildings = {b.name: b for b in Building.objects.filter(name__in=building_names)}
     for name in sorted(building_names - set(buildings)):
         summary["buildings_created"] += 1
         if not dry_run:
-            buildings[name] = Building.objects.create(name=name, grid=grids[plan.building_grids[name]])
+            buildings[name] = Building.objects.create(name=name, grid_id=grids[plan.building_grids[name]])
 
     # Plain tuples rather than model instances: a 100,000-row register loads in a fraction of the time.
     building_names_by_id = {b.pk: name for name, b in buildings.items() if b.pk}
@@ -628,8 +736,11 @@ def export_rows(households) -> Iterator[list]:
     """The register as rows under ``EXPORT_HEADERS``: one row per person, or one per household without people."""
     for household in households:
         people = [p for p in household.residents.all() if p.status != Resident.Status.REMOVED]
+        grid = household.building.grid
         base = [
-            household.building.grid.name,
+            grid.community.name,
+            grid.parent.name if grid.parent_id else grid.name,
+            grid.name if grid.parent_id else "",
             household.building.name,
             household.door_label,
             household.display_name,

@@ -10,7 +10,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -29,9 +29,10 @@ from project.progress import set_state, write_progress
 from project.ratelimit import Limit, count_all, refuse_if_reached
 
 from . import conf
-from .access import forget_membership
+from .access import forget_membership, forget_scope, is_street_organizer, organizer_community_ids
 from .models import (
     Building,
+    Community,
     FamilyMotto,
     Grid,
     Household,
@@ -49,10 +50,17 @@ HOUSEHOLD_FORM = "families.household_new"
 RESIDENT_FORM = "families.resident_new"
 GRID_FORM = "families.grid_new"
 BUILDING_FORM = "families.building_new"
+COMMUNITY_FORM = "families.community_new"
 MOTTO_FORM = "families.motto"
 UPLOAD_FORM = "families.import_upload"
 logger = logging.getLogger(__name__)
-_NEW_OBJECT_FORMS = {Household: HOUSEHOLD_FORM, Resident: RESIDENT_FORM, Grid: GRID_FORM, Building: BUILDING_FORM}
+_NEW_OBJECT_FORMS = {
+    Household: HOUSEHOLD_FORM,
+    Resident: RESIDENT_FORM,
+    Grid: GRID_FORM,
+    Building: BUILDING_FORM,
+    Community: COMMUNITY_FORM,
+}
 
 
 class JoinError(ServiceError):
@@ -211,7 +219,7 @@ def _join_by_code(*, user, code: str, full_name: str) -> Resident:
     if not full_name:
         raise JoinError(_("Please enter your full name."))
     with transaction.atomic():
-        household = Household.objects.select_related("building").filter(join_code=code).first()
+        household = Household.objects.current().select_related("building").filter(join_code=code).first()
         if household is None:
             raise JoinError(_("That join code is not right. Check the slip from your grid worker and try again."))
         existing = Resident.objects.filter(user=user).exclude(status=Resident.Status.REMOVED).first()
@@ -299,7 +307,7 @@ def _request_membership(*, user, building: Building, door: str, full_name: str) 
     if not full_name:
         raise JoinError(_("Please enter your full name."))
     with transaction.atomic():
-        household = Household.objects.filter(building=building, door_label=door).first()
+        household = Household.objects.current().filter(building=building, door_label=door).first()
         if household is None:
             raise JoinError(
                 _("There is no door %(door)s in %(building)s in the register. Check it, or ask your grid worker.")
@@ -383,6 +391,8 @@ def _register_page(obj: models.Model) -> str:
         return reverse("families:organize_household", args=[obj.household_id])
     if isinstance(obj, Building):
         return reverse("families:organize_buildings")
+    if isinstance(obj, Community):
+        return reverse("families:organize_communities")
     return reverse("families:organize_grids")
 
 
@@ -422,13 +432,41 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
     return changes
 
 
+def _place_grid(grid: Grid, *, actor) -> None:
+    """Put a new or edited grid on the tree, or refuse: a first-level grid in a community the actor runs, or a
+    second-level grid in a first-level grid of that community that holds no building. Locks the parent, so a
+    building cannot be added to it meanwhile (``save_building`` locks the same row)."""
+    if grid.pk is not None:
+        before = Grid.objects.select_for_update().get(pk=grid.pk)
+        if (before.community_id, before.parent_id) != (grid.community_id, grid.parent_id):
+            raise RegisterError(_("A grid stays where it was made: add a new grid instead."))
+        return
+    communities = organizer_community_ids(actor)
+    if grid.parent_id is not None:
+        parent = Grid.objects.select_for_update().get(pk=grid.parent_id)
+        if parent.parent_id is not None:
+            raise RegisterError(_("A second-level grid belongs to a first-level grid."))
+        if parent.buildings.exists():
+            raise RegisterError(
+                _("This grid holds buildings. Move them to another grid before dividing it into second-level grids.")
+            )
+        grid.community_id, grid.level = parent.community_id, Grid.SECOND
+    else:
+        grid.level = Grid.FIRST
+    if grid.community_id is None or (communities is not None and grid.community_id not in communities):
+        raise RegisterError(_("Choose one of your communities for the grid."))
+
+
 def save_grid(*, grid: Grid, actor, organizers=None, token: str | None = None) -> dict:
     """Save a new grid (once per form ``token``) or an edit of one and, given ``organizers``, scope exactly those
-    grid workers to it: all or nothing, each with its audit line. Returns the grid's changes."""
+    grid workers to it: all or nothing, each with its audit line. Returns the grid's changes.
+
+    A new grid goes in a community the actor runs, as a first-level grid or inside one (``_place_grid``)."""
     with transaction.atomic():
+        _place_grid(grid, actor=actor)
         changes = save_register_object(
             obj=grid,
-            fields=["name", "worker_name", "sort_order"],
+            fields=["community", "parent", "level", "name", "worker_name", "sort_order"],
             actor=actor,
             action="grid.changed" if grid.pk else "grid.created",
             token=token,
@@ -438,15 +476,44 @@ def save_grid(*, grid: Grid, actor, organizers=None, token: str | None = None) -
     return changes
 
 
+def save_building(*, building: Building, actor, token: str | None = None) -> dict:
+    """Save a new building (once per form ``token``) or an edit of one: it belongs to a lowest grid, never to a
+    first-level grid divided into second-level grids. Returns the changes."""
+    with transaction.atomic():
+        # The same lock as _place_grid: a grid is not divided while a building is put in it.
+        grid = Grid.objects.select_for_update().get(pk=building.grid_id)
+        if grid.children.exists():
+            raise RegisterError(_("This grid is divided into second-level grids: choose one of them for the building."))
+        return save_register_object(
+            obj=building,
+            fields=["grid", "name", "address", "ethos", "sort_order"],
+            actor=actor,
+            action="building.created" if building.pk is None else "building.changed",
+            token=token,
+        )
+
+
+def _refuse_own_scope(users_changed, actor) -> None:
+    if any(user.pk == actor.pk for user in users_changed):
+        raise RegisterError(_("Nobody changes their own place: ask the organizer above you."))
+
+
 def set_grid_assignments(*, grid, users, actor) -> dict:
-    """Scope exactly ``users`` to ``grid`` (grid workers); returns who was added and removed."""
+    """Scope exactly ``users`` to ``grid`` (grid workers); returns who was added and removed.
+
+    Only a street organizer or an organizer of the grid's community assigns its grid workers, and nobody adds or
+    removes themselves."""
     from .models import GridAssignment
 
+    communities = organizer_community_ids(actor)
+    if communities is not None and grid.community_id not in communities:
+        raise RegisterError(_("Only the organizers of this grid's community assign its grid workers."))
     with transaction.atomic():
         current = {a.user_id: a for a in GridAssignment.objects.select_related("user").filter(grid=grid)}
         wanted = {user.pk: user for user in users}
         added = [wanted[pk] for pk in wanted.keys() - current.keys()]
         removed = [current[pk] for pk in current.keys() - wanted.keys()]
+        _refuse_own_scope([*added, *(a.user for a in removed)], actor)
         GridAssignment.objects.bulk_create([GridAssignment(grid=grid, user=user) for user in added])
         GridAssignment.objects.filter(pk__in=[a.pk for a in removed]).delete()
         changes = {
@@ -455,7 +522,97 @@ def set_grid_assignments(*, grid, users, actor) -> dict:
         }
         if added or removed:
             AuditEntry.objects.log(actor=actor, action="grid.assignments_changed", target=grid, details=changes)
+    for user in [*added, *(a.user for a in removed)]:
+        forget_scope(user)
     return changes
+
+
+def save_community(*, community: Community, actor, organizers=None, token: str | None = None) -> dict:
+    """A street organizer adds a community (once per form ``token``) or edits one and, given ``organizers``,
+    makes exactly those its community organizers. Returns the community's changes."""
+    if not is_street_organizer(actor):
+        raise RegisterError(_("Only street organizers add communities and assign their organizers."))
+    with transaction.atomic():
+        changes = save_register_object(
+            obj=community,
+            fields=["name", "slug", "committee_name", "sort_order"],
+            actor=actor,
+            action="community.changed" if community.pk else "community.created",
+            token=token,
+        )
+        if organizers is not None:
+            set_community_assignments(community=community, users=organizers, actor=actor)
+    return changes
+
+
+def set_community_assignments(*, community: Community, users, actor) -> dict:
+    """Make exactly ``users`` the organizers of ``community`` (a street organizer's act; nobody their own)."""
+    from .models import CommunityAssignment
+
+    if not is_street_organizer(actor):
+        raise RegisterError(_("Only street organizers add communities and assign their organizers."))
+    with transaction.atomic():
+        current = {a.user_id: a for a in CommunityAssignment.objects.select_related("user").filter(community=community)}
+        wanted = {user.pk: user for user in users}
+        added = [wanted[pk] for pk in wanted.keys() - current.keys()]
+        removed = [current[pk] for pk in current.keys() - wanted.keys()]
+        _refuse_own_scope([*added, *(a.user for a in removed)], actor)
+        CommunityAssignment.objects.bulk_create([CommunityAssignment(community=community, user=u) for u in added])
+        CommunityAssignment.objects.filter(pk__in=[a.pk for a in removed]).delete()
+        changes = {
+            "added": sorted(u.get_username() for u in added),
+            "removed": sorted(a.user.get_username() for a in removed),
+        }
+        if added or removed:
+            AuditEntry.objects.log(
+                actor=actor, action="community.assignments_changed", target=community, details=changes
+            )
+    for user in [*added, *(a.user for a in removed)]:
+        forget_scope(user)
+    return changes
+
+
+def move_out_household(*, household: Household, actor, moved_out_on: date) -> int:
+    """A household moved out: its row and its people's rows stay (votes, ledger entries and honours point at
+    them), but its members are members no more (their accounts may join their new home), its join code is
+    replaced so old slips stop working, and the door is free for the next household. Returns how many members
+    were taken off."""
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().get(pk=household.pk)
+        if locked.moved_out_on is not None:
+            raise RegisterError(_("This household has already moved out."))
+        if moved_out_on > timezone.localdate():
+            raise RegisterError(_("A move-out date cannot be in the future."))
+        if moved_out_on < locked.moved_in_on:
+            raise RegisterError(_("A household cannot move out before it moved in."))
+        members = list(locked.residents.exclude(status=Resident.Status.REMOVED).select_related("user"))
+        Resident.objects.filter(pk__in=[m.pk for m in members]).update(
+            status=Resident.Status.REMOVED, show_name_publicly=False, show_name_changed_at=timezone.now()
+        )
+        locked.moved_out_on = moved_out_on
+        locked.join_code, locked.join_code_rotated_at = new_join_code(), timezone.now()
+        locked.show_publicly, locked.show_publicly_changed_at = False, timezone.now()
+        locked.save(
+            update_fields=[
+                "moved_out_on",
+                "join_code",
+                "join_code_rotated_at",
+                "show_publicly",
+                "show_publicly_changed_at",
+            ]
+        )
+        AuditEntry.objects.log(
+            actor=actor,
+            action="household.moved_out",
+            target=locked,
+            details={"moved_out_on": moved_out_on.isoformat(), "members": len(members)},
+        )
+        publiccache.changed(Resident)  # update() sends no signal
+    for member in members:
+        if member.user is not None:
+            forget_membership(member.user)
+    household.refresh_from_db()
+    return len(members)
 
 
 def approve_member(*, resident: Resident, actor) -> Resident:

@@ -29,6 +29,8 @@ from project.ratelimit import client_ip
 
 from . import conf, exports
 from .access import (
+    is_street_organizer,
+    organizer_community_ids,
     organizer_grid_ids,
     scope_to_organizer,
     verified_membership,
@@ -37,6 +39,7 @@ from .access import (
 from .filters import HouseholdFilter, MottoWallFilter
 from .forms import (
     BuildingForm,
+    CommunityForm,
     ConsentForm,
     GridForm,
     HouseholdForm,
@@ -45,12 +48,14 @@ from .forms import (
     JoinRequestForm,
     MottoConsentForm,
     MottoForm,
+    MoveOutForm,
     ResidentForm,
     ReviewForm,
 )
 from .freshness import BUILDINGS, MOTTOS
 from .models import (
     Building,
+    Community,
     FamilyMotto,
     Grid,
     Household,
@@ -61,6 +66,7 @@ from .models import (
 from .services import (
     APPLY_IMPORT_FORM,
     BUILDING_FORM,
+    COMMUNITY_FORM,
     GRID_FORM,
     HOUSEHOLD_FORM,
     MOTTO_FORM,
@@ -68,6 +74,7 @@ from .services import (
     UPLOAD_FORM,
     approve_member,
     join_household,
+    move_out_household,
     queue_import,
     receive_upload,
     reject_request,
@@ -76,6 +83,8 @@ from .services import (
     review_motto,
     rotate_join_code,
     rotate_join_codes_of_building,
+    save_building,
+    save_community,
     save_grid,
     save_profile_name,
     save_register_object,
@@ -362,6 +371,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _get_household_for_organizer(request, pk)
     form = HouseholdForm(instance=household, buildings=_buildings_for(request))
     resident_form = ResidentForm(prefix="new")
+    move_out_form = MoveOutForm(initial={"moved_out_on": timezone.localdate()})
     if request.method == "POST" and request.POST.get("form") == "household":
         form = HouseholdForm(request.POST, instance=household, buildings=_buildings_for(request))
         with Attempt(request, form=form):
@@ -398,6 +408,19 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("families:organize_household", pk=household.pk)
         if attempt.response:
             return attempt.response
+    elif request.method == "POST" and request.POST.get("form") == "move_out":
+        move_out_form = MoveOutForm(request.POST)
+        with Attempt(request, form=move_out_form):
+            if move_out_form.is_valid():
+                count = move_out_household(
+                    household=household, actor=request.user, moved_out_on=move_out_form.cleaned_data["moved_out_on"]
+                )
+                messages.success(
+                    request,
+                    _("The household moved out; %(count)d members were taken off. Its history stays.")
+                    % {"count": count},
+                )
+                return redirect("families:organize_household", pk=household.pk)
     elif request.method == "POST" and request.POST.get("form") == "rotate":
         rotate_join_code(household=household, actor=request.user)
         messages.success(request, _("A new join code was issued; the old one no longer works."))
@@ -413,6 +436,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "form": form,
             "resident_form": resident_form,
+            "move_out_form": move_out_form,
             "residents": residents,
             "removed": removed,
             "motto": motto,
@@ -478,20 +502,51 @@ def members_waiting(request: HttpRequest) -> HttpResponse:
     return render(request, "families/organize/members_waiting.html", {"page": page})
 
 
+def _communities_for(request: HttpRequest):
+    """The communities an organizer runs: all for a street organizer, theirs for a community organizer."""
+    communities = organizer_community_ids(request.user)
+    queryset = Community.objects.all()
+    return queryset if communities is None else queryset.filter(pk__in=communities)
+
+
+def _grid_assigner(request: HttpRequest, grid: Grid | None):
+    """The organizer, if they may assign this grid's workers: a street organizer, or an organizer of its
+    community. A grid worker never assigns (they would change their own place)."""
+    communities = organizer_community_ids(request.user)
+    if communities is None or (grid is not None and grid.community_id in communities):
+        return request.user
+    if grid is None and communities:
+        return request.user
+    return None
+
+
 @organizer_required
 def grid_list(request: HttpRequest) -> HttpResponse:
-    grids = _grids_for(request).annotate(building_count=Count("buildings")).prefetch_related("assignments__user")
-    return render(request, "families/organize/grid_list.html", {"grids": grids})
+    grids = (
+        _grids_for(request)
+        .select_related("community", "parent")
+        .annotate(building_count=Count("buildings"))
+        .prefetch_related("assignments__user")
+        .order_by("community__sort_order", "community__name", "level", "sort_order", "name")
+    )
+    may_add = bool(_communities_for(request).exists())
+    return render(request, "families/organize/grid_list.html", {"grids": grids, "may_add": may_add})
 
 
 @organizer_required
 def grid_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    grid = get_object_or_404(_grids_for(request), pk=pk) if pk else None
-    if grid is None and organizer_grid_ids(request.user) is not None:
-        raise PermissionDenied  # a grid worker keeps their own grids; new grids are for unscoped organizers
-    # Only organizers who see the whole register assign grid workers: a grid worker must not unscope themselves.
-    may_assign = organizer_grid_ids(request.user) is None
-    form = GridForm(request.POST or None, instance=grid, may_assign=may_assign)
+    grid = get_object_or_404(_grids_for(request).select_related("community"), pk=pk) if pk else None
+    communities = _communities_for(request)
+    if grid is None and not communities.exists():
+        raise PermissionDenied  # a grid worker keeps their own grids; new grids are for community organizers
+    assigner = _grid_assigner(request, grid)
+    form = GridForm(
+        request.POST or None,
+        instance=grid,
+        communities=communities,
+        parents=Grid.objects.filter(community__in=communities, parent__isnull=True),
+        assigner=assigner,
+    )
     attempt = Attempt(request, form=form, fallback=reverse("families:organize_grids"))
     if request.method == "POST":
         with attempt:
@@ -501,12 +556,53 @@ def grid_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 save_grid(
                     grid=form.save(commit=False),
                     actor=request.user,
-                    organizers=form.cleaned_data["organizers"] if may_assign else None,
+                    organizers=form.cleaned_data["organizers"] if assigner else None,
                     token=token,
                 )
                 messages.success(request, _("Saved."))
                 return redirect("families:organize_grids")
     return attempt.response or render(request, "families/organize/grid_edit.html", {"form": form, "grid": grid})
+
+
+@organizer_required
+def community_list(request: HttpRequest) -> HttpResponse:
+    """The street's communities with their organizers: a street organizer's place to add them and assign their
+    organizers; a community organizer sees their own."""
+    communities = (
+        _communities_for(request)
+        .annotate(grid_count=Count("grids", distinct=True))
+        .prefetch_related("assignments__user")
+    )
+    return render(
+        request,
+        "families/organize/community_list.html",
+        {"communities": communities, "may_edit": is_street_organizer(request.user)},
+    )
+
+
+@organizer_required
+def community_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Only street organizers add communities and assign community organizers (never themselves)."""
+    if not is_street_organizer(request.user):
+        raise PermissionDenied
+    community = get_object_or_404(Community, pk=pk) if pk else None
+    form = CommunityForm(request.POST or None, instance=community, assigner=request.user)
+    attempt = Attempt(request, form=form, fallback=reverse("families:organize_communities"))
+    if request.method == "POST":
+        with attempt:
+            token = attempt.token(COMMUNITY_FORM) if community is None else None
+            if form.is_valid():
+                save_community(
+                    community=form.save(commit=False),
+                    actor=request.user,
+                    organizers=form.cleaned_data["organizers"],
+                    token=token,
+                )
+                messages.success(request, _("Saved."))
+                return redirect("families:organize_communities")
+    return attempt.response or render(
+        request, "families/organize/community_edit.html", {"form": form, "community": community}
+    )
 
 
 @organizer_required
@@ -518,20 +614,16 @@ def building_admin_list(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def building_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     building = get_object_or_404(_buildings_for(request), pk=pk) if pk else None
-    form = BuildingForm(request.POST or None, instance=building, grids=_grids_for(request))
+    # Buildings belong to the lowest grids: a first-level grid divided into second-level grids takes none.
+    grids = _grids_for(request).filter(children__isnull=True).select_related("parent")
+    form = BuildingForm(request.POST or None, instance=building, grids=grids)
     attempt = Attempt(request, form=form, fallback=reverse("families:organize_buildings"))
     if request.method == "POST":
         with attempt:
             # Only a new building carries a token: saving an edit twice changes nothing the second time.
             token = attempt.token(BUILDING_FORM) if building is None else None
             if form.is_valid():
-                save_register_object(
-                    obj=form.save(commit=False),
-                    fields=["grid", "name", "address", "ethos", "sort_order"],
-                    actor=request.user,
-                    action="building.created" if building is None else "building.changed",
-                    token=token,
-                )
+                save_building(building=form.save(commit=False), actor=request.user, token=token)
                 messages.success(request, _("Saved."))
                 return redirect("families:organize_buildings")
     return attempt.response or render(

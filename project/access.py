@@ -36,8 +36,21 @@ def is_organizer(user) -> bool:
     return getattr(user, _ORGANIZER_CACHE)
 
 
+def has_place(user) -> bool:
+    """Whether every app gives the organizer a place to see (families: the street, a community or a grid)."""
+    return all(check(user) for check in registry.place_checks())
+
+
+def no_place_response(request):
+    """The one page an organizer without a place sees: who can give them one."""
+    from django.shortcuts import render
+
+    return render(request, "organize_no_place.html", status=403)
+
+
 def organizer_required(view):
-    """Organizers only: visitors are sent to log in, everyone else gets 403."""
+    """Organizers only: visitors are sent to log in, everyone else gets 403, and an organizer with no place a page
+    saying so."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -45,6 +58,8 @@ def organizer_required(view):
             return redirect_to_login(request.get_full_path())
         if not is_organizer(request.user):
             raise PermissionDenied
+        if not has_place(request.user):
+            return no_place_response(request)
         return view(request, *args, **kwargs)
 
     return wrapper

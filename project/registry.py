@@ -292,6 +292,20 @@ def whole_community_checks() -> list[Callable]:
     return list(_WHOLE_COMMUNITY_CHECKS)
 
 
+_PLACE_CHECKS: list[Callable] = []
+
+
+def place_check(function: Callable) -> Callable:
+    """An app's say on whether an organizer has a place to see at all: ``function(user) -> bool`` (families: the
+    street, a community or a grid). Organizer pages show an organizer without one a page saying so."""
+    _PLACE_CHECKS.append(function)
+    return function
+
+
+def place_checks() -> list[Callable]:
+    return list(_PLACE_CHECKS)
+
+
 def organizer_permissions(app_label: str) -> None:
     """Give the ``organizer`` group every permission of ``app_label`` (called from the app's ``ready``)."""
     if app_label not in _ORGANIZER_APPS:

@@ -16,9 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from project.access import make_organizer
-
-from .factories import PASSWORD, BuildingFactory, HouseholdFactory, UserFactory, verified_user
+from .factories import PASSWORD, BuildingFactory, HouseholdFactory, UserFactory, make_street_organizer, verified_user
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -126,9 +124,7 @@ def newcomer(db):
 
 @pytest.fixture
 def organizer(db):
-    user = UserFactory(username="organizer")
-    make_organizer(user=user)
-    return user
+    return make_street_organizer(UserFactory(username="organizer"))
 
 
 def _client_for(user) -> Client:

@@ -6,7 +6,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from families.models import Building, Grid, Household, Resident
+from families.models import Building, Community, CommunityAssignment, Grid, Household, Resident
+from project.access import make_organizer
 from project.models import Profile
 
 PASSWORD = "a-good-test-password"
@@ -33,11 +34,43 @@ class UserFactory(factory.django.DjangoModelFactory):
             Profile.objects.get_or_create(user=self, defaults={"full_name": kwargs.get("full_name", self.username)})
 
 
+def default_community() -> Community:
+    """The one community most tests live in (what the register was before the street held several)."""
+    return Community.objects.get_or_create(slug="main", defaults={"name": "本社区"})[0]
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    name = factory.Sequence(lambda n: f"社区{n}")
+    slug = factory.Sequence(lambda n: f"c{n}")
+    committee_name = factory.LazyAttribute(lambda c: f"{c.name}居民委员会")
+
+
 class GridFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Grid
 
+    community = factory.LazyFunction(default_community)
     name = factory.Sequence(lambda n: f"网格{n}")
+
+
+def make_grid_worker(user, *grids):
+    """Make ``user`` (an organizer) a grid worker of ``grids`` only: no street, no community."""
+    from families.models import GridAssignment
+
+    CommunityAssignment.objects.filter(user=user).delete()
+    for grid in grids:
+        GridAssignment.objects.create(user=user, grid=grid)
+    return user
+
+
+def make_street_organizer(user):
+    """Give ``user`` the organizer role and the whole street (what the migration gave every organizer then)."""
+    make_organizer(user=user)
+    CommunityAssignment.objects.get_or_create(user=user, community=None)
+    return user
 
 
 class BuildingFactory(factory.django.DjangoModelFactory):

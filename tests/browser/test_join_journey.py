@@ -19,10 +19,9 @@ from awards.models import TargetKind, Vote
 from families.access import verified_membership
 from families.models import Resident
 from families.services import join_household
-from project.access import make_organizer
 from project.models import Notice
 from tests.awards.factories import make_entry, make_nomination, make_round
-from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, verified_user
+from tests.factories import HouseholdFactory, ResidentFactory, UserFactory, make_street_organizer, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +31,7 @@ def _log_out(page):
 
 
 def test_a_stranger_with_a_real_code_waits_for_approval(live_server, page, login):
-    make_organizer(user=UserFactory(username="staff"))
+    make_street_organizer(UserFactory(username="staff"))
     household = HouseholdFactory(display_name="林家", door_label="3单元502")
     verified_user(household, username="housemate")
     listed = ResidentFactory(household=household, full_name="林秀英", phone="+8613812345678", user=None)

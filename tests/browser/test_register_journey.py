@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from families.models import Household, MottoRevision
-from project.access import make_organizer
 from project.models import Profile
-from tests.factories import HouseholdFactory, UserFactory, verified_user
+from tests.factories import HouseholdFactory, UserFactory, make_street_organizer, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +29,7 @@ def _log_out(page):
 
 
 def test_excel_register_to_a_motto_on_the_wall(live_server, page, login, tmp_path):
-    make_organizer(user=UserFactory(username="staff"))
+    make_street_organizer(UserFactory(username="staff"))
     # 王建国's number is in the register; his account verified it, so the code links him at once.
     laowang = UserFactory(username="laowang")
     Profile.objects.filter(user=laowang).update(phone="+8613812345678", phone_verified=True)

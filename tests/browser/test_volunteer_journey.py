@@ -10,9 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activities.models import Activity, Signup, StoreItem
-from project.access import make_organizer
 from tests.activities.factories import activity_type
-from tests.factories import HouseholdFactory, UserFactory, verified_user
+from tests.factories import HouseholdFactory, UserFactory, make_street_organizer, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +21,7 @@ def test_sign_up_check_in_confirm_points_star_redeem_hand_over(
 ):
     settings.ACTIVITIES_STAR_THRESHOLDS = (2, 300, 600, 1000, 1500)  # two hours make a one-star volunteer here
     organizer = UserFactory(username="wangge")
-    make_organizer(user=organizer)
+    make_street_organizer(organizer)
     verified_user(HouseholdFactory(), username="xiuying")
     now = timezone.now()
     activity = Activity.objects.create(

@@ -9,16 +9,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activities.models import Activity
-from project.access import make_organizer
 from tests.activities.factories import activity_type
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_street_organizer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_organizer_announces_an_activity_and_shows_the_qr_code(live_server, page, login):
     activity_type("环境整治")
-    make_organizer(user=UserFactory(username="wangge"))
+    make_street_organizer(UserFactory(username="wangge"))
     login(page, "wangge")
     page.locator("footer").get_by_role("link", name="English").click()
     page.goto(f"{live_server.url}/organize/")

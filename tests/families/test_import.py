@@ -10,7 +10,7 @@ from django.utils import translation
 from families.models import Building, Grid, Household, RegisterImport, Resident
 from families.register_io import check_register
 from project.models import AuditEntry
-from tests.factories import BuildingFactory, GridFactory, HouseholdFactory
+from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, make_grid_worker
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
@@ -165,11 +165,10 @@ def test_an_oversized_upload_is_refused_before_reading(organizer_client, organiz
 
 
 def test_scoped_grid_worker_cannot_import_into_other_grids(organizer):
-    from families.models import GridAssignment
 
     mine = GridFactory(name="第一网格")
     GridFactory(name="第二网格")
-    GridAssignment.objects.create(user=organizer, grid=mine)
+    make_grid_worker(organizer, mine)
     from families.access import organizer_grid_ids
 
     plan = check_register(csv_bytes(GOOD_ROWS), "a.csv", grid_ids=organizer_grid_ids(organizer))
@@ -371,9 +370,8 @@ def test_a_failing_import_task_marks_the_upload_failed_in_the_organizers_languag
 
 
 def test_a_grid_worker_cannot_open_someone_elses_upload(organizer_client, organizer):
-    from families.models import GridAssignment
 
-    GridAssignment.objects.create(user=organizer, grid=GridFactory())
+    make_grid_worker(organizer, GridFactory())
     other = RegisterImport.objects.create(filename="a.csv")
     assert organizer_client.get(f"/organize/register/import/{other.pk}/").status_code == 404
     assert organizer_client.post(f"/organize/register/import/{other.pk}/").status_code == 404
@@ -468,7 +466,7 @@ def test_a_building_taken_out_of_a_grid_workers_grids_since_the_check_is_not_imp
 
     mine, other = GridFactory(name="第一网格"), GridFactory(name="第二网格")
     BuildingFactory(name="幸福里1号楼", grid=mine)
-    GridAssignment.objects.create(user=organizer, grid=mine)
+    make_grid_worker(organizer, mine)
     record = _upload(organizer_client, csv_bytes(GOOD_ROWS[:3]))
     assert record.error_count == 0
     GridAssignment.objects.filter(user=organizer).update(grid=other)

@@ -8,7 +8,7 @@ from families.access import forget_membership, organizer_grid_ids, verified_memb
 from families.models import GridAssignment, Resident
 from project.access import make_organizer
 from project.models import AuditEntry
-from tests.factories import GridFactory, UserFactory
+from tests.factories import GridFactory, UserFactory, make_grid_worker
 from tests.project.test_access_sweep import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_an_unscoped_organizer_assigns_grid_workers(organizer_client, household)
 
 def test_a_grid_worker_cannot_unscope_themselves(organizer_client, organizer, household):
     grid = household.building.grid
-    GridAssignment.objects.create(user=organizer, grid=grid)
+    make_grid_worker(organizer, grid)
     page = organizer_client.get(f"/organize/register/grids/{grid.pk}/").content.decode()
     assert 'name="organizers"' not in page
     assignments = list(GridAssignment.objects.values_list("user", "grid"))

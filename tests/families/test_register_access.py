@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from families.models import FamilyMotto, GridAssignment, Household, MottoRevision
+from families.models import FamilyMotto, Household, MottoRevision
 from families.services import review_motto, submit_motto
-from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory, make_grid_worker
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
@@ -99,7 +99,7 @@ def test_unverified_users_and_visitors_cannot_write_mottos(newcomer_client, clie
 
 def test_a_grid_worker_sees_and_edits_only_their_grids(organizer_client, organizer, household):
     other = HouseholdFactory(building=BuildingFactory(), display_name="别的网格家")
-    GridAssignment.objects.create(user=organizer, grid=household.building.grid)
+    make_grid_worker(organizer, household.building.grid)
     page = organizer_client.get("/organize/register/").content.decode()
     assert household.display_name in page and "别的网格家" not in page
     assert organizer_client.get(f"/organize/register/households/{other.pk}/").status_code == 404
@@ -115,7 +115,7 @@ def test_a_grid_worker_sees_and_edits_only_their_grids(organizer_client, organiz
 
 
 def test_a_grid_worker_cannot_review_mottos_of_other_grids(organizer_client, organizer, household, resident):
-    GridAssignment.objects.create(user=organizer, grid=BuildingFactory().grid)
+    make_grid_worker(organizer, BuildingFactory().grid)
     revision = submit_motto(household=household, author=resident, text="家和万事兴")
     before = row_counts()
     response = organizer_client.post(f"/organize/mottos/{revision.pk}/review/", {"decision": "approve"})
@@ -137,7 +137,7 @@ def test_the_audit_log_cannot_be_changed(organizer):
 def test_a_grid_worker_cannot_add_households_or_buildings_outside_their_grids(organizer_client, organizer, household):
     from families.models import Building
 
-    GridAssignment.objects.create(user=organizer, grid=household.building.grid)
+    make_grid_worker(organizer, household.building.grid)
     elsewhere = BuildingFactory()
     before = row_counts()
     response = organizer_client.post(

@@ -6,7 +6,7 @@ import pytest
 
 from families.models import Building, Household, Resident
 from project.models import AuditEntry
-from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
+from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory, default_community
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
@@ -171,6 +171,7 @@ def test_building_ethos_is_edited_and_audited(organizer_client, building, client
 
 
 def test_new_grid_and_building(organizer_client, organizer):
+    default_community()  # one community: the grid goes in it without being asked
     organizer_client.post(
         "/organize/register/grids/new/",
         {"name": "第五网格", "worker_name": "", "sort_order": 5, **token(organizer, "families.grid_new")},

@@ -25,6 +25,7 @@ from awards.models import (
     VoteUnit,
 )
 from families.models import (
+    CommunityAssignment,
     FamilyMotto,
     GridAssignment,
     MottoRevision,
@@ -35,7 +36,15 @@ from project.access import make_organizer
 from project.models import AuditEntry
 from tests.activities.factories import ActivityFactory, StoreItemFactory
 from tests.awards.factories import make_round
-from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, UserFactory
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    GridFactory,
+    HouseholdFactory,
+    ResidentFactory,
+    UserFactory,
+    make_street_organizer,
+)
 
 B = 9001
 B_NAME = "乙格林秀英"
@@ -47,6 +56,7 @@ B_WALK_IN_PHONE = "+8613900009002"
 @dataclass
 class GridWorld:
     worker: object  # an organizer scoped to grid A
+    community_organizer: object  # an organizer of grid A's community (grid B is in another community)
     committee: object  # an organizer who sees the whole register
     a_person: Resident
     b_person: Resident
@@ -61,7 +71,12 @@ class GridWorld:
 
 def build_grid_world() -> GridWorld:
     now = timezone.now()
-    grid_a, grid_b = GridFactory(name="甲网格"), GridFactory(pk=B, name="乙网格")
+    # Grid B is in another community than grid A, so a community organizer of A's community must not see it.
+    grid_a = GridFactory(name="甲网格")
+    grid_b = GridFactory(pk=B, name="乙网格", community=CommunityFactory(pk=B, name="乙社区", slug="b"))
+    community_organizer = UserFactory(username="community_a")
+    make_organizer(user=community_organizer)
+    CommunityAssignment.objects.create(user=community_organizer, community=grid_a.community)
     worker = UserFactory(username="worker_a")
     make_organizer(user=worker)
     GridAssignment.objects.create(user=worker, grid=grid_a)
@@ -69,7 +84,7 @@ def build_grid_world() -> GridWorld:
     make_organizer(user=b_worker)
     GridAssignment.objects.create(pk=B, user=b_worker, grid=grid_b)
     committee = UserFactory(username="committee")
-    make_organizer(user=committee)
+    make_street_organizer(committee)
 
     a_household = HouseholdFactory(building=BuildingFactory(grid=grid_a, name="甲楼"), door_label="1单元101")
     a_person = ResidentFactory(household=a_household, full_name="甲格王建国", phone="+8613800001111")
@@ -178,6 +193,7 @@ def build_grid_world() -> GridWorld:
     AuditEntry.objects.log(actor=b_worker, action="household.changed", target=household)
     return GridWorld(
         worker=worker,
+        community_organizer=community_organizer,
         committee=committee,
         a_person=a_person,
         b_person=b_person,

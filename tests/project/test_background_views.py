@@ -22,8 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from families.models import RegisterImport
 from families.services import check_upload
-from project.access import make_organizer
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_street_organizer
 from tests.families.helpers import GOOD_ROWS, csv_bytes
 from tests.tokens import token
 
@@ -145,7 +144,7 @@ def test_a_marked_view_parses_nothing_stores_enqueues_and_redirects(
 
     settings.MEDIA_ROOT = tmp_path
     organizer = UserFactory()
-    make_organizer(user=organizer)
+    make_street_organizer(organizer)
     start = STARTS[name](organizer)
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
 

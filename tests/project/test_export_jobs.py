@@ -15,7 +15,7 @@ from families.models import GridAssignment
 from project import exports
 from project.access import make_organizer
 from project.models import ExportJob, Notice, private_storage
-from tests.factories import GridFactory, HouseholdFactory, UserFactory
+from tests.factories import GridFactory, HouseholdFactory, UserFactory, make_street_organizer
 from tests.families.helpers import post_with_tasks
 from tests.tokens import token
 
@@ -97,7 +97,7 @@ def test_another_organizers_export_cannot_be_downloaded_or_seen(organizer, organ
     assert worker_client.get(f"/organize/exports/{theirs.pk}/download/").status_code == 200
     # An organizer who sees the whole community may fetch another such organizer's export.
     colleague = UserFactory()
-    make_organizer(user=colleague)
+    make_street_organizer(colleague)
     assert _signed_in(colleague).get(f"/organize/exports/{job.pk}/download/").status_code == 200
 
 

@@ -11,8 +11,8 @@ from tests import serving
 
 MAKE_MEMBERS = """
 from django.contrib.auth import get_user_model
-from families.models import Building, Grid, Household, Resident
-grid = Grid.objects.create(name="网格")
+from families.models import Building, Community, Grid, Household, Resident
+grid = Grid.objects.create(name="网格", community=Community.objects.only_one())
 building = Building.objects.create(grid=grid, name="幸福里1号楼")
 User = get_user_model()
 for i in range({count}):

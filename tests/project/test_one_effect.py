@@ -55,10 +55,9 @@ from awards.models import (
     Second,
     TargetKind,
 )
-from families.models import Building, Grid, Household, MottoRevision, RegisterImport, Resident
+from families.models import Building, Community, Grid, Household, MottoRevision, RegisterImport, Resident
 from families.services import check_upload
 from project import formtokens
-from project.access import make_organizer
 from project.management.commands.backup import row_counts
 from project.models import AuditEntry, ExportJob, FormSubmission
 from tests.activities.factories import (
@@ -70,7 +69,16 @@ from tests.activities.factories import (
     running_activity,
 )
 from tests.awards.factories import CITATION, make_entry, make_nomination, make_round, timeline
-from tests.factories import BuildingFactory, GridFactory, HouseholdFactory, ResidentFactory, UserFactory, verified_user
+from tests.factories import (
+    BuildingFactory,
+    GridFactory,
+    HouseholdFactory,
+    ResidentFactory,
+    UserFactory,
+    default_community,
+    make_street_organizer,
+    verified_user,
+)
 from tests.families.helpers import GOOD_ROWS, csv_bytes
 from tests.tokens import FIELD, page_forms, page_token
 
@@ -93,7 +101,7 @@ class Posting:
 
 def _organizer():
     user = UserFactory()
-    make_organizer(user=user)
+    make_street_organizer(user)
     return user
 
 
@@ -307,9 +315,16 @@ def new_person() -> Posting:
 
 
 def new_grid() -> Posting:
+    default_community()  # the street's one community: a new grid goes in it without being asked
     url = reverse("families:organize_grid_new")
     data = {"name": "第五网格", "worker_name": "刘网格员", "sort_order": "5"}
     return Posting(_organizer(), url, url, lambda: data, Grid.objects.count)
+
+
+def new_community() -> Posting:
+    url = reverse("families:organize_community_new")
+    data = {"name": "和平社区", "slug": "heping", "committee_name": "和平社区居民委员会", "sort_order": "1"}
+    return Posting(_organizer(), url, url, lambda: data, Community.objects.count)
 
 
 def new_building() -> Posting:
@@ -428,6 +443,7 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "families:organize_household_new": new_household,
     "families:organize_household#resident": new_person,
     "families:organize_grid_new": new_grid,
+    "families:organize_community_new": new_community,
     "families:organize_building_new": new_building,
     "families:household_motto#motto": new_motto,
     "families:organize_import": register_upload,
@@ -450,6 +466,7 @@ NOT_A_CREATE: dict[str, str] = {
     "families:organize_register": "a page",
     "families:organize_members_waiting": "a page",
     "families:organize_grids": "a page",
+    "families:organize_communities": "a page",
     "families:organize_buildings": "a page",
     "families:organize_export": "a download",
     "families:organize_import_status": "a progress report",
@@ -487,6 +504,7 @@ NOT_A_CREATE: dict[str, str] = {
     "another new code, which is what the button asks for)",
     "families:organize_resident": "edits a person",
     "families:organize_grid": "edits a grid",
+    "families:organize_community": "edits a community",
     "families:organize_building": "edits a building",
     "families:household_motto#consent": "sets whether the motto is on the wall",
     "awards:category_edit": "edits a category",

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.postgres_only
 
 SETUP = """
 from awards.models import TargetKind
-from project.access import make_organizer
+from tests.factories import make_street_organizer
 from tests.awards.board_factories import HonourFactory
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.factories import HouseholdFactory, verified_user
 
 boss = verified_user(username="boss")
-make_organizer(user=boss)
+make_street_organizer(boss)
 verified_user(HouseholdFactory(), username="voter")
 named = verified_user(username="named").residencies.get()
 named.full_name, named.show_name_publicly = "王愿公开", True

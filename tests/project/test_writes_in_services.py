@@ -21,7 +21,7 @@ from project.images import clean_photo
 from project.models import AuditEntry
 from tests.activities.factories import ActivityFactory
 from tests.awards.factories import make_entry, make_nomination, make_round, nominate_person
-from tests.factories import ResidentFactory, UserFactory, verified_user
+from tests.factories import ResidentFactory, UserFactory, default_community, verified_user
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,11 @@ def test_nominating_a_target_already_nominated_seconds_it_and_keeps_no_photo(set
 
 def test_a_new_grid_and_its_grid_workers_are_one_service_with_their_audit_lines(organizer):
     worker = UserFactory(username="gridworker")
-    save_grid(grid=Grid(name="第三网格", worker_name="李网格员"), actor=organizer, organizers=[worker])
+    save_grid(
+        grid=Grid(name="第三网格", worker_name="李网格员", community=default_community()),
+        actor=organizer,
+        organizers=[worker],
+    )
     grid = Grid.objects.get(name="第三网格")
     assert list(GridAssignment.objects.filter(grid=grid).values_list("user__username", flat=True)) == ["gridworker"]
     lines = AuditEntry.objects.filter(target_type="families.grid", target_id=str(grid.pk))
@@ -78,7 +82,7 @@ def test_a_new_grid_and_its_grid_workers_are_one_service_with_their_audit_lines(
 
 def test_an_edit_by_a_grid_worker_leaves_the_grid_workers_as_they_are(organizer):
     worker = UserFactory(username="gridworker")
-    save_grid(grid=Grid(name="第三网格"), actor=organizer, organizers=[worker])
+    save_grid(grid=Grid(name="第三网格", community=default_community()), actor=organizer, organizers=[worker])
     grid = Grid.objects.get(name="第三网格")
     grid.worker_name = "王网格员"
     changes = save_grid(grid=grid, actor=worker)  # organizers=None: a grid worker does not assign

@@ -22,6 +22,6 @@ class Command(BaseCommand):
             result.update(part.seed(self.stdout, households=households) or {})
         password = result["password"]
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /accounts/login/ with:"))
-        self.stdout.write(f"  organizer              / {password}   (organizer area: /organize/)")
-        self.stdout.write(f"  gridworker             / {password}   (an organizer scoped to 第一网格)")
+        for username, role in result.get("logins", []):  # each app's demo accounts, with what they may do
+            self.stdout.write(f"  {username:<22} / {password}   ({role})")
         self.stdout.write(f"  resident1 … resident20 / {password}   (verified residents)")
