@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from families import exports as family_exports
-from families.models import GridAssignment
 from project import exports
 from project.models import AuditEntry, ExportJob, Notice
 from tests import paper
-from tests.factories import BuildingFactory, HouseholdFactory
+from tests.factories import BuildingFactory, HouseholdFactory, make_grid_worker
 from tests.families.helpers import post_with_tasks
 from tests.tokens import token
 
@@ -175,7 +174,7 @@ def test_a_hostile_name_is_printed_as_text_and_wraps_on_its_slip(organizer):
 
 
 def test_a_grid_worker_gets_no_pdf_of_another_grids_building(organizer, organizer_client, building):
-    GridAssignment.objects.create(user=organizer, grid=BuildingFactory().grid)
+    make_grid_worker(organizer, BuildingFactory().grid)
     assert organizer_client.get(f"/organize/register/buildings/{building.pk}/slips/").status_code == 404
     _start(organizer_client, organizer, building.pk)  # the id posted by hand, as a cheater would
     job = ExportJob.objects.get()
