@@ -76,20 +76,26 @@ from .models import (
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
     activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
-    page = Paginator(activity_filter.qs, conf.page_size()).get_page(request.GET.get("page"))
+    # A page of ids: the cards are shared (below), so a request loads activities only when it renders them.
+    page = Paginator(activity_filter.qs.values_list("pk", flat=True), conf.page_size()).get_page(
+        request.GET.get("page")
+    )
     today = timezone.localdate()
     valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
     data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
     mine = {}
     membership = verified_membership(request.user)
     if membership is not None:
-        ids = [activity.pk for activity in page]
         mine = dict(
-            Signup.objects.live().filter(resident=membership, activity_id__in=ids).values_list("activity_id", "status")
+            Signup.objects.live()
+            .filter(resident=membership, activity_id__in=list(page))
+            .values_list("activity_id", "status")
         )
 
     def render_cards() -> str:
-        return render_to_string("activities/activity_cards.html", {"page": page})
+        found = Activity.objects.for_list().in_bulk(list(page))
+        activities = [found[pk] for pk in page if pk in found]
+        return render_to_string("activities/activity_cards.html", {"page": activities})
 
     # The cards are the same for everyone: rendered once per page of each filter (the form's clean values, never
     # the raw query string) and shared; only each card's "you are signed up" is this visitor's own.
