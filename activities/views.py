@@ -77,45 +77,63 @@ from .models import (
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
     activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
-    page = Paginator(activity_filter.qs, conf.page_size()).get_page(request.GET.get("page"))
+    # A page of ids: the cards are shared (below), so a request loads activities only when it renders them.
+    page = Paginator(activity_filter.qs.values_list("pk", flat=True), conf.page_size()).get_page(
+        request.GET.get("page")
+    )
     today = timezone.localdate()
     valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
     data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
     mine = {}
     membership = verified_membership(request.user)
     if membership is not None:
-        ids = [activity.pk for activity in page]
         mine = dict(
-            Signup.objects.live().filter(resident=membership, activity_id__in=ids).values_list("activity_id", "status")
+            Signup.objects.live()
+            .filter(resident=membership, activity_id__in=list(page))
+            .values_list("activity_id", "status")
         )
 
     def render_cards() -> str:
-        return render_to_string("activities/activity_cards.html", {"page": page})
+        found = Activity.objects.for_list().in_bulk(list(page))
+        activities = [found[pk] for pk in page if pk in found]
+        return render_to_string("activities/activity_cards.html", {"page": activities})
 
     # The cards are the same for everyone: rendered once per page of each filter (the form's clean values, never
     # the raw query string) and shared; only each card's "you are signed up" is this visitor's own.
-    cards = cached_fragment(_cards_key(data, page.number), ACTIVITY_LISTS, render_cards) if valid else render_cards()
+    cards = (
+        cached_fragment(f"activities:cards:{_filter_key(data)}:{page.number}", ACTIVITY_LISTS, render_cards)
+        if valid
+        else render_cards()
+    )
     cards = re.sub(r"<!--my-status:(\d+)-->", lambda match: _my_status_badge(mine.get(int(match[1]))), cards)
+
+    def render_chips() -> str:
+        days = [today + timedelta(days=n) for n in range(7)]
+        types = ActivityType.objects.filter(is_active=True)
+        return render_to_string("activities/activity_chips.html", {"types": types, "current": data, "days": days})
+
+    # The filter links are shared too: one copy per filter and day (they offer the coming seven days).
+    chips = (
+        cached_fragment(f"activities:chips:{_filter_key(data)}:{today}", ACTIVITY_LISTS, render_chips)
+        if valid
+        else render_chips()
+    )
     return render(
         request,
         "activities/activity_list.html",
         {
             "cards": mark_safe(cards),  # noqa: S308 - our own templates' output, and our own badges
+            "chips": mark_safe(chips),  # noqa: S308 - our own template's output
             "page": page,
-            "types": ActivityType.objects.filter(is_active=True),
-            "current": data,
-            "days": [today + timedelta(days=n) for n in range(7)],
             "now": timezone.now(),
         },
     )
 
 
-def _cards_key(data: dict, number: int) -> str:
-    """The shared cards' name: one page of one filter, from the filter form's clean values."""
+def _filter_key(data: dict) -> str:
+    """One filter of the list in a shared fragment's name, from the filter form's clean values."""
     kind = data.get("type")
-    return f"activities:cards:{kind.pk if kind else ''}:{data.get('day') or ''}:{bool(data.get('open'))}:" + (
-        f"{data.get('when') or ''}:{number}"
-    )
+    return f"{kind.pk if kind else ''}:{data.get('day') or ''}:{bool(data.get('open'))}:{data.get('when') or ''}"
 
 
 def _my_status_badge(status: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
@@ -74,7 +75,7 @@ def my_nominations_and_votes(request) -> dict | None:
         unit_key__in=[f"r{membership.pk}", f"h{membership.household_id}"],  # never a housemate's own vote
     ).current()
     ids = list(dict.fromkeys(voted.values_list("nomination_id", flat=True)))
-    lines = dict(_LINE.findall(cached_fragment("awards:ballot-lines", ROUNDS, _ballot_lines)))
+    lines = dict(_shared_lines(cached_fragment("awards:ballot-lines", ROUNDS, _ballot_lines)))
     missing = [pk for pk in ids if str(pk) not in lines]  # voted for, and no longer shortlisted: drawn here
     if missing:
         lines.update(_LINE.findall(_ballot_lines(Nomination.objects.filter(pk__in=missing))))
@@ -88,6 +89,13 @@ def my_nominations_and_votes(request) -> dict | None:
 
 
 _LINE = re.compile(r"<!--line:(\d+)-->(.*?)<!--/line-->", re.S)
+
+
+@lru_cache(maxsize=4)
+def _shared_lines(shared: str) -> tuple[tuple[str, str], ...]:
+    """The shared ballot lines as (nomination id, line): parsed once per process for each version of them (the
+    same string comes back until the rounds change), rather than searched again by every request."""
+    return tuple(_LINE.findall(shared))
 
 
 def _ballot_lines(nominations=None) -> str:

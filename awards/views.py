@@ -6,6 +6,7 @@ Thin views: check who is asking (families.access), call a service, redirect.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.contrib import messages
@@ -219,7 +220,7 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
         nominations = qs.with_target().order_by("created_at", "id")
         return render_to_string("awards/includes/ballot_cards.html", {"nominations": nominations, "path": path})
 
-    cards = dict(_CARD.findall(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards)))
+    cards = _split_cards(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards))
     fields = ("pk", "entry_id", "nominator_id", "household_id", "resident_id")
     rows = services.voter_order(
         [_BallotRow(*values) for values in qs.values_list(*fields)], round=round, resident=membership
@@ -246,14 +247,24 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
     return groups
 
 
-def _ballot_card(card: str, row: _BallotRow, membership: Resident | None, ballot: set[int], left: int) -> str:
+@lru_cache(maxsize=8)
+def _split_cards(shared: str) -> dict[str, list[str]]:
+    """The shared cards by nomination id, each split at its ``act`` pieces: ``[text, act, piece, text, ...]``.
+    Parsed once per process for each version of the shared cards (the same string comes back until it changes),
+    rather than searched again by every request."""
+    return {pk: _ACT.split(card) for pk, card in _CARD.findall(shared)}
+
+
+def _ballot_card(parts: list[str], row: _BallotRow, membership: Resident | None, ballot: set[int], left: int) -> str:
     """One shared card with this voter's parts: of its ``act`` pieces only the ones that are theirs."""
     keep = set()
     if membership is not None:
         state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
         keep = {"member", state, "mine"} if row.nominator_id == membership.pk else {"member", state}
-    card = card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace("<!--left-->", str(left))
-    return _ACT.sub(lambda match: match[2] if match[1] in keep else "", card)
+    card = "".join(
+        part for n, part in enumerate(parts) if n % 3 == 0 or (n % 3 == 2 and parts[n - 1] in keep)
+    )  # the text between the pieces, and the pieces that are this voter's
+    return card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace("<!--left-->", str(left))
 
 
 def _own(nomination: Nomination | _BallotRow, membership: Resident) -> bool:

@@ -48,9 +48,11 @@ def motto_wall_panel(request) -> dict:
 
 @registry.template_context
 def membership(request) -> dict:
-    """The reader's verified membership (one query, remembered on the request's user), for every template."""
+    """The reader's verified membership, for every template: a callable, so the query (one, remembered on the
+    request's user) is made only by a page that shows it or whose view asked already."""
     user = getattr(request, "user", None)
-    return {"user_membership": verified_membership(user) if user is not None and user.is_authenticated else None}
+    signed_in = user is not None and user.is_authenticated
+    return {"user_membership": (lambda: verified_membership(user)) if signed_in else None}
 
 
 registry.nav_item("families/nav_items.html", order=40)

@@ -101,7 +101,12 @@ def section(page: str, *, order: int = 100):
 
 
 def nav_item(template: str, *, order: int = 100) -> None:
-    """Add ``template`` (one or more ``<li>`` links) to the header's main navigation."""
+    """Add ``template`` (one or more ``<li>`` links) to the header's main navigation.
+
+    The header is rendered once per kind of reader and shared (``project.chrome``): the template may test
+    ``request.path`` against its first segment only (``'/points/'`` exactly, or a prefix such as
+    ``request.path|slice:':12' == '/activities/'``) and ``user.is_authenticated``; nothing else of the
+    request or the user reaches it."""
     _NAV.append((order, len(_NAV), template))
     _NAV.sort()
 

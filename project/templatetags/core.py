@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from project import formtokens
+from project import chrome, formtokens
 from project.phones import for_people
 
 register = template.Library()
@@ -24,3 +24,9 @@ def form_token(context, form_name: str) -> str:
 def phone(stored: str) -> str:
     """A stored (E.164) number as organizers read it: ``{{ person.phone|phone }}`` shows 13812345678."""
     return for_people(stored)
+
+
+@register.simple_tag(takes_context=True)
+def site_chrome(context, template_name: str) -> str:
+    """The header or footer, shared by every reader of a kind, with this reader's parts (``project.chrome``)."""
+    return chrome.render(template_name, context)

@@ -293,3 +293,15 @@ def test_volunteer_search_keeps_its_query_count(organizer_client, organizer, dja
     grow(5)
     with django_assert_num_queries(small):
         organizer_client.get(url)
+
+
+def test_the_shared_filter_links_follow_the_filter_and_a_new_type(resident_client, django_capture_on_commit_callbacks):
+    ActivityFactory()
+    kind = activity_type("环境整治")
+    plain = resident_client.get("/activities/").content.decode()
+    filtered = resident_client.get(f"/activities/?type={kind.pk}").content.decode()
+    assert f'href="?type={kind.pk}" aria-current="true"' not in plain
+    assert f'href="?type={kind.pk}" aria-current="true"' in filtered  # each filter its own shared copy
+    with django_capture_on_commit_callbacks(execute=True):
+        ActivityType.objects.create(name="垃圾分类宣传", name_en="Recycling talks")
+    assert "垃圾分类宣传" in resident_client.get("/activities/").content.decode()  # a new type refreshes them

@@ -193,3 +193,18 @@ def test_signed_in_pages_are_never_cached_whole(client):
     view(request)
     view(request)
     assert len(calls) == 2 and cache_keys() == 0
+
+
+def test_a_fragment_is_kept_in_the_process_until_its_family_changes(db):
+    calls = []
+
+    def render() -> str:
+        calls.append(1)
+        return f"<p>render {len(calls)}</p>"
+
+    assert publiccache.cached_fragment("t", publiccache.HOME, render) == "<p>render 1</p>"
+    cache.clear()  # the shared copy is gone (its version memo stays): this process's copy answers
+    assert publiccache.cached_fragment("t", publiccache.HOME, render) == "<p>render 1</p>"
+    publiccache.expire([publiccache.HOME.version_key()])
+    assert publiccache.cached_fragment("t", publiccache.HOME, render) == "<p>render 2</p>"
+    assert len(calls) == 2

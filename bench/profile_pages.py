@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+"""In-process cost of the signed-in pages, as ratios to the bare view: for a busy machine.
+
+``bench/run.py`` measures with wrk against gunicorn, which needs a quiet machine. This script measures
+inside one process instead, with Django's test client through the full middleware stack (production
+settings, DEBUG off, ``bench.settings``), alternating the bare view and each page so that the machine's
+load drifts alike for both, and prints mean milliseconds per request and the ratio to the bare view
+(the bench's "×", roughly: the server's own parsing and wrk are not in it). It counts this process's CPU
+time (``time.process_time``), which other jobs on the machine disturb far less than the clock (``--wall``
+for the clock); on SQLite that includes the database's work, on PostgreSQL and Redis it does not. ``--profile`` adds the top
+functions of a cProfile run per page.
+
+    .venv/bin/python bench/profile_pages.py --seed            # once: a quick-size SQLite database
+    .venv/bin/python bench/profile_pages.py                   # ratios
+    .venv/bin/python bench/profile_pages.py --profile /me/    # where one page's time goes
+
+``--database-url postgres://...`` (and ``REDIS_URL``) measures on PostgreSQL instead; seed it the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from run import PY, SIZES, VAR, base_env  # noqa: E402 - the bench's one definition of sizes and settings
+
+DEFAULT_DB = f"sqlite:///{VAR / 'profile.sqlite3'}"
+FIXTURE = VAR / "profile.json"
+
+
+def seed(database_url: str) -> None:
+    """Seed a quick-size database (as ``bench/run.py --quick`` does) and keep a signed-in session for it."""
+    size = SIZES["quick"]
+    VAR.mkdir(parents=True, exist_ok=True)
+    if database_url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database_url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
+    env = base_env(database_url)
+    env.update(_redis_env())
+
+    def manage(*args: str) -> str:
+        return subprocess.run(
+            [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        ).stdout
+
+    manage("migrate", "--noinput")
+    manage("createcachetable")
+    manage("collectstatic", "--noinput")
+    manage("seed_demo", "--households", str(size["households"]))
+    out = manage(
+        "shell",
+        "-c",
+        "import sys, json; sys.path.insert(0, 'bench'); import seed; "
+        f"seed.scale(ledger={size['ledger']}, votes={size['votes']}, activities={size['activities']}, "
+        f"export_rows={size['export_rows']}, upcoming={size['upcoming']}, accounts={size['accounts']}, "
+        f"signups={size['signups']}); "
+        "print('RESULT', json.dumps({'voter': seed.vote_fixture(1, any_round=True)['voters'][0], "
+        "'ballot': seed.page_paths()['ballot']}))",
+    )
+    FIXTURE.write_text(re.search(r"^RESULT (.+)$", out, re.M).group(1))
+    print(f"seeded {database_url}; session in {FIXTURE}")
+
+
+def _redis_env() -> dict:
+    # One fixed key for the seeding and the measuring processes, so the seeded session stays valid (a local
+    # bench database only: bench/run.py makes a random key per run).
+    env = {"DJANGO_SECRET_KEY": "bench-profile-pages-local-only-" + "x" * 40}
+    return {**env, "REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else env
+
+
+def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu: bool) -> None:
+    env = base_env(database_url)
+    env.pop("REDIS_URL", None)
+    env.update(_redis_env())
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    fixture = json.loads(FIXTURE.read_text())
+    client = Client(HTTP_HOST="localhost")
+    client.cookies["sessionid"] = fixture["voter"]["session"]
+    client.cookies["csrftoken"] = fixture["voter"]["csrf"]
+    pages = [fixture["ballot"] if page == "ballot" else page for page in pages]
+
+    clock = time.process_time if cpu else time.perf_counter
+
+    def one(path: str) -> float:
+        start = clock()
+        response = client.get(path)
+        elapsed = clock() - start
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        return elapsed
+
+    for path in ["/bench/baseline", *pages]:  # warm: templates, translations, fragments
+        for _ in range(3):
+            one(path)
+    totals = dict.fromkeys(["/bench/baseline", *pages], 0.0)
+    for _ in range(rounds):
+        for path in pages:
+            totals["/bench/baseline"] += one("/bench/baseline")
+            totals[path] += one(path)
+    bare = totals["/bench/baseline"] / (rounds * len(pages))
+    print(f"{'page':<32} {'CPU ms' if cpu else 'ms':>10} {'÷ bare view':>12}")
+    print(f"{'bare view':<32} {bare * 1000:>10.2f} {1:>12.3f}")
+    for path in pages:
+        mean = totals[path] / rounds
+        print(f"{path:<32} {mean * 1000:>10.2f} {bare / mean:>11.3f}×")
+    if profile:
+        import cProfile
+        import pstats
+
+        for path in pages:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(rounds):
+                one(path)
+            profiler.disable()
+            print(f"\n== {path}: top functions by own time ({rounds} requests)")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", action="store_true", help="seed the database first (a few minutes)")
+    parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument("--rounds", type=int, default=100, help="requests per page (default 100)")
+    parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions per page")
+    parser.add_argument(
+        "--wall", action="store_true", help="wall-clock time instead of this process's CPU time (the default)"
+    )
+    parser.add_argument("pages", nargs="*", default=["/notices/", "/activities/", "ballot", "/points/", "/me/"])
+    args = parser.parse_args()
+    if args.seed:
+        seed(args.database_url)
+        return 0
+    measure(args.database_url, args.pages, args.rounds, args.profile, cpu=not args.wall)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
