@@ -84,6 +84,22 @@ class ActivityQuerySet(models.QuerySet):
 class Activity(models.Model):
     type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="activities", verbose_name=_("type"))
     title = models.CharField(_("title"), max_length=100)
+    # Who hosts it: a community, or, empty, the street office. A community's activity is open to its own residents
+    # unless ``open_to_street``; the street's is open to every resident of the street.
+    community = models.ForeignKey(
+        "families.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("hosted by"),
+        help_text=_("Empty: hosted by the street office, open to all."),
+    )
+    open_to_street = models.BooleanField(
+        _("open to the whole street"),
+        default=False,
+        help_text=_("A community's activity that residents of other communities may sign up for too."),
+    )
     description = models.TextField(_("description"), max_length=4000, blank=True)
     place = models.CharField(_("place"), max_length=120)
     starts_at = models.DateTimeField(_("starts"))
@@ -613,6 +629,16 @@ def period_keys(day) -> list[tuple[str, str]]:
 
 class StoreItem(models.Model):
     name = models.CharField(_("name"), max_length=80)
+    # Whose store: a community's (its residents redeem), or, empty, the street's (every resident redeems).
+    community = models.ForeignKey(
+        "families.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="store_items",
+        verbose_name=_("store of"),
+        help_text=_("Empty: the street office's store."),
+    )
     description = models.TextField(_("description"), max_length=1000, blank=True)
     photo = models.CharField(_("photo"), **PHOTO_FIELD_KWARGS)
     price = models.PositiveIntegerField(_("price in points"))

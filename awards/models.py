@@ -188,6 +188,16 @@ class AwardRound(models.Model):
 
     title = models.CharField(_("title"), max_length=100)
     year = models.PositiveSmallIntegerField(_("year"))
+    # The round's place: a community's round (its residents vote), or, empty, the street's (every community's).
+    community = models.ForeignKey(
+        "families.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="award_rounds",
+        verbose_name=_("community"),
+        help_text=_("Empty: a round of the whole street office."),
+    )
     description = models.TextField(_("description"), max_length=3000, blank=True)
     announced = models.BooleanField(
         _("announced"), default=False, help_text=_("Residents and the public see the round once it is announced.")
