@@ -349,6 +349,8 @@ LOGGING = {
 
 # --- Community rules (each app reads its own; defaults follow the community's rules) --
 COMMUNITY_NAME = os.environ.get("COMMUNITY_NAME", "")
+# The street office that runs the site, e.g. 幸福街道办事处: it issues the street's rounds, activities and papers.
+STREET_NAME = os.environ.get("STREET_NAME", "") or "街道办事处"
 # The site's address as residents reach it (https://honours.example.org), printed in QR codes on paper. Unset,
 # paper takes the address of the request that asked for it (project.pdf.site_origin).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
