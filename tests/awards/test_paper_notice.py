@@ -241,3 +241,18 @@ def test_the_publicity_period_starts_when_the_winners_were_confirmed(organizer_c
     text = paper.text(organizer_client.get(notice_url(round)).content).replace(" ", "")
     start = timezone.localtime(confirmed)
     assert f"{start.year}年{start.month}月{start.day}日" in text
+
+
+@pytest.mark.parametrize("extra_people", [0, 25, 30, 34])
+def test_the_signature_is_never_alone_on_a_page(organizer_client, extra_people):
+    """Bug seen on the demo round: the issuer and date fell alone onto a second page, which signs nothing. Whatever
+    the length of the list, the page with the signature also holds the ways to object."""
+    round = elected_round()
+    people = next(entry for entry in round.entries.all() if entry.target_kind == TargetKind.PERSON)
+    for n in range(extra_people):
+        make_nomination(people, target=ResidentFactory(full_name=f"好人{n}", show_name_publicly=True), is_winner=True)
+    pages = [page.replace(" ", "") for page in paper.page_texts(organizer_client.get(notice_url(round)).content)]
+    signed_on = timezone.localdate().strftime("%Y年%-m月%-d日")
+    assert "当面提出异议" in pages[-1].rsplit(signed_on, 1)[0], (
+        pages
+    )  # the last page: the ways to object, then the date
