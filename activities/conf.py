@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
-
 from project import thresholds
 
 DEFAULTS = {
@@ -116,12 +114,15 @@ def leaderboard_summary_seconds() -> int:
     return get("ACTIVITIES_LEADERBOARD_SUMMARY_SECONDS")
 
 
-def record_issuer() -> str:
+def record_issuer(resident) -> str:
+    """Who issues ``resident``'s service record: ``ACTIVITIES_RECORD_ISSUER``, else the committee of the community
+    the resident lives in."""
     issuer = get("ACTIVITIES_RECORD_ISSUER")
     if issuer:
         return issuer
-    community = getattr(settings, "COMMUNITY_NAME", "") or ""
-    return f"{community}居民委员会" if community else "社区居民委员会"
+    from families.models import Community, issuing_body_of
+
+    return issuing_body_of(Community.objects.of_household(resident.household_id))
 
 
 def star_rank(half_hours: int) -> int:

@@ -1022,7 +1022,7 @@ def issue_service_record(
             period_end=end,
             half_hours=sum(line["half_hours"] for line in lines),
             lines=lines,
-            issuer=conf.record_issuer(),
+            issuer=conf.record_issuer(resident),
             issued_at=issued_at,
             issued_by=actor,
         )

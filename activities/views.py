@@ -401,7 +401,7 @@ def _service_record(request: HttpRequest, resident: Resident, *, issue_url: str)
             "total": hours_text(total),
             "all_time": hours_text(all_time),
             "stars": conf.star_rank(all_time),
-            "issuer": conf.record_issuer(),
+            "issuer": conf.record_issuer(resident),
             "issued": today,
             "issue_url": issue_url,
             "issued_records": ServiceRecord.objects.filter(resident=resident)[: conf.page_size()],

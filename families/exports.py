@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -68,8 +67,6 @@ exports.register("families.register", label=_("The register (households and resi
 # A4 portrait, two columns of four slips (templates/families/paper/join_slips.html draws the same grid, in mm).
 SLIPS_PER_SHEET = 8
 SLIP_WIDTH_MM, SLIP_HEIGHT_MM, SLIP_COLUMNS = 91, 67, 2
-# Who issues the slips when the site has no COMMUNITY_NAME.
-GENERIC_ISSUER = "社区居民委员会"
 
 
 def slips_building(user, building_id) -> Building:
@@ -81,7 +78,11 @@ def slips_building(user, building_id) -> Building:
         building_id = None
     building = None
     if building_id is not None and 0 < building_id < 2**31 and is_organizer(user):  # a key the database can hold
-        building = scope_to_organizer(Building.objects.all(), user, grid_path="grid").filter(pk=building_id).first()
+        building = (
+            scope_to_organizer(Building.objects.select_related("grid__community"), user, grid_path="grid")
+            .filter(pk=building_id)
+            .first()
+        )
     if building is None:
         raise exports.ExportRefused(gettext("You cannot print the join slips of this building."))
     return building
@@ -102,7 +103,7 @@ def _sheet(building: Building, households: list[Household], *, join_url: str, jo
         "slips": slips,
         "join_url": join_url,
         "join_qr": join_qr,
-        "community_name": settings.COMMUNITY_NAME or GENERIC_ISSUER,
+        "community_name": building.grid.community.name,
         "cuts_across": [row * SLIP_HEIGHT_MM for row in range(rows + 1)],
         "cuts_down": [column * SLIP_WIDTH_MM for column in range(SLIP_COLUMNS + 1)],
     }

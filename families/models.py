@@ -63,6 +63,10 @@ def community_name_default() -> str:
 
 
 class CommunityManager(models.Manager):
+    def of_household(self, household_id: int) -> Community | None:
+        """The community a household lives in (one query), or None."""
+        return self.filter(grids__buildings__households=household_id).first()
+
     def only_one(self) -> Community:
         """The street's one community (made, named by ``COMMUNITY_NAME``, on an empty site), for what has no
         community of its own, such as a grid named in a register file while the street has one community."""
@@ -101,6 +105,13 @@ class Community(models.Model):
     @property
     def issuing_body(self) -> str:
         return self.committee_name or self.name
+
+
+def issuing_body_of(community: Community | None) -> str:
+    """Who signs a community's paper: its committee, or, with none known, the first community's default name."""
+    if community is not None:
+        return community.issuing_body
+    return f"{community_name_default()}居民委员会"
 
 
 class Grid(models.Model):

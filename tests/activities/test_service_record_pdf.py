@@ -308,3 +308,16 @@ def test_the_preview_page_s_queries_do_not_grow_with_records_issued(
         services.issue_service_record(resident=member, start=today, end=today, actor=organizer)
     with django_assert_max_num_queries(len(few.captured_queries)):
         resident_client.get(reverse("activities:my_record"))
+
+
+def test_the_record_is_issued_by_the_committee_of_the_residents_community(organizer, settings):
+    """Each community's residents get records signed by their own committee (the street has several); the
+    setting ACTIVITIES_RECORD_ISSUER still overrides it."""
+    from activities import conf
+    from tests.factories import CommunityFactory, ResidentFactory
+
+    community = CommunityFactory(name="和平社区", committee_name="和平社区居民委员会")
+    resident = ResidentFactory(household__building__grid__community=community)
+    assert conf.record_issuer(resident) == "和平社区居民委员会"
+    settings.ACTIVITIES_RECORD_ISSUER = "幸福街道志愿服务站"
+    assert conf.record_issuer(resident) == "幸福街道志愿服务站"

@@ -75,7 +75,8 @@ def test_a_buildings_slips_are_written_in_the_background_as_a4_sheets_of_eight(o
         assert household.join_code in text
         assert f"幸福里3号楼·{household.door_label}" in text
         assert household.display_name in text
-    assert "入户码" in text and "社区居民委员会" in text  # Chinese, with a generic issuer when COMMUNITY_NAME is unset
+    community = households[0].building.grid.community.name
+    assert "入户码" in text and f"{community}·入户码通知单" in text  # Chinese, with the building's community's name
     fonts = paper.fonts(data)
     assert fonts and all(fonts.values()), fonts
     assert all(share > 0.005 for share in paper.inked_pages(data))
