@@ -34,7 +34,7 @@ DEFAULTS = {
     # Largest points per hour an organizer may set, and largest capacity.
     "ACTIVITIES_MAX_POINTS_PER_HOUR": 100,
     "ACTIVITIES_MAX_CAPACITY": 1000,
-    # Who issues the volunteer service record (志愿服务记录证明); empty means "<COMMUNITY_NAME>居民委员会".
+    # Who issues the volunteer service record (志愿服务记录证明); empty means the resident's community's committee.
     "ACTIVITIES_RECORD_ISSUER": "",
     # Activities, ledger lines and organizer lists per page.
     "ACTIVITIES_PAGE_SIZE": 20,
