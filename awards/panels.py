@@ -36,7 +36,11 @@ def open_rounds(request) -> dict:
 
 @registry.home_panel(order=20)
 def latest_honours(request) -> dict:
-    honours = list(Honour.objects.for_board()[:6])
+    honours = Honour.objects.for_board()
+    community = registry.home_community(request)
+    if community is not None:
+        honours = honours.in_community(community)
+    honours = list(honours[:6])
     return {"template": "awards/panel_honours.html", "honours": honours}
 
 
