@@ -136,11 +136,28 @@ def test_the_street_home_switches_to_each_community_with_plain_links(client, str
     assert 'href="/c/dongfeng/mottos/"' in _text(client, "/c/xihu/mottos/")
 
 
+def test_the_switcher_speaks_the_readers_language(client, street):
+    chinese = _text(client, "/c/xihu/")
+    assert "街道与社区" in chinese and "全街道" in chinese and "西湖社区的页面" in chinese
+    english = client.get("/c/xihu/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Street and communities" in english and "Whole street" in english and "西湖社区's pages" in english
+
+
 def test_a_community_home_shows_its_own_honours_and_mottos(client, street):
     home = _text(client, "/c/dongfeng/")
     assert "东风社区张家" in home and "西湖社区张家" not in home
     assert "东风社区：家和万事兴" in home and "西湖社区：家和万事兴" not in home
     assert 'href="/c/dongfeng/mottos/"' in home
+
+
+def test_a_community_home_lists_its_rounds_and_the_streets_not_another_communitys(client, street):
+    make_round("nominating", title="东风社区自己的评选", community=street["dongfeng"])
+    make_round("nominating", title="西湖社区自己的评选", community=street["xihu"])
+    make_round("nominating", title="全街道的评选", community=None)
+    home = _text(client, "/c/dongfeng/")
+    assert "东风社区自己的评选" in home and "全街道的评选" in home and "西湖社区自己的评选" not in home
+    street_home = _text(client, "/")
+    assert all(title in street_home for title in ["东风社区自己的评选", "西湖社区自己的评选", "全街道的评选"])
 
 
 def test_one_community_shows_no_switcher(client):
