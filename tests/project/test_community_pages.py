@@ -113,6 +113,28 @@ def test_tv_mode_pinned_to_a_community_shows_and_polls_only_that_community(clien
     assert 'data-slides-url="/honours/tv/slides.json"' in _text(client, "/honours/tv/")
 
 
+def test_a_pinned_tv_thanks_only_the_communitys_star_volunteers(client, street):
+    from django.utils import timezone
+
+    from activities.models import PointsAggregate
+    from tests.factories import ResidentFactory
+
+    month = timezone.localdate().strftime("%Y-%m")
+    for slug, name in [("dongfeng", "东风志愿者"), ("xihu", "西湖志愿者")]:
+        household = street[slug].grids.get().buildings.get().households.get()
+        resident = ResidentFactory(household=household, full_name=name, show_name_publicly=True)
+        PointsAggregate.objects.create(
+            scope="person", scope_id=resident.pk, period_kind="month", period_key=month, half_hours=8
+        )
+
+    def stars(url):
+        return " ".join(s["citation"] for s in client.get(url).json()["slides"] if s["kind"] == "stars")
+
+    assert "东风志愿者" in stars("/c/dongfeng/honours/tv/slides.json")
+    assert "西湖志愿者" not in stars("/c/dongfeng/honours/tv/slides.json")
+    assert "东风志愿者" in stars("/honours/tv/slides.json") and "西湖志愿者" in stars("/honours/tv/slides.json")
+
+
 def test_the_feed_takes_a_community_in_its_path(client, street, settings):
     settings.AWARDS_FEED_PAGE_SIZE = 1
     HonourFactory(building=street["xihu"].grids.get().buildings.get(), citation="西湖第二项")
