@@ -28,7 +28,8 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from activities.models import PointsAggregate, hours_text
-from families.models import FamilyMotto, Grid, Resident
+from families.access import get_community
+from families.models import Community, FamilyMotto, Grid, Resident
 from project import pdf
 from project.codes import qr_svg
 from project.images import WIDTHS, photo_sources
@@ -36,7 +37,7 @@ from project.publiccache import cache_public_page
 
 from . import conf, paper
 from .freshness import BOARD
-from .models import AwardCategory, Honour
+from .models import AwardCategory, Honour, HonourQuerySet
 from .paper import certificate_name
 
 # --- The web board ---------------------------------------------------------
@@ -55,6 +56,18 @@ def _grids_with_honours():
     return Grid.objects.filter(buildings__honours__in=Honour.objects.published()).distinct()
 
 
+def board_honours(community: Community | None) -> HonourQuerySet:
+    """The honours on the street's board, or on a community's (``HonourQuerySet.in_community``: where the target
+    lives), with everything the board shows."""
+    honours = Honour.objects.for_board()
+    return honours.in_community(community) if community is not None else honours
+
+
+def place_url(name: str, community: Community | None) -> str:
+    """The street's page ``name``, or the same page of a community (``/c/<slug>/...``)."""
+    return reverse(name, kwargs={"slug": community.slug}) if community is not None else reverse(name)
+
+
 class HonourFilter(django_filters.FilterSet):
     """Filter the board by year, category and grid (the grid of the honour's building)."""
 
@@ -68,10 +81,12 @@ class HonourFilter(django_filters.FilterSet):
         model = Honour
         fields = ["year", "category", "grid"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, community: Community | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Read the years once per request (a callable would be read again when validating).
         self.filters["year"].extra["choices"] = _year_choices()
+        if community is not None:  # a community's board offers its own grids only
+            self.filters["grid"].queryset = _grids_with_honours().filter(community=community)
 
 
 def _filter_groups(request: HttpRequest, filterset: HonourFilter) -> list[dict]:
@@ -94,14 +109,19 @@ def _filter_groups(request: HttpRequest, filterset: HonourFilter) -> list[dict]:
 
 @require_safe
 @cache_public_page(BOARD, query=(*HonourFilter.base_filters, "page"))
-def honour_list(request: HttpRequest) -> HttpResponse:
-    filterset = HonourFilter(request.GET, queryset=Honour.objects.for_board())
-    honours = filterset.qs if filterset.is_valid() else Honour.objects.for_board()
+def honour_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The street's honour board, or a community's (``/c/<slug>/honours/``)."""
+    community = get_community(slug)
+    filterset = HonourFilter(request.GET, queryset=board_honours(community), community=community)
+    honours = filterset.qs if filterset.is_valid() else filterset.queryset
     page = Paginator(honours, conf.board_page_size()).get_page(request.GET.get("page"))
     return render(
         request,
         "awards/board/list.html",
         {
+            "community": community,
+            "board_url": place_url("board:list", community),
+            "tv_url": place_url("board:tv", community),
             "filter_groups": _filter_groups(request, filterset),
             "filtered": any(request.GET.get(name) for name in HonourFilter.base_filters),
             "page_obj": page,
@@ -148,8 +168,11 @@ def _honour_slide(honour: Honour) -> dict:
     }
 
 
-def motto_slides() -> list[dict]:
-    """Approved family mottos whose households chose the motto wall (one query)."""
+def motto_slides(community: Community | None = None) -> list[dict]:
+    """Approved family mottos whose households chose the motto wall, of the street or a community (one query)."""
+    mottos = FamilyMotto.objects.on_wall()
+    if community is not None:
+        mottos = mottos.in_community(community)
     return [
         {
             "kind": "motto",
@@ -160,18 +183,20 @@ def motto_slides() -> list[dict]:
             "citation": Truncator(motto.approved_revision.text).chars(conf.tv_citation_chars()),
             "photo": "",
         }
-        for motto in FamilyMotto.objects.on_wall()[: conf.tv_mottos()]
+        for motto in mottos[: conf.tv_mottos()]
     ]
 
 
-def star_volunteer_slide() -> dict | None:
-    """This month's volunteers with the most confirmed hours, named only if they agreed (two queries)."""
+def star_volunteer_slide(community: Community | None = None) -> dict | None:
+    """This month's volunteers with the most confirmed hours, of the street or living in a community, named only
+    if they agreed (two queries)."""
     month = timezone.localdate().strftime("%Y-%m")
-    rows = list(
-        PointsAggregate.objects.filter(scope="person", period_kind="month", period_key=month, half_hours__gt=0)
-        .order_by("-half_hours", "scope_id")
-        .values_list("scope_id", "half_hours")[: conf.tv_stars()]
-    )
+    rows = PointsAggregate.objects.filter(scope="person", period_kind="month", period_key=month, half_hours__gt=0)
+    if community is not None:
+        rows = rows.filter(
+            scope_id__in=Resident.objects.filter(household__building__grid__community=community).values("pk")
+        )
+    rows = list(rows.order_by("-half_hours", "scope_id").values_list("scope_id", "half_hours")[: conf.tv_stars()])
     if not rows:
         return None
     people = Resident.objects.select_related("household__building").in_bulk([pk for pk, _h in rows])
@@ -191,23 +216,22 @@ def star_volunteer_slide() -> dict | None:
     }
 
 
-def tv_slides() -> list[dict]:
+def tv_slides(community: Community | None = None) -> list[dict]:
     """The TV's slides as plain data, in a few queries whatever the number of honours.
 
     The newest ``AWARDS_TV_SLIDES`` honours rotating through the categories, with
-    a family motto after every third honour and this month's star volunteers.
+    a family motto after every third honour and this month's star volunteers: of
+    the whole street, or of one community when the TV is pinned to it.
     """
-    honours = [
-        _honour_slide(h) for h in rotate_through_categories(list(Honour.objects.for_board()[: conf.tv_slides()]))
-    ]
-    mottos = motto_slides()
+    honours = [_honour_slide(h) for h in rotate_through_categories(list(board_honours(community)[: conf.tv_slides()]))]
+    mottos = motto_slides(community)
     slides = []
     for i, slide in enumerate(honours):
         slides.append(slide)
         if i % 3 == 2 and mottos:
             slides.append(mottos.pop(0))
     slides.extend(mottos)
-    stars = star_volunteer_slide()
+    stars = star_volunteer_slide(community)
     if stars:
         slides.insert(min(2, len(slides)), stars)
     return slides
@@ -219,12 +243,16 @@ def _slides_version(slides: list[dict]) -> str:
 
 @require_safe
 @cache_public_page(BOARD, query=("interval", "refresh"))
-def tv(request: HttpRequest) -> HttpResponse:
-    slides = tv_slides()
+def tv(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """TV mode for the street, or pinned to one community (``/c/<slug>/honours/tv/``)."""
+    community = get_community(slug)
+    slides = tv_slides(community)
     return render(
         request,
         "awards/board/tv.html",
         {
+            "community": community,
+            "slides_url": place_url("board:tv_slides", community),
             "slides": slides,
             "version": _slides_version(slides),
             "interval": _int_param(request, "interval", conf.tv_interval_seconds(), 2, 600),
@@ -235,8 +263,8 @@ def tv(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_public_page(BOARD, timeout=60)
-def tv_slides_json(request: HttpRequest) -> JsonResponse:
-    slides = tv_slides()
+def tv_slides_json(request: HttpRequest, slug: str | None = None) -> JsonResponse:
+    slides = tv_slides(get_community(slug))
     response = JsonResponse(
         {"version": _slides_version(slides), "slides": slides}, json_dumps_params={"ensure_ascii": False}
     )
@@ -288,11 +316,13 @@ def conditional(view):
 @require_safe
 @conditional
 @cache_public_page(BOARD, query=("page",))
-def feed(request: HttpRequest) -> JsonResponse:
-    """Published honours for big screens and apps, newest first, ``AWARDS_FEED_PAGE_SIZE`` a page."""
-    paginator = Paginator(Honour.objects.for_board(), conf.feed_page_size())
+def feed(request: HttpRequest, slug: str | None = None) -> JsonResponse:
+    """Published honours for big screens and apps, newest first, ``AWARDS_FEED_PAGE_SIZE`` a page: the street's,
+    or one community's at ``/c/<slug>/honours/feed.json``."""
+    community = get_community(slug)
+    paginator = Paginator(board_honours(community), conf.feed_page_size())
     page = paginator.get_page(request.GET.get("page"))
-    base = request.build_absolute_uri(reverse("board:feed"))
+    base = request.build_absolute_uri(place_url("board:feed", community))
     response = JsonResponse(
         {
             "count": paginator.count,

@@ -15,4 +15,9 @@ urlpatterns = [
     path("honours/tv/slides.json", board.tv_slides_json, name="tv_slides"),
     path("honours/feed.json", board.feed, name="feed"),
     path("verify/<str:number>/", board.verify, name="verify"),
+    # One community's board, TV (pinned to it) and feed: the same pages and names, with the community's slug.
+    path("c/<slug:slug>/honours/", board.honour_list, name="list"),
+    path("c/<slug:slug>/honours/tv/", board.tv, name="tv"),
+    path("c/<slug:slug>/honours/tv/slides.json", board.tv_slides_json, name="tv_slides"),
+    path("c/<slug:slug>/honours/feed.json", board.feed, name="feed"),
 ]

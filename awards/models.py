@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from families.models import Building, Household, Resident
+from families.models import Building, Community, Household, Resident
 from project.images import PHOTO_FIELD_KWARGS
 
 from . import conf
@@ -56,6 +56,14 @@ class HonourQuerySet(models.QuerySet):
             .select_related("category", "building__grid", "household__building", "resident__household__building")
             .order_by("-published_at", "-id")
         )
+
+    def in_community(self, community: Community) -> HonourQuerySet:
+        """The honours on a community's board: those whose target lives in the community.
+
+        One rule for every kind of target: an honour belongs where its building is (the building itself, or
+        the building of the household or person), building → grid → community. A street round's honours so
+        appear on each winner's community board as well as on the street's."""
+        return self.filter(building__grid__community=community)
 
 
 class Honour(models.Model):

@@ -25,7 +25,11 @@ ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITIN
 def open_rounds(request) -> dict:
     now = timezone.now()
     rounds = []
-    for round in AwardRound.objects.visible().unfinished()[:20]:
+    running = AwardRound.objects.visible().unfinished()
+    community = registry.home_community(request)
+    if community is not None:  # a community's home: its own rounds and the street's, which its residents join too
+        running = running.filter(Q(community=community) | Q(community__isnull=True))
+    for round in running[:20]:
         phase = round.phase(now)
         if phase in ACTIVE_PHASES or phase in (Phase.COUNTING, Phase.PUBLISHING):
             round.phase_now = phase
@@ -36,7 +40,11 @@ def open_rounds(request) -> dict:
 
 @registry.home_panel(order=20)
 def latest_honours(request) -> dict:
-    honours = list(Honour.objects.for_board()[:6])
+    honours = Honour.objects.for_board()
+    community = registry.home_community(request)
+    if community is not None:
+        honours = honours.in_community(community)
+    honours = list(honours[:6])
     return {"template": "awards/panel_honours.html", "honours": honours}
 
 

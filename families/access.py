@@ -13,12 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Value
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from project.access import is_organizer
 
-from .models import Resident
+from .models import Community, Resident
 
 _MEMBERSHIP_CACHE = "_verified_membership_cache"
 
@@ -219,3 +219,8 @@ def audit_entries_for(user, queryset):
         ids = scope_to_organizer(apps.get_model(label)._default_manager.all(), user, grid_path=path)
         visible |= Q(target_type=label, target_id__in=ids.annotate(text_id=Cast("pk", CharField())).values("text_id"))
     return queryset.filter(visible)
+
+
+def get_community(slug: str | None) -> Community | None:
+    """The community of a public page under ``/c/<slug>/`` (404 for an unknown slug), or None for the street's."""
+    return get_object_or_404(Community, slug=slug) if slug is not None else None

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .access import scope_to_organizer
-from .models import Building, FamilyMotto, Grid, Household, Resident
+from .models import Building, Community, FamilyMotto, Grid, Household, Resident
 
 
 def _organizer_grids(request):
@@ -77,6 +77,15 @@ class MottoWallFilter(django_filters.FilterSet):
     class Meta:
         model = FamilyMotto
         fields = ["grid", "building", "q"]
+
+    def __init__(self, *args, community: Community | None = None, **kwargs) -> None:
+        """On a community's wall, only its mottos, and only its grids and buildings to choose from."""
+        if community is not None:
+            kwargs["queryset"] = kwargs["queryset"].in_community(community)
+        super().__init__(*args, **kwargs)
+        if community is not None:
+            self.filters["grid"].queryset = Grid.objects.filter(community=community)
+            self.filters["building"].queryset = Building.objects.filter(grid__community=community)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from project.publiccache import HOME, NAMES, family, watch
 
-from .models import Building, FamilyMotto, Grid, Household, MottoRevision, Resident
+from .models import Building, Community, FamilyMotto, Grid, Household, MottoRevision, Resident
 
 MOTTOS = family("mottos")  # the motto wall
 BUILDINGS = family("buildings")  # the buildings and each building's page
@@ -15,5 +15,6 @@ watch(Resident, NAMES)
 watch(Household, NAMES)
 watch(Building, NAMES)
 watch(Grid, NAMES)
+watch(Community, NAMES)  # the community switcher and each community's pages name it
 watch(FamilyMotto, MOTTOS, BUILDINGS, HOME)
 watch(MottoRevision, MOTTOS, BUILDINGS, HOME)

@@ -497,6 +497,10 @@ class FamilyMottoQuerySet(models.QuerySet):
             .order_by("-approved_revision__reviewed_at", "-id")
         )
 
+    def in_community(self, community: Community) -> FamilyMottoQuerySet:
+        """Mottos of the community's households: those whose building's grid is in the community."""
+        return self.filter(household__building__grid__community=community)
+
 
 class FamilyMotto(models.Model):
     """A household's motto (家训): one per household, with its revisions as history.

@@ -11,7 +11,7 @@ from project.access import is_organizer
 
 from . import conf
 from .access import audit_entries_for, has_place, scope_to_organizer, sees_whole_register, verified_membership
-from .models import Building, Grid, Household, MottoRevision, Resident
+from .models import Building, Community, Grid, Household, MottoRevision, Resident
 
 
 @registry.organizer_panel(order=30)
@@ -43,7 +43,18 @@ def motto_wall_panel(request) -> dict:
     """The newest mottos on the wall (one query), or an explanation of what will appear."""
     from .models import FamilyMotto
 
-    return {"template": "families/panel_mottos.html", "mottos": list(FamilyMotto.objects.on_wall()[:3])}
+    mottos = FamilyMotto.objects.on_wall()
+    community = registry.home_community(request)
+    if community is not None:
+        mottos = mottos.in_community(community)
+    return {"template": "families/panel_mottos.html", "mottos": list(mottos[:3]), "community": community}
+
+
+@registry.template_context
+def communities(request) -> dict:
+    """The street's communities, for the community switcher (includes/community_switcher.html): a callable, so
+    only a page that shows the switcher asks, in one query."""
+    return {"communities": lambda: list(Community.objects.only("pk", "name", "slug"))}
 
 
 @registry.template_context

@@ -11,6 +11,9 @@ urlpatterns = [
     path("households/<int:pk>/motto/", views.household_motto, name="household_motto"),
     path("households/<int:pk>/motto/card/", views.motto_card, name="motto_card"),
     path("mottos/", views.motto_wall, name="motto_wall"),
+    # A community's public pages (the street's are at the root): its home page and its motto wall.
+    path("c/<slug:slug>/", views.community_home, name="community_home"),
+    path("c/<slug:slug>/mottos/", views.motto_wall, name="motto_wall"),
     path("buildings/", views.building_list, name="building_list"),
     path("buildings/<int:pk>/", views.building_detail, name="building_detail"),
     # Organizer area.

@@ -24,11 +24,12 @@ from project.background import starts_background_work
 from project.exports import respond_or_queue
 from project.forms import ProfileForm
 from project.models import AuditEntry, Profile
-from project.publiccache import cache_public_page
+from project.publiccache import HOME, cache_public_page
 from project.ratelimit import client_ip
 
 from . import conf, exports
 from .access import (
+    get_community,
     is_street_organizer,
     organizer_community_ids,
     organizer_grid_ids,
@@ -274,12 +275,23 @@ def motto_card(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Public pages: the motto wall and buildings ----------------------------------------
 
 
+@require_safe
+@cache_public_page(HOME)
+def community_home(request: HttpRequest, slug: str) -> HttpResponse:
+    """A community's home page: the home page's panels, each showing the community's part."""
+    community = get_community(slug)
+    panels = registry.home_panels(request, community=community)
+    return render(request, "home.html", {"panels": panels, "community": community})
+
+
 @cache_public_page(MOTTOS, query=("grid", "building", "page"), uncached=("q",))
-def motto_wall(request: HttpRequest) -> HttpResponse:
-    filterset = MottoWallFilter(request.GET or None, queryset=FamilyMotto.objects.on_wall())
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else FamilyMotto.objects.on_wall()
+def motto_wall(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The motto wall of the street, or of one community (its households' mottos)."""
+    community = get_community(slug)
+    filterset = MottoWallFilter(request.GET or None, queryset=FamilyMotto.objects.on_wall(), community=community)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(queryset, conf.wall_page_size()).get_page(request.GET.get("page"))
-    return render(request, "families/motto_wall.html", {"filter": filterset, "page": page})
+    return render(request, "families/motto_wall.html", {"filter": filterset, "page": page, "community": community})
 
 
 @cache_public_page(BUILDINGS)

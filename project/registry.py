@@ -115,8 +115,16 @@ def _shown(panels: Iterable[dict | None]) -> list[dict]:
     return [panel for panel in panels if panel]
 
 
-def home_panels(request) -> list[dict]:
+def home_panels(request, *, community=None) -> list[dict]:
+    """The home page's panels: the street's (``community`` None, at ``/``) or one community's (``/c/<slug>/``).
+    A panel asks ``home_community(request)`` and shows that community's part, or the whole street's."""
+    request.home_community = community
     return _shown(function(request) for function in HOME.functions())
+
+
+def home_community(request):
+    """The community whose home page is being built, or None on the street's home page."""
+    return getattr(request, "home_community", None)
 
 
 def organizer_panels(request) -> list[dict]:

@@ -169,8 +169,8 @@ def _queries_at_two_sizes(django_assert_num_queries, client, url, expected, *, s
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        (BOARD, 5),  # years, categories, grids, count, page
-        (f"{BOARD}?year=2026", 5),
+        (BOARD, 6),  # years, categories, grids, count, page, the communities (switcher)
+        (f"{BOARD}?year=2026", 6),
         (FEED, 2),  # count, page
         (TV, 3),  # honours, mottos, star volunteers
         (SLIDES, 3),
@@ -186,7 +186,7 @@ def test_a_filtered_board_runs_a_constant_number_of_queries(client, django_asser
     for size in (2, 25):
         HonourFactory.create_batch(size, household_target=True, building=BuildingFactory(grid=grid))
         publiccache.expire_all()
-        with django_assert_num_queries(7):  # the five above, and the chosen category and grid checked
+        with django_assert_num_queries(8):  # the six above, and the chosen category and grid checked
             response = client.get(BOARD, {"category": category.pk, "grid": grid.pk, "year": 2026})
         assert response.status_code == 200 and "honour-card" in response.content.decode()
 

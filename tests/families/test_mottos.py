@@ -183,7 +183,7 @@ def test_motto_wall_query_count_does_not_grow(client, django_assert_num_queries,
     add(2)
     with CaptureQueriesContext(connection) as small:
         client.get("/mottos/?page=1&q=")
-    assert len(small.captured_queries) <= 4
+    assert len(small.captured_queries) <= 5  # with the communities of the switcher
     add(5)
     from project import publiccache
 

@@ -191,7 +191,7 @@ NAMED_BY_NO_URL = {
     "activities.servicerecordcounter",
 }
 # Values for the text parts of routes, by parameter name.
-TEXT_PARTS = {"fmt": ["csv", "xlsx"], "kind": ["hours", "activities", "ledger"]}
+TEXT_PARTS = {"fmt": ["csv", "xlsx"], "kind": ["hours", "activities", "ledger"], "slug": ["b"]}  # b: grid B's community
 
 
 def _grid_paths():

@@ -28,7 +28,7 @@ from awards.models import (
     Objection,
     RoundCategory,
 )
-from families.models import Building, FamilyMotto, Grid, Household, MottoRevision, Resident
+from families.models import Building, Community, FamilyMotto, Grid, Household, MottoRevision, Resident
 from families.services import review_motto, set_motto_consent, submit_motto
 from project import publiccache
 from tests.activities.factories import ActivityFactory, StoreItemFactory
@@ -59,6 +59,7 @@ def _world() -> dict:
     honour = HonourFactory(person_target=True, resident=resident, household=household, building=household.building)
     return {
         "organizer": organizer,
+        Community: household.building.grid.community,
         Grid: household.building.grid,
         Building: household.building,
         Household: household,
@@ -122,6 +123,10 @@ def _pages(world) -> list[str]:
         f"/volunteers/{world[Resident].pk}/",
         "/store/",
         f"/store/{world[StoreItem].pk}/",
+        # One community's pages (/c/<slug>/): the same families as the street's, one page per community.
+        *(f"/c/{world[Community].slug}/{page}" for page in ["", "mottos/", "honours/", "honours/tv/"]),
+        f"/c/{world[Community].slug}/honours/tv/slides.json",
+        f"/c/{world[Community].slug}/honours/feed.json",
     ]
 
 
@@ -214,7 +219,8 @@ def test_a_sign_up_refreshes_its_activity_and_the_lists_not_the_board_nor_other_
     with django_capture_on_commit_callbacks(execute=True):
         activity_services.sign_up(activity=activity, resident=neighbour)
     rendered = {url for url in pages if _rendered(client, url)}
-    assert rendered == {"/", "/activities/", f"/activities/{activity.pk}/"}
+    home = f"/c/{world[Community].slug}/"  # the community's home page shows its activities too
+    assert rendered == {"/", home, "/activities/", f"/activities/{activity.pk}/"}
 
 
 def test_deleting_a_row_refreshes_the_pages_that_showed_it(client, django_capture_on_commit_callbacks):
