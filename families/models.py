@@ -104,7 +104,8 @@ class Community(models.Model):
 
     @property
     def issuing_body(self) -> str:
-        return self.committee_name or self.name
+        """Who signs the community's paper: its committee as named, else "<name>居民委员会"."""
+        return self.committee_name or f"{self.name}居民委员会"
 
 
 def issuing_body_of(community: Community | None) -> str:
