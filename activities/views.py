@@ -795,7 +795,13 @@ def organize_activities(request: HttpRequest) -> HttpResponse:
         .order_by("-starts_at", "-pk")
     )
     page = Paginator(activities, conf.page_size()).get_page(request.GET.get("page"))
-    return render(request, "activities/organize/activities.html", {"page": page, "now": timezone.now()})
+    communities = services.organizer_communities(request.user)
+    return render(
+        request,
+        "activities/organize/activities.html",
+        # "Edit" only where they may host: a street organizer everywhere, others in their communities.
+        {"page": page, "now": timezone.now(), "hosts_all": communities is None, "hosting": communities or ()},
+    )
 
 
 @organizer_required
@@ -869,6 +875,7 @@ def organize_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "signups": signups,
             "other_grids": other_grids,
+            "hosting": services.may_host(request.user, activity.community_id),  # edit, new code, call off
             "now": timezone.now(),
             "open": activity.checkin_open(),
             "to_confirm": sum(
@@ -1170,6 +1177,15 @@ def _items_in_place(request: HttpRequest):
     return StoreItem.objects.in_organizer_place(services.organizer_communities(request.user))
 
 
+def _store_items_for(request: HttpRequest) -> list[StoreItem]:
+    """The items in the organizer's place, each saying whether they may change it (``may_edit``)."""
+    communities = services.organizer_communities(request.user)
+    items = list(StoreItem.objects.in_organizer_place(communities).select_related("community"))
+    for item in items:
+        item.may_edit = communities is None or item.community_id in communities
+    return items
+
+
 def _organizer_redemptions(request: HttpRequest, redemptions=None):
     """Redemptions of the organizer's grids' residents, of items in their place (another's read as unknown)."""
     redemptions = Redemption.objects.all() if redemptions is None else redemptions
@@ -1199,7 +1215,7 @@ def organize_store(request: HttpRequest) -> HttpResponse:
         request,
         "activities/organize/store.html",
         {
-            "items": _items_in_place(request).select_related("community"),
+            "items": _store_items_for(request),
             "waiting": waiting,
             "code_form": code_form,
             "found": found,

@@ -219,7 +219,13 @@ def test_another_communitys_activities_and_items_are_404_to_a_community_organize
     listed = client.get(reverse("activities:organize_activities")).content.decode()
     assert west_activity.title not in listed and street_activity.title in listed
     # The street's activity sheet stays open to them: their residents volunteer there too.
-    assert client.get(reverse("activities:organize_sheet", args=[street_activity.pk])).status_code == 200
+    sheet = client.get(reverse("activities:organize_sheet", args=[street_activity.pk])).content.decode()
+    assert street_activity.title in sheet
+    assert reverse("activities:organize_edit", args=[street_activity.pk]) not in sheet  # nor links to a 404
+    assert reverse("activities:organize_edit", args=[street_activity.pk]) not in listed
+    store = client.get(reverse("activities:organize_store")).content.decode()
+    assert street_item.name in store and west_item.name not in store
+    assert reverse("activities:organize_store_edit", args=[street_item.pk]) not in store
 
 
 # --- One balance, two stores -----------------------------------------------------------------------------------
