@@ -9,10 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from families.models import Community
 from project.images import PhotoField
 from project.models import Profile
 
-from . import conf
+from . import conf, services
 from .models import Activity, ActivityType, Signup, StoreItem
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -39,11 +40,27 @@ class HoursField(forms.DecimalField):
             raise forms.ValidationError(_("Enter a number of hours.")) from exc
 
 
+def limit_place_choices(field: forms.ModelChoiceField, user, *, street_label: str) -> None:
+    """Offer an organizer the places they may host in: a street organizer every community or, empty, the
+    street; anyone else their own communities only (the service refuses the rest: ``services.may_host``)."""
+    communities = services.organizer_communities(user) if user is not None else None
+    if communities is None:
+        field.queryset = Community.objects.all()
+        field.empty_label = street_label
+        field.required = False
+    else:
+        field.queryset = Community.objects.filter(pk__in=communities)
+        field.empty_label = None
+        field.required = True
+
+
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity
         fields = [
             "title",
+            "community",
+            "open_to_street",
             "type",
             "description",
             "place",
@@ -60,8 +77,9 @@ class ActivityForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_place_choices(self.fields["community"], user, street_label=_("The street office (open to all)"))
         self.fields["type"].queryset = ActivityType.objects.filter(is_active=True)
         for name in ("starts_at", "ends_at", "signup_deadline"):
             self.fields[name].input_formats = DATETIME_FORMATS
@@ -149,11 +167,12 @@ class StoreItemForm(forms.ModelForm):
 
     class Meta:
         model = StoreItem
-        fields = ["name", "description", "price", "stock", "is_active", "sort_order"]
+        fields = ["name", "community", "description", "price", "stock", "is_active", "sort_order"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_place_choices(self.fields["community"], user, street_label=_("The street office's store"))
         self.fields["price"].min_value = 1
         self.fields["stock"].min_value = 0
         self.fields["stock"].widget.attrs["min"] = 0

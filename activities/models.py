@@ -71,7 +71,7 @@ class ActivityQuerySet(models.QuerySet):
         )
 
     def for_list(self) -> ActivityQuerySet:
-        return self.filter(cancelled_at__isnull=True).select_related("type")
+        return self.filter(cancelled_at__isnull=True).select_related("type", "community")
 
     def upcoming(self, at=None) -> ActivityQuerySet:
         return self.filter(ends_at__gte=at or timezone.now())
@@ -79,6 +79,18 @@ class ActivityQuerySet(models.QuerySet):
     def with_open_places(self) -> ActivityQuerySet:
         """Activities that still take sign-ups: before the deadline and not full."""
         return self.filter(signup_deadline__gt=timezone.now(), capacity__gt=F("confirmed_count"))
+
+    def open_to_community(self, community_id: int | None) -> ActivityQuerySet:
+        """What residents of one community may join: the street's activities, their community's, and other
+        communities' activities open to the whole street (``Activity.open_to`` for one activity)."""
+        return self.filter(Q(community__isnull=True) | Q(community_id=community_id) | Q(open_to_street=True))
+
+    def in_organizer_place(self, community_ids: frozenset[int] | None) -> ActivityQuerySet:
+        """What an organizer whose place lies in ``community_ids`` (None: the street) sees: the street's
+        activities and their communities'. Another community's activity is not there, so it is a 404."""
+        if community_ids is None:
+            return self
+        return self.filter(Q(community__isnull=True) | Q(community_id__in=community_ids))
 
 
 class Activity(models.Model):
@@ -192,6 +204,10 @@ class Activity(models.Model):
 
     def places_left(self) -> int:
         return max(0, self.capacity - self.confirmed_count)
+
+    def open_to(self, community_id: int | None) -> bool:
+        """Whether residents of this community may sign up: the reach rule (``open_to_community`` for many)."""
+        return self.community_id is None or self.open_to_street or self.community_id == community_id
 
 
 class SignupQuerySet(models.QuerySet):
@@ -565,10 +581,13 @@ class PointsBalance(models.Model):
 
 
 class PointsAggregate(models.Model):
-    """Points and hours of one person, household, building or grid in one month, quarter, year or all time.
+    """Points and hours of one person, household, building, grid or community in one month, quarter, year or
+    all time.
 
     Maintained by ``record_entry`` in the same transaction as each ledger
     entry, so leaderboards read a few rows instead of summing the ledger.
+    ``community`` is the community the row counts in (for a community row, itself; otherwise the community of
+    the grid of the row's latest entry), so a community's boards read its rows off the same index.
     """
 
     class Scope(models.TextChoices):
@@ -576,6 +595,7 @@ class PointsAggregate(models.Model):
         HOUSEHOLD = "household", _("Households")
         BUILDING = "building", _("Buildings")
         GRID = "grid", _("Grids")
+        COMMUNITY = "community", _("Communities")
 
     class Period(models.TextChoices):
         MONTH = "month", _("Month")
@@ -585,6 +605,15 @@ class PointsAggregate(models.Model):
 
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
     scope_id = models.PositiveBigIntegerField(_("id"))
+    community = models.ForeignKey(
+        "families.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,  # the board index below leads with the scope; a community's boards use it
+        related_name="+",
+        verbose_name=_("community"),
+    )
     period_kind = models.CharField(_("period"), max_length=8, choices=Period.choices)
     period_key = models.CharField(_("period key"), max_length=8, help_text=_("2026-11, 2026-Q4, 2026 or all."))
     points = models.IntegerField(_("points"), default=0)
@@ -603,7 +632,12 @@ class PointsAggregate(models.Model):
             models.Index(
                 fields=["scope", "period_kind", "period_key", "-points", "-half_hours", "scope_id"],
                 name="points_aggregate_board_order",
-            )
+            ),
+            # A community's boards: the same order within one community.
+            models.Index(
+                fields=["community", "scope", "period_kind", "period_key", "-points", "-half_hours", "scope_id"],
+                name="points_aggregate_place_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -627,6 +661,18 @@ def period_keys(day) -> list[tuple[str, str]]:
 # --- The points store ---------------------------------------------------------
 
 
+class StoreItemQuerySet(models.QuerySet):
+    def open_to_community(self, community_id: int | None) -> StoreItemQuerySet:
+        """The stores a resident of this community redeems in: the street's and their own community's."""
+        return self.filter(Q(community__isnull=True) | Q(community_id=community_id))
+
+    def in_organizer_place(self, community_ids: frozenset[int] | None) -> StoreItemQuerySet:
+        """The items an organizer whose place lies in ``community_ids`` (None: the street) sees."""
+        if community_ids is None:
+            return self
+        return self.filter(Q(community__isnull=True) | Q(community_id__in=community_ids))
+
+
 class StoreItem(models.Model):
     name = models.CharField(_("name"), max_length=80)
     # Whose store: a community's (its residents redeem), or, empty, the street's (every resident redeems).
@@ -647,6 +693,8 @@ class StoreItem(models.Model):
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = StoreItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["sort_order", "price", "pk"]
         verbose_name = _("store item")
@@ -658,6 +706,10 @@ class StoreItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def open_to(self, community_id: int | None) -> bool:
+        """Whether a resident of this community may redeem it: the street's store and their own community's."""
+        return self.community_id is None or self.community_id == community_id
 
 
 class Redemption(models.Model):

@@ -28,7 +28,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from families.models import Household, Resident
+from families.access import organizer_grid_ids
+from families.models import Grid, Household, Resident
 from project import formtokens, publiccache, schedule
 from project.errors import ServiceError
 from project.images import stored_for_write
@@ -80,6 +81,55 @@ class AlreadyRecorded(ServiceError):
     """The ledger already holds an entry with this idempotency key."""
 
 
+# --- Places: who may join, redeem and run what ------------------------------------------
+
+
+def community_of(resident: Resident) -> int | None:
+    """The community a resident lives in (their household's building's grid's), read fresh: the reach rule's
+    answer must not come from a stale object."""
+    return (
+        Household.objects.filter(pk=resident.household_id)
+        .values_list("building__grid__community_id", flat=True)
+        .first()
+    )
+
+
+def organizer_communities(user) -> frozenset[int] | None:
+    """The communities an organizer's place lies in: None for a street organizer (every community and the
+    street's own activities and store); a community organizer's communities; a grid worker's grids' communities.
+
+    What they see of activities and store items (``in_organizer_place``) and what they may host (``may_host``).
+    """
+    grid_ids = organizer_grid_ids(user)
+    if grid_ids is None:
+        return None
+    return frozenset(Grid.objects.filter(pk__in=grid_ids).values_list("community_id", flat=True).distinct())
+
+
+def may_host(user, community_id: int | None) -> bool:
+    """Whether an organizer may host an activity or keep a store there: the street only a street organizer; a
+    community an organizer whose place lies in it."""
+    communities = organizer_communities(user)
+    return communities is None or (community_id is not None and community_id in communities)
+
+
+def _refuse_outside_reach(activity: Activity, resident: Resident) -> None:
+    """The reach rule, in the one place every sign-up passes: a community's own activity takes its residents only."""
+    if not activity.open_to(community_of(resident)):
+        raise ServiceError(
+            _("This activity is for residents of %(community)s only.") % {"community": activity.community}
+        )
+
+
+def _refuse_unless_may_host(actor, community_id: int | None) -> None:
+    if not may_host(actor, community_id):
+        if community_id is None:
+            raise ServiceError(
+                _("Only the street office's organizers host for the whole street: choose your community.")
+            )
+        raise ServiceError(_("You can host only in your own community."))
+
+
 # --- The ledger: the one entry point -------------------------------------------------
 
 
@@ -90,28 +140,34 @@ def _lock_balance(resident_id: int) -> PointsBalance:
     return PointsBalance.objects.select_for_update().get(resident_id=resident_id)
 
 
-def _upsert_aggregates(rows: list[tuple[str, int, str, str, int, int]]) -> None:
+AggregateRow = tuple[str, int, str, str, int | None, int, int]  # scope, id, period kind, key, community, points, hours
+
+
+def _upsert_aggregates(rows: list[AggregateRow]) -> None:
     """Add points and hours to leaderboard rows in one statement (INSERT … ON CONFLICT DO UPDATE).
 
-    Rows are sorted so that concurrent transactions lock them in the same order.
+    Rows are sorted so that concurrent transactions lock them in the same order. A row's community follows its
+    latest entry (a household that moved to another community's building counts there from then on).
     """
     if not rows:
         return
-    rows = sorted(rows)
+    rows = sorted(rows, key=lambda row: row[:4])
     table = connection.ops.quote_name(PointsAggregate._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     params = [value for row in rows for value in row]
     sql = (
-        f"INSERT INTO {table} (scope, scope_id, period_kind, period_key, points, half_hours) VALUES {values} "  # noqa: S608 - table name from our model, values are parameters
-        "ON CONFLICT (scope, scope_id, period_kind, period_key) DO UPDATE SET "
-        f"points = {table}.points + excluded.points, half_hours = {table}.half_hours + excluded.half_hours"
+        f"INSERT INTO {table} (scope, scope_id, period_kind, period_key, community_id, points, half_hours) "  # noqa: S608 - table name from our model, values are parameters
+        f"VALUES {values} ON CONFLICT (scope, scope_id, period_kind, period_key) DO UPDATE SET "
+        f"points = {table}.points + excluded.points, half_hours = {table}.half_hours + excluded.half_hours, "
+        "community_id = excluded.community_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def aggregate_rows_for(entry: LedgerEntry) -> list[tuple[str, int, str, str, int, int]]:
-    """The leaderboard rows one entry adds to: 4 scopes × 4 periods."""
+def aggregate_rows_for(entry: LedgerEntry, *, community_id: int | None) -> list[AggregateRow]:
+    """The leaderboard rows one entry adds to: 5 scopes × 4 periods, each in the community of the entry's grid
+    (``community_id``), so a community's boards and the street's read the same rows."""
     points = entry.amount if entry.counts_for_ranking else 0
     if not points and not entry.half_hours:
         return []
@@ -120,10 +176,12 @@ def aggregate_rows_for(entry: LedgerEntry) -> list[tuple[str, int, str, str, int
         ("household", entry.household_id),
         ("building", entry.building_id),
         ("grid", entry.grid_id),
+        ("community", community_id),
     ]
     return [
-        (scope, scope_id, kind, key, points, entry.half_hours)
+        (scope, scope_id, kind, key, community_id, points, entry.half_hours)
         for scope, scope_id in scopes
+        if scope_id is not None
         for kind, key in period_keys(entry.occurred_on)
     ]
 
@@ -164,10 +222,12 @@ def record_entry(
             raise ServiceError(_("Not enough points: the balance would go below zero."))
         if reverses is not None:
             household_id, building_id, grid_id = reverses.household_id, reverses.building_id, reverses.grid_id
+            community_id = Grid.objects.values_list("community_id", flat=True).get(pk=grid_id)
             occurred_on = reverses.occurred_on
         else:
-            household = Household.objects.select_related("building").get(pk=resident.household_id)
+            household = Household.objects.select_related("building__grid").get(pk=resident.household_id)
             household_id, building_id, grid_id = household.pk, household.building_id, household.building.grid_id
+            community_id = household.building.grid.community_id
         entry = LedgerEntry(
             kind=kind,
             amount=amount,
@@ -197,7 +257,7 @@ def record_entry(
             balance.lifetime_earned += amount
         balance.half_hours += half_hours
         balance.save(update_fields=["balance", "lifetime_earned", "half_hours", "updated_at"])
-        _upsert_aggregates(aggregate_rows_for(entry))
+        _upsert_aggregates(aggregate_rows_for(entry, community_id=community_id))
     return entry
 
 
@@ -298,6 +358,7 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
             raise ServiceError(_("This activity has been called off."))
         if not activity.signup_open(at):
             raise ServiceError(_("Sign-up for this activity has closed."))
+        _refuse_outside_reach(activity, resident)
         if Signup.objects.live().filter(activity=activity, resident=resident).exists():
             raise ServiceError(_("You have already signed up for this activity."))
         status = Signup.Status.CONFIRMED if activity.confirmed_count < activity.capacity else Signup.Status.WAITLISTED
@@ -408,6 +469,7 @@ def save_activity(*, activity: Activity, actor, changed: list[str], token: str |
     created = activity.pk is None
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=ACTIVITY_FORM)
+        _refuse_unless_may_host(actor, activity.community_id)
         if created:
             activity.created_by = actor
         activity.save()
@@ -440,6 +502,7 @@ def save_store_item(*, item: StoreItem, actor, changed: list[str], photo=None, t
     created = item.pk is None
     with stored_for_write(photo, folder="activities/store") as photo_name, transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=STORE_ITEM_FORM)
+        _refuse_unless_may_host(actor, item.community_id)
         if photo_name:
             item.photo = photo_name
         item.save()
@@ -672,6 +735,7 @@ def add_walk_in(*, activity: Activity, resident: Resident, actor, token: str | N
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=WALK_IN_FORM)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        _refuse_outside_reach(activity, resident)
         if Signup.objects.live().filter(activity=activity, resident=resident).exists():
             raise ServiceError(_("This person is already on the sheet."))
         try:
@@ -905,6 +969,11 @@ def redeem(*, resident: Resident, item: StoreItem, token: str | None = None) -> 
         item = StoreItem.objects.select_for_update().get(pk=item.pk)
         if not item.is_active:
             raise ServiceError(_("This item is no longer on offer."))
+        if not item.open_to(community_of(resident)):
+            raise ServiceError(
+                _("This item is in the store of %(community)s: redeem in your own community's store or the street's.")
+                % {"community": item.community}
+            )
         if item.stock < 1:
             raise ServiceError(_("Sorry, this item is out of stock."))
         if balance.balance < item.price:
@@ -1044,7 +1113,8 @@ def ledger_differences() -> list[str]:
     from collections import defaultdict
 
     expected_balance: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    expected_rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    expected_rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, None])  # points, hours, community
+    community_of_grid = dict(Grid.objects.values_list("pk", "community_id"))
     fields = (
         "resident_id",
         "household_id",
@@ -1055,8 +1125,9 @@ def ledger_differences() -> list[str]:
         "counts_for_ranking",
         "occurred_on",
     )
+    # In the order they were written: a row's community is its latest entry's.
     for resident_id, household_id, building_id, grid_id, amount, half_hours, ranking, day in (
-        LedgerEntry.objects.order_by().values_list(*fields).iterator(chunk_size=5000)
+        LedgerEntry.objects.order_by("pk").values_list(*fields).iterator(chunk_size=5000)
     ):
         totals = expected_balance[resident_id]
         totals[0] += amount
@@ -1065,16 +1136,21 @@ def ledger_differences() -> list[str]:
         points = amount if ranking else 0
         if not points and not half_hours:
             continue
+        community_id = community_of_grid.get(grid_id)
         for scope, scope_id in (
             ("person", resident_id),
             ("household", household_id),
             ("building", building_id),
             ("grid", grid_id),
+            ("community", community_id),
         ):
+            if scope_id is None:
+                continue
             for kind, key in period_keys(day):
                 row = expected_rows[(scope, scope_id, kind, key)]
                 row[0] += points
                 row[1] += half_hours
+                row[2] = community_id
     problems = []
     seen = set()
     for resident_id, balance, lifetime, half_hours in PointsBalance.objects.values_list(
@@ -1090,16 +1166,18 @@ def ledger_differences() -> list[str]:
         if resident_id not in seen and any(want):
             problems.append(f"balance of resident {resident_id}: missing, ledger {want}")
     seen_rows = set()
-    for scope, scope_id, kind, key, points, half_hours in PointsAggregate.objects.values_list(
-        "scope", "scope_id", "period_kind", "period_key", "points", "half_hours"
+    for scope, scope_id, kind, key, points, half_hours, community_id in PointsAggregate.objects.values_list(
+        "scope", "scope_id", "period_kind", "period_key", "points", "half_hours", "community_id"
     ).iterator(chunk_size=5000):
         seen_rows.add((scope, scope_id, kind, key))
-        want = expected_rows.get((scope, scope_id, kind, key), [0, 0])
-        if [points, half_hours] != want:
-            problems.append(f"leaderboard {scope} {scope_id} {key}: cached {[points, half_hours]}, ledger {want}")
+        want = expected_rows.get((scope, scope_id, kind, key), [0, 0, None])
+        if [points, half_hours] != want[:2]:
+            problems.append(f"leaderboard {scope} {scope_id} {key}: cached {[points, half_hours]}, ledger {want[:2]}")
+        elif want[2] is not None and community_id != want[2]:
+            problems.append(f"leaderboard {scope} {scope_id} {key}: in community {community_id}, ledger {want[2]}")
     for row_key, want in expected_rows.items():
-        if row_key not in seen_rows and any(want):
-            problems.append(f"leaderboard {' '.join(map(str, row_key))}: missing, ledger {want}")
+        if row_key not in seen_rows and any(want[:2]):
+            problems.append(f"leaderboard {' '.join(map(str, row_key))}: missing, ledger {want[:2]}")
     negative = PointsBalance.objects.filter(balance__lt=0).count()
     if negative:
         problems.append(f"{negative} balances below zero")

@@ -14,6 +14,9 @@ urlpatterns = [
     path("activities/<int:pk>/attend/", views.attend, name="attend"),
     path("activities/signups/<int:pk>/correction/", views.request_correction, name="correction"),
     path("points/", views.leaderboard, name="leaderboard"),
+    # A community's public pages: what its residents may join, and its own boards (the public helper's /c/<slug>/).
+    path("c/<slug:community>/activities/", views.activity_list, name="community_list"),
+    path("c/<slug:community>/points/", views.leaderboard, name="community_leaderboard"),
     path("points/me/", views.my_points, name="my_points"),
     path("points/record/", views.my_service_record, name="my_record"),
     path("points/record/issue/", views.my_service_record_issue, name="my_record_issue"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -28,7 +28,7 @@ from families.access import (
     verified_membership,
     verified_resident_required,
 )
-from families.models import Building, Grid, Household, Resident
+from families.models import Building, Community, Grid, Household, Resident
 from project import pdf
 from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
@@ -73,10 +73,26 @@ from .models import (
 # --- Activities: public list and detail ---------------------------------------------
 
 
+def _community_or_404(slug: str | None) -> Community | None:
+    """The community of a ``/c/<slug>/`` page (an unknown slug is a 404), or None on the street's pages."""
+    return get_object_or_404(Community, slug=slug) if slug is not None else None
+
+
 @cache_public_page(ACTIVITY_LISTS, query=(*ActivityFilter.base_filters, "page"))
-def activity_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form."""
-    activity_filter = ActivityFilter(request.GET or None, queryset=Activity.objects.for_list())
+def activity_list(request: HttpRequest, community: str | None = None) -> HttpResponse:
+    """Upcoming activities (or past ones), filtered by type, day and open places; links only, no form.
+
+    Visitors see every activity; a verified resident, what they may join (``Activity.open_to``); a community's
+    page (``/c/<slug>/activities/``), what its residents may join.
+    """
+    place = _community_or_404(community)
+    membership = verified_membership(request.user)
+    activities = Activity.objects.for_list()
+    reach = "all"
+    if place is not None or membership is not None:
+        reach = place.pk if place is not None else services.community_of(membership)
+        activities = activities.open_to_community(reach)
+    activity_filter = ActivityFilter(request.GET or None, queryset=activities)
     # A page of ids: the cards are shared (below), so a request loads activities only when it renders them.
     page = Paginator(activity_filter.qs.values_list("pk", flat=True), conf.page_size()).get_page(
         request.GET.get("page")
@@ -85,7 +101,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
     data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
     mine = {}
-    membership = verified_membership(request.user)
     if membership is not None:
         mine = dict(
             Signup.objects.live()
@@ -101,7 +116,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     # The cards are the same for everyone: rendered once per page of each filter (the form's clean values, never
     # the raw query string) and shared; only each card's "you are signed up" is this visitor's own.
     cards = (
-        cached_fragment(f"activities:cards:{_filter_key(data)}:{page.number}", ACTIVITY_LISTS, render_cards)
+        cached_fragment(f"activities:cards:{reach}:{_filter_key(data)}:{page.number}", ACTIVITY_LISTS, render_cards)
         if valid
         else render_cards()
     )
@@ -126,6 +141,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "chips": mark_safe(chips),  # noqa: S308 - our own template's output
             "page": page,
             "now": timezone.now(),
+            "community": place,
         },
     )
 
@@ -146,7 +162,7 @@ def _my_status_badge(status: str | None) -> str:
 
 
 def _activity_or_404(pk: int) -> Activity:
-    return get_object_or_404(Activity.objects.select_related("type"), pk=pk)
+    return get_object_or_404(Activity.objects.select_related("type", "community"), pk=pk)
 
 
 @cache_public_page(ACTIVITY.of("pk"))
@@ -173,6 +189,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_signup": my_signup,
             "blocked_until": blocked_until,
             "waitlist_position": waitlist_position,
+            # The sign-up service says no outside the reach; the page says so before anyone tries.
+            "may_join": membership is None or activity.open_to(membership.household.building.grid.community_id),
             "now": timezone.now(),
             "cancel_hours": conf.cancel_closes_hours(),
         },
@@ -543,30 +561,40 @@ def _valid_key(kind: str, key: str) -> bool:
 
 
 @cache_public_page(LEADERBOARDS, query=("scope", "period", "key"))
-def leaderboard(request: HttpRequest) -> HttpResponse:
+def leaderboard(request: HttpRequest, community: str | None = None) -> HttpResponse:
     """Leaderboards read maintained aggregate rows: the cost does not grow with the ledger's history.
 
+    The street's boards rank people, households, buildings, grids and communities; a community's page
+    (``/c/<slug>/points/``) ranks its own people, households, buildings and grids, from the same rows.
     Visitors get the whole page from the public cache; signed-in residents get
     their own page around the same board, rendered once per public version
     (``cached_fragment``), as fresh as the visitors' page.
     """
+    place = _community_or_404(community)
+    scopes = [choice for choice in PointsAggregate.Scope.choices if place is None or choice[0] != "community"]
     scope = request.GET.get("scope", "person")
-    if scope not in PointsAggregate.Scope.values:
+    if scope not in dict(scopes):
         scope = "person"
     kind = request.GET.get("period", "month")
     if kind not in PointsAggregate.Period.values:
         kind = "month"
+    rows = PointsAggregate.objects.filter(scope=scope, period_kind=kind)
+    if place is not None:
+        rows = rows.filter(community=place)
+    board_name = f"{place.pk if place else 'street'}:{scope}:{kind}"
     current = _period_key_for(kind, timezone.localdate())
     key = request.GET.get("key") or ""
     if not _valid_key(kind, key) or key > current:
         # Early in a month the current one is empty: open on the latest period with points (never a future one).
         key = cached_fragment(
-            f"leaderboard-latest:{scope}:{kind}:{current}", LEADERBOARDS, lambda: _latest_key(scope, kind, current)
+            f"leaderboard-latest:{board_name}:{current}", LEADERBOARDS, lambda: _latest_key(rows, current)
         )
     board = cached_fragment(
-        f"leaderboard:{scope}:{kind}:{key}",
+        f"leaderboard:{board_name}:{key}",
         LEADERBOARDS,
-        lambda: render_to_string("activities/_leaderboard_board.html", _board(scope, kind, key)),
+        lambda: render_to_string(
+            "activities/_leaderboard_board.html", _board(rows.filter(period_key=key), scope, f"{board_name}:{key}")
+        ),
     )
     return render(
         request,
@@ -576,7 +604,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "kind": kind,
             "key": key,
-            "scopes": PointsAggregate.Scope.choices,
+            "community": place,
+            "communities": Community.objects.all(),
+            "scopes": scopes,
             "periods": PointsAggregate.Period.choices,
             "previous_key": _shift_key(kind, key, -1),
             "next_key": next_key if (next_key := _shift_key(kind, key, 1)) and next_key <= current else None,
@@ -584,24 +614,22 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _latest_key(scope: str, kind: str, current: str) -> str:
-    """The latest period up to ``current`` whose board has points (keys of one kind sort as text), else ``current``."""
-    rows = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key__lte=current).exclude(
-        points=0, half_hours=0
-    )
+def _latest_key(rows, current: str) -> str:
+    """The latest period up to ``current`` whose board (``rows``: one scope, kind and place) has points (keys of one
+    kind sort as text), else ``current``."""
+    rows = rows.filter(period_key__lte=current).exclude(points=0, half_hours=0)
     return rows.order_by("-period_key").values_list("period_key", flat=True).first() or current
 
 
-def _board(scope: str, kind: str, key: str) -> dict:
-    """The board's rows (the top 50, named only with consent) and the period's totals."""
-    rows_qs = PointsAggregate.objects.filter(scope=scope, period_kind=kind, period_key=key).exclude(
-        points=0, half_hours=0
-    )
+def _board(rows_qs, scope: str, summary_name: str) -> dict:
+    """The board's rows (``rows_qs``: one scope, period and place; the top 50, named only with consent) and the
+    period's totals."""
+    rows_qs = rows_qs.exclude(points=0, half_hours=0)
     rows = list(rows_qs.order_by("-points", "-half_hours", "scope_id")[:50])
     # The period's totals sum one row per person (or household …), which grows with the community,
     # not with history; a minute-old total is good enough, so it is kept in the shared cache.
     summary = cache.get_or_set(
-        f"leaderboard-summary:{scope}:{kind}:{key}",
+        f"leaderboard-summary:{summary_name}",
         lambda: rows_qs.aggregate(count=Count("pk"), points=Sum("points"), half_hours=Sum("half_hours")),
         conf.leaderboard_summary_seconds(),
     )
@@ -657,6 +685,8 @@ def _names_for(scope: str, ids: list[int]) -> dict[int, tuple[str, str | None, b
         }
     if scope == "building":
         return {building.pk: (building.name, None, True) for building in Building.objects.filter(pk__in=ids)}
+    if scope == "community":
+        return {place.pk: (place.name, None, True) for place in Community.objects.filter(pk__in=ids)}
     return {grid.pk: (grid.name, None, True) for grid in Grid.objects.filter(pk__in=ids)}
 
 
@@ -665,22 +695,39 @@ def _names_for(scope: str, ids: list[int]) -> dict[int, tuple[str, str | None, b
 
 @cache_public_page(STORE)
 def store(request: HttpRequest) -> HttpResponse:
-    items = StoreItem.objects.filter(is_active=True)
+    """The stores, each under its name: the street office's first, then the communities'. A verified resident
+    sees the two they redeem in (the street's and their community's); visitors see every store."""
+    items = StoreItem.objects.filter(is_active=True).select_related("community")
     membership = verified_membership(request.user)
     balance = None
     if membership is not None:
+        items = items.open_to_community(membership.household.building.grid.community_id)
         balance = PointsBalance.objects.filter(resident=membership).values_list("balance", flat=True).first() or 0
-    return render(request, "activities/store.html", {"items": items, "balance": balance, "membership": membership})
+    stores: dict = {}
+    for item in items.order_by(
+        F("community__sort_order").asc(nulls_first=True), "community__name", *StoreItem._meta.ordering
+    ):
+        stores.setdefault(item.community, []).append(item)
+    return render(
+        request,
+        "activities/store.html",
+        {"stores": list(stores.items()), "balance": balance, "membership": membership},
+    )
 
 
 @cache_public_page(STORE)
 def store_item(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(StoreItem, pk=pk, is_active=True)
+    item = get_object_or_404(StoreItem.objects.select_related("community"), pk=pk, is_active=True)
     membership = verified_membership(request.user)
     balance = None
     if membership is not None:
         balance = PointsBalance.objects.filter(resident=membership).values_list("balance", flat=True).first() or 0
-    return render(request, "activities/store_item.html", {"item": item, "balance": balance, "membership": membership})
+    may_redeem = membership is None or item.open_to(membership.household.building.grid.community_id)
+    return render(
+        request,
+        "activities/store_item.html",
+        {"item": item, "balance": balance, "membership": membership, "may_redeem": may_redeem},
+    )
 
 
 @require_POST
@@ -718,10 +765,25 @@ def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Organizer area: activities ------------------------------------------------------
 
 
+def _activities_in_place(request: HttpRequest):
+    """The activities an organizer sees: the street's and their communities' (``Activity.in_organizer_place``)."""
+    return Activity.objects.in_organizer_place(services.organizer_communities(request.user))
+
+
+def _organizer_activity(request: HttpRequest, pk: int, *, hosting: bool = False) -> Activity:
+    """An activity in the organizer's place, else a 404; ``hosting``: one they may also change (edit, call off,
+    a new code), so the street's activities only for street organizers."""
+    activity = get_object_or_404(_activities_in_place(request).select_related("type", "community"), pk=pk)
+    if hosting and not services.may_host(request.user, activity.community_id):
+        raise Http404
+    return activity
+
+
 @organizer_required
 def organize_activities(request: HttpRequest) -> HttpResponse:
     activities = (
-        Activity.objects.select_related("type")
+        _activities_in_place(request)
+        .select_related("type", "community")
         .annotate(
             to_confirm=Count(
                 "signups",
@@ -733,13 +795,19 @@ def organize_activities(request: HttpRequest) -> HttpResponse:
         .order_by("-starts_at", "-pk")
     )
     page = Paginator(activities, conf.page_size()).get_page(request.GET.get("page"))
-    return render(request, "activities/organize/activities.html", {"page": page, "now": timezone.now()})
+    communities = services.organizer_communities(request.user)
+    return render(
+        request,
+        "activities/organize/activities.html",
+        # "Edit" only where they may host: a street organizer everywhere, others in their communities.
+        {"page": page, "now": timezone.now(), "hosts_all": communities is None, "hosting": communities or ()},
+    )
 
 
 @organizer_required
 def organize_activity_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    activity = get_object_or_404(Activity, pk=pk) if pk else None
-    form = ActivityForm(request.POST or None, instance=activity)
+    activity = _organizer_activity(request, pk, hosting=True) if pk else None
+    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
     attempt = Attempt(request, form=form, fallback=reverse("activities:organize_activities"))
     if request.method == "POST":
         with attempt:
@@ -781,7 +849,7 @@ def organize_types(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def organize_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The attendance sheet: attendance, times, hours by hand, confirmation; and the venue's codes."""
-    activity = _activity_or_404(pk)
+    activity = _organizer_activity(request, pk)
     # Activities belong to no grid: a grid worker sees the rows of their grids' volunteers and a count of the rest.
     live = Signup.objects.live().filter(activity=activity)
     signups = list(
@@ -807,6 +875,7 @@ def organize_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": activity,
             "signups": signups,
             "other_grids": other_grids,
+            "hosting": services.may_host(request.user, activity.community_id),  # edit, new code, call off
             "now": timezone.now(),
             "open": activity.checkin_open(),
             "to_confirm": sum(
@@ -825,7 +894,7 @@ def _local_input(value):
 @organizer_required
 def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The code to show at the venue: a QR code (refreshed every few minutes) and the short code to read out."""
-    activity = _activity_or_404(pk)
+    activity = _organizer_activity(request, pk)
     open_now = activity.checkin_open()
     svg = ""
     if open_now:
@@ -843,7 +912,7 @@ def organize_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_call_off(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_object_or_404(Activity, pk=pk)
+    activity = _organizer_activity(request, pk, hosting=True)
     with Attempt(request):
         services.call_off_activity(activity=activity, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, _("The activity is called off. Volunteers see it on their pages."))
@@ -853,16 +922,15 @@ def organize_call_off(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_new_code(request: HttpRequest, pk: int) -> HttpResponse:
-    services.reissue_checkin_code(activity=get_object_or_404(Activity, pk=pk), actor=request.user)
+    services.reissue_checkin_code(activity=_organizer_activity(request, pk, hosting=True), actor=request.user)
     messages.success(request, _("A new code is issued; the old code and QR codes no longer work."))
     return redirect("activities:organize_sheet", pk=pk)
 
 
 def _organizer_signup(request: HttpRequest, pk: int) -> Signup:
-    """A sign-up of a volunteer in the organizer's grids, else a 404."""
-    return get_object_or_404(
-        scope_to_organizer(Signup.objects.select_related("activity", "resident"), request.user), pk=pk
-    )
+    """A sign-up of a volunteer in the organizer's grids, for an activity in their place, else a 404."""
+    signups = Signup.objects.filter(activity__in=_activities_in_place(request))
+    return get_object_or_404(scope_to_organizer(signups.select_related("activity", "resident"), request.user), pk=pk)
 
 
 def _tell_promoted(request: HttpRequest, promoted: list[Signup]) -> None:
@@ -950,7 +1018,7 @@ def organize_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def organize_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirming every volunteer's hours asks first: GET says who gets how many hours and points, POST does it."""
-    activity = get_object_or_404(Activity, pk=pk)
+    activity = _organizer_activity(request, pk)
     grid_ids = organizer_grid_ids(request.user)
     if request.method == "POST":
         count, problems = services.confirm_all_hours(activity=activity, actor=request.user, grid_ids=grid_ids)
@@ -985,7 +1053,7 @@ def organize_cancel_signup(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a volunteer who came without signing up, found by their phone number in the register."""
-    activity = get_object_or_404(Activity, pk=pk)
+    activity = _organizer_activity(request, pk)
     attempt = Attempt(request, fallback=reverse("activities:organize_sheet", args=[pk]))
     with attempt:
         token = attempt.token(services.WALK_IN_FORM)
@@ -1005,7 +1073,9 @@ def organize_walk_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @organizer_required
 def organize_corrections(request: HttpRequest) -> HttpResponse:
-    corrections = scope_to_organizer(CorrectionRequest.objects.all(), request.user)
+    corrections = scope_to_organizer(
+        CorrectionRequest.objects.filter(signup__activity__in=_activities_in_place(request)), request.user
+    )
     pending = list(
         corrections.filter(status=CorrectionRequest.Status.PENDING)
         .select_related("signup__activity", "signup__resident__household__building")
@@ -1024,7 +1094,12 @@ def organize_corrections(request: HttpRequest) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_decide_correction(request: HttpRequest, pk: int) -> HttpResponse:
-    correction = get_object_or_404(scope_to_organizer(CorrectionRequest.objects.all(), request.user), pk=pk)
+    correction = get_object_or_404(
+        scope_to_organizer(
+            CorrectionRequest.objects.filter(signup__activity__in=_activities_in_place(request)), request.user
+        ),
+        pk=pk,
+    )
     form = DecisionForm(request.POST, prefix=f"c{correction.pk}")
     if not form.is_valid():
         messages.error(request, _("Choose to accept or refuse."))
@@ -1097,6 +1172,26 @@ def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Organizer area: the store -------------------------------------------------------
 
 
+def _items_in_place(request: HttpRequest):
+    """The store items an organizer sees: the street's store and their communities' stores."""
+    return StoreItem.objects.in_organizer_place(services.organizer_communities(request.user))
+
+
+def _store_items_for(request: HttpRequest) -> list[StoreItem]:
+    """The items in the organizer's place, each saying whether they may change it (``may_edit``)."""
+    communities = services.organizer_communities(request.user)
+    items = list(StoreItem.objects.in_organizer_place(communities).select_related("community"))
+    for item in items:
+        item.may_edit = communities is None or item.community_id in communities
+    return items
+
+
+def _organizer_redemptions(request: HttpRequest, redemptions=None):
+    """Redemptions of the organizer's grids' residents, of items in their place (another's read as unknown)."""
+    redemptions = Redemption.objects.all() if redemptions is None else redemptions
+    return scope_to_organizer(redemptions.filter(item__in=_items_in_place(request)), request.user)
+
+
 @organizer_required
 def organize_store(request: HttpRequest) -> HttpResponse:
     code_form = PickupCodeForm(request.GET or None)
@@ -1104,7 +1199,7 @@ def organize_store(request: HttpRequest) -> HttpResponse:
     if request.GET.get("code") and code_form.is_valid():
         code = "".join(ch for ch in code_form.cleaned_data["code"].upper() if ch.isalnum())
         found = (
-            scope_to_organizer(Redemption.objects.all(), request.user)  # another grid's code reads as unknown
+            _organizer_redemptions(request)  # another grid's or community's code reads as unknown
             .select_related("item", "resident__household__building")
             .filter(pickup_code=code)
             .first()
@@ -1112,21 +1207,28 @@ def organize_store(request: HttpRequest) -> HttpResponse:
         if found is None:
             messages.error(request, _("No redemption has this pickup code."))
     waiting = (
-        scope_to_organizer(Redemption.objects.filter(status=Redemption.Status.WAITING), request.user)
+        _organizer_redemptions(request, Redemption.objects.filter(status=Redemption.Status.WAITING))
         .select_related("item", "resident__household__building")
         .order_by("created_at")[:100]
     )
     return render(
         request,
         "activities/organize/store.html",
-        {"items": StoreItem.objects.all(), "waiting": waiting, "code_form": code_form, "found": found},
+        {
+            "items": _store_items_for(request),
+            "waiting": waiting,
+            "code_form": code_form,
+            "found": found,
+        },
     )
 
 
 @organizer_required
 def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    item = get_object_or_404(StoreItem, pk=pk) if pk else None
-    form = StoreItemForm(request.POST or None, request.FILES or None, instance=item)
+    item = get_object_or_404(_items_in_place(request), pk=pk) if pk else None
+    if item is not None and not services.may_host(request.user, item.community_id):
+        raise Http404  # the street's store is the street office's to change
+    form = StoreItemForm(request.POST or None, request.FILES or None, instance=item, user=request.user)
     attempt = Attempt(request, form=form, fallback=reverse("activities:organize_store"))
     if request.method == "POST":
         with attempt:
@@ -1148,7 +1250,7 @@ def organize_store_item(request: HttpRequest, pk: int | None = None) -> HttpResp
 @require_POST
 @organizer_required
 def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    redemption = get_object_or_404(scope_to_organizer(Redemption.objects.select_related("item"), request.user), pk=pk)
+    redemption = get_object_or_404(_organizer_redemptions(request).select_related("item"), pk=pk)
     with Attempt(request):
         services.hand_over(redemption=redemption, actor=request.user)
         messages.success(request, _("%(item)s is handed over.") % {"item": redemption.item.name})
@@ -1158,7 +1260,7 @@ def organize_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def organize_cancel_redemption(request: HttpRequest, pk: int) -> HttpResponse:
-    redemption = get_object_or_404(scope_to_organizer(Redemption.objects.all(), request.user), pk=pk)
+    redemption = get_object_or_404(_organizer_redemptions(request), pk=pk)
     with Attempt(request):
         services.cancel_redemption(redemption=redemption, actor=request.user, by_organizer=True)
         messages.success(

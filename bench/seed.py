@@ -203,18 +203,24 @@ def _scale_ledger(entries: int, this_month: int) -> None:
     people = list(
         Resident.objects.verified()
         .select_related("household__building")
-        .values_list("pk", "household_id", "household__building_id", "household__building__grid_id")
+        .values_list(
+            "pk",
+            "household_id",
+            "household__building_id",
+            "household__building__grid_id",
+            "household__building__grid__community_id",
+        )
     )
     rng = random.Random(11)
     today = timezone.localdate()
     month_start = today.replace(day=1)
     balances: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, None])
     plain_bulk_create = models.QuerySet.bulk_create  # the ledger's own bulk_create refuses: this is a bulk load
     started = time.perf_counter()
     batch = []
     for number in range(missing):
-        resident_id, household_id, building_id, grid_id = people[rng.randrange(len(people))]
+        resident_id, household_id, building_id, grid_id, community_id = people[rng.randrange(len(people))]
         if number < this_month:
             day = month_start + timedelta(days=rng.randrange(max((today - month_start).days, 1)))
         else:
@@ -239,10 +245,13 @@ def _scale_ledger(entries: int, this_month: int) -> None:
         totals[0] += amount
         totals[1] += half_hours
         # The same leaderboard rows record_entry would add to, from the ledger's own rule.
-        for scope, scope_id, kind, key, points, entry_half_hours in aggregate_rows_for(batch[-1]):
+        for scope, scope_id, kind, key, row_community, points, entry_half_hours in aggregate_rows_for(
+            batch[-1], community_id=community_id
+        ):
             row = rows[(scope, scope_id, kind, key)]
             row[0] += points
             row[1] += entry_half_hours
+            row[2] = row_community
         if len(batch) == BATCH:
             with transaction.atomic():
                 plain_bulk_create(LedgerEntry.objects.all(), batch)
@@ -279,7 +288,7 @@ def _scale_ledger(entries: int, this_month: int) -> None:
             for row in PointsAggregate.objects.iterator(chunk_size=BATCH)
         }
         new_rows, changed_rows = [], []
-        for key, (points, half_hours) in rows.items():
+        for key, (points, half_hours, community_id) in rows.items():
             row = existing_rows.get(key)
             if row is None:
                 new_rows.append(
@@ -288,6 +297,7 @@ def _scale_ledger(entries: int, this_month: int) -> None:
                         scope_id=key[1],
                         period_kind=key[2],
                         period_key=key[3],
+                        community_id=community_id,
                         points=points,
                         half_hours=half_hours,
                     )

@@ -104,9 +104,14 @@ def build_grid_world() -> GridWorld:
     )
     RegisterImport.objects.create(pk=B, uploaded_by=b_worker, filename="乙网格.csv", status="previewed")
 
-    # A finished activity (belongs to no grid) whose only volunteer lives in grid B, hours not yet confirmed.
+    # A finished activity of grid B's community (belongs to no grid) whose only volunteer lives in grid B, hours
+    # not yet confirmed.
     activity = ActivityFactory(
-        pk=B, type=ActivityType.objects.create(pk=B, name="乙格助老类"), starts_in=-timedelta(days=1), title="乙格助老"
+        pk=B,
+        type=ActivityType.objects.create(pk=B, name="乙格助老类"),
+        starts_in=-timedelta(days=1),
+        title="乙格助老",
+        community=grid_b.community,
     )
     signup = Signup.objects.create(
         pk=B,
@@ -118,7 +123,7 @@ def build_grid_world() -> GridWorld:
     )
     CorrectionRequest.objects.create(pk=B, signup=signup, requested_half_hours=6, reason="我待到了最后")
     award_points(resident=b_person, amount=500, reason="助老积分", actor=b_worker)
-    item = StoreItemFactory(pk=B, name="乙格毛巾", price=50, stock=5)
+    item = StoreItemFactory(pk=B, name="乙格毛巾", price=50, stock=5, community=grid_b.community)
     # What services.redeem writes, with grid B's id.
     redemption = Redemption.objects.create(pk=B, item=item, resident=b_person, price=50)
     record_entry(

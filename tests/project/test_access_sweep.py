@@ -346,11 +346,17 @@ def test_a_grid_worker_or_community_organizer_sees_and_changes_nothing_of_anothe
     grid_b_labels = {label for label, path in _grid_paths().items() if path is not None}
     written = AuditEntry.objects.exclude(pk__in=audit_before)
     assert not [entry for entry in written if entry.target_type in grid_b_labels]
-    # The worker was refused where grid B's rows are named.
+    # The worker was refused where grid B's rows are named, and grid B's community's activity and store item.
     for path in (
         "/organize/volunteers/9001/",
         "/organize/signups/9001/confirm/",
         "/organize/register/households/9001/",
+        "/organize/activities/9001/",
+        "/organize/activities/9001/edit/",
+        "/organize/activities/9001/qr/",
+        "/organize/activities/9001/confirm-all/",
+        "/organize/activities/9001/new-code/",
+        "/organize/store/items/9001/",
     ):
         assert any(p == path for _method, p in refused), path
 

@@ -120,6 +120,8 @@ def _pages(world) -> list[str]:
         f"/activities/{world[Activity].pk}/",
         f"/activities/{world['other activity'].pk}/",
         "/points/",
+        f"/c/{world[Resident].household.building.grid.community.slug}/activities/",
+        f"/c/{world[Resident].household.building.grid.community.slug}/points/",
         f"/volunteers/{world[Resident].pk}/",
         "/store/",
         f"/store/{world[StoreItem].pk}/",
@@ -220,7 +222,8 @@ def test_a_sign_up_refreshes_its_activity_and_the_lists_not_the_board_nor_other_
         activity_services.sign_up(activity=activity, resident=neighbour)
     rendered = {url for url in pages if _rendered(client, url)}
     home = f"/c/{world[Community].slug}/"  # the community's home page shows its activities too
-    assert rendered == {"/", home, "/activities/", f"/activities/{activity.pk}/"}
+    community_list = f"/c/{world[Resident].household.building.grid.community.slug}/activities/"
+    assert rendered == {"/", home, "/activities/", community_list, f"/activities/{activity.pk}/"}
 
 
 def test_deleting_a_row_refreshes_the_pages_that_showed_it(client, django_capture_on_commit_callbacks):

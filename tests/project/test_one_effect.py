@@ -483,6 +483,8 @@ NOT_A_CREATE: dict[str, str] = {
     "activities:calendar": "a download",
     "activities:detail": "a page",
     "activities:leaderboard": "a page",
+    "activities:community_list": "a page",
+    "activities:community_leaderboard": "a page",
     "activities:my_points": "a page",
     "activities:my_record": "a page",
     "activities:volunteer": "a page",
