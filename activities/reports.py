@@ -44,7 +44,7 @@ def hours(scope: Scope) -> Table:
     )
     rows = scope.per_unit(counts, ["volunteers", lambda c: _hours(c.get("half_hours"))])
     headers = [*scope.unit_headers(), _("Volunteers (people)"), _("Volunteer hours (hours)")]
-    return Table(headers, rows, scope.totals(rows))
+    return Table(headers, rows, scope.totals(rows, width=len(headers)))
 
 
 @reports.measure("activities", title=gettext_lazy("Activities held"), order=20)
@@ -74,7 +74,7 @@ def activities(scope: Scope) -> Table:
         hosts = [(unit.id, unit.labels[0]) for unit in scope.units()] + [(None, _("Hosted by the street"))]
         rows = [[name, *_activity_numbers(counts.get(host, {}), held=True)] for host, name in hosts]
         headers = [_("Host"), _("Activities held (activities)"), *numbers]
-        return Table(headers, rows, scope.totals(rows))
+        return Table(headers, rows, scope.totals(rows, width=len(headers)))
     confirmed = Q(signups__status=Signup.Status.CONFIRMED)
     listed = (
         held.filter(community_id=scope.place.id)
@@ -136,7 +136,7 @@ def participation(scope: Scope) -> Table:
         _("Verified residents at the end (people)"),
         _("Participation (%)"),
     ]
-    totals = scope.totals(rows, skip=[len(headers) - 1])
+    totals = scope.totals(rows, width=len(headers), skip=[len(headers) - 1])
     totals[-1] = reports.percent(totals[-3], totals[-2])
     return Table(headers, rows, totals)
 
@@ -162,4 +162,4 @@ def points(scope: Scope) -> Table:
         _("Issued in all (points)"),
         _("Spent in the stores (points)"),
     ]
-    return Table(headers, rows, scope.totals(rows))
+    return Table(headers, rows, scope.totals(rows, width=len(headers)))

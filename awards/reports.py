@@ -58,7 +58,7 @@ def awards(scope: Scope) -> Table:
             _("Winners (winners)"),
             _("Of them in the street's rounds (winners)"),
         ]
-        return Table(headers, rows, scope.totals(rows))
+        return Table(headers, rows, scope.totals(rows, width=len(headers)))
     ours = Q(nominations__building__grid__community_id=scope.place.id)
     entries = (
         RoundCategory.objects.filter(

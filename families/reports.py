@@ -64,4 +64,4 @@ def households(scope: Scope) -> Table:
         _("Moved out (households)"),
         _("Living here at the end (households)"),
     ]
-    return Table(headers, rows, scope.totals(rows))
+    return Table(headers, rows, scope.totals(rows, width=len(headers)))

@@ -135,7 +135,8 @@ def sections(page: str, request, obj) -> list[dict]:
 
 
 def charts() -> list:
-    return [function() for function in CHARTS.functions()]
+    """Every registered chart (a function returning None shows nothing)."""
+    return [chart for chart in (function() for function in CHARTS.functions()) if chart is not None]
 
 
 def nav_templates() -> list[str]:

@@ -35,7 +35,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import exports
+from . import exports, registry
+from .charts import Chart, bar_chart
+from .charts import number as chart_number
 from .xlsx import Sheet, write_workbook
 
 KIND = "reports.workbook"
@@ -235,10 +237,10 @@ class Scope:
             [*unit.labels, *(_column(column, counts.get(unit.id, {})) for column in columns)] for unit in self.units()
         ]
 
-    def totals(self, rows: list[list], *, skip: Sequence[int] = ()) -> list:
-        """The totals row of ``rows``: "Total", then each number column summed (columns in ``skip`` left empty)."""
+    def totals(self, rows: list[list], *, width: int, skip: Sequence[int] = ()) -> list:
+        """The totals row of ``rows`` (``width`` columns): "Total", then each number column summed (columns in
+        ``skip`` left empty)."""
         labels = len(self.unit_headers())
-        width = max((len(row) for row in rows), default=labels)
         sums: list = [_("Total")] + [""] * (labels - 1)
         for index in range(labels, width):
             if index in skip:
@@ -349,3 +351,55 @@ def build(params: dict, user) -> exports.Workbook:
 
 
 exports.register(KIND, label=gettext_lazy("Report workbook"), build=build, workbook=True)
+
+
+# --- The dashboard: communities side by side ---------------------------------------------------------------------
+
+
+def _compare(key: str, column: int, *, chart_key: str, title: str, description: str, empty: str, unit: str = ""):
+    """A dashboard chart of one column of a measure's street sheet this month: a bar per community."""
+    item = next((m for m in measures() if m.key == key), None)
+    if item is None or not _PLACES:
+        return None
+    scope = Scope(Period.current_month(), street_place())
+    if len(scope.units()) < 2:
+        return None  # one community: nothing to compare it with (its own charts show its numbers)
+    table = item.build(scope)
+    rows = [(str(row[0]), row[column]) for row in table.rows[: len(scope.units())]]
+    chart = Chart(chart_key, title, description, [_("Community"), str(table.headers[column])])
+    if not any(value for _label, value in rows):
+        chart.empty = empty
+        return chart
+    chart.rows = [[label, chart_number(value) + unit] for label, value in rows]
+    chart.svg = bar_chart(
+        title=title, description=description, rows=rows, value_text=lambda _i, value: chart_number(value) + unit
+    )
+    return chart
+
+
+@registry.chart(order=5)
+def communities_hours_chart():
+    return _compare(
+        "hours",
+        2,
+        chart_key="communities-hours",
+        title=_("Volunteer hours this month, by community"),
+        description=_("Confirmed volunteer hours of each community's residents this month, side by side."),
+        empty=_("No volunteer hours have been confirmed this month."),
+    )
+
+
+@registry.chart(order=6)
+def communities_participation_chart():
+    return _compare(
+        "participation",
+        3,
+        chart_key="communities-participation",
+        title=_("Participation this month, by community"),
+        description=_(
+            "Residents who took part in at least one activity this month, as a share of each community's verified "
+            "residents."
+        ),
+        empty=_("Nobody has taken part in an activity this month."),
+        unit="%",
+    )
