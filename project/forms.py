@@ -43,7 +43,7 @@ class NoticeSettingsForm(forms.ModelForm):
 class ReportForm(forms.Form):
     """Which workbook: a community (or, for a street organizer, the street) and a month, a quarter or a year."""
 
-    place = forms.ChoiceField(label=gettext_lazy("For"))
+    place = forms.ChoiceField(label=gettext_lazy("For"), required=False)  # empty: the street
     period = forms.CharField(
         label=gettext_lazy("Period"),
         max_length=10,
@@ -52,8 +52,15 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, communities, street: str | None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.street = street
         choices = [("", street)] if street else []
         self.fields["place"].choices = choices + [(place.slug, place.name) for place in communities]
+
+    def clean_place(self) -> str:
+        place = self.cleaned_data["place"]
+        if not place and not self.street:
+            raise forms.ValidationError(self.fields["place"].error_messages["required"], code="required")
+        return place
 
     def clean_period(self) -> str:
         from .reports import Period

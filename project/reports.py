@@ -106,7 +106,7 @@ class Period:
     def label(self) -> str:
         """The period in words, in the reader's language: 2026年11月, 2026年第4季度, 2026年."""
         if self.kind == "month":
-            return _("%(year)s-%(month)02d") % {"year": self.year, "month": self.number}
+            return _("%(year)s-%(month)s") % {"year": self.year, "month": f"{self.number:02d}"}
         if self.kind == "quarter":
             return _("%(year)s Q%(quarter)s") % {"year": self.year, "quarter": self.number}
         return _("year %(year)s") % {"year": self.year}
