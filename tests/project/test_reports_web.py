@@ -228,3 +228,26 @@ def test_the_dashboard_puts_communities_side_by_side_with_a_table(world, organiz
     assert "Participation this month, by community" in body
     assert '<th scope="col">Community</th>' in body
     assert '<th scope="row">乙社区</th>' in body
+
+
+def test_a_street_workbook_is_not_a_community_organizers_to_download(world):
+    street_client, _response = ask(make_street_organizer(UserFactory()), place="")
+    job = ExportJob.objects.get()
+    assert street_client.get(f"/organize/exports/{job.pk}/download/").status_code == 200
+    outsider = signed_in(community_organizer(world.a))
+    assert outsider.get(f"/organize/exports/{job.pk}/download/").status_code == 404
+    assert f"/organize/exports/{job.pk}/download/" not in outsider.get("/organize/exports/").content.decode()
+
+
+def test_hostile_text_in_a_workbook_stays_text(world):
+    from tests.activities.factories import ActivityFactory
+    from tests.project.report_world import at
+
+    hostile = '=HYPERLINK("http://evil.example","x")<script>alert(1)</script>' + "长" * 90
+    ActivityFactory(community=world.a, title=hostile[:100], starts_at=at(20), ends_at=at(20, hour=12))
+    client, _response = ask(make_street_organizer(UserFactory()), place="jia")
+    sheet = downloaded(client, ExportJob.objects.get())["Activities held"]
+    cells = [row[1] for row in sheet.iter_rows(min_row=3)]
+    assert hostile[:100] in [cell.value for cell in cells]
+    assert all(cell.data_type == "s" for cell in cells)  # text, never a formula
+    assert sheet.column_dimensions["B"].width <= 62  # long text does not make a column wider than a screen
