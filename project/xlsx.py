@@ -193,10 +193,22 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A part of the file with a fixed date: the same workbook is the same bytes, whenever it is written."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16
+    if hasattr(info, "compress_level"):  # Python 3.13 and later
+        info.compress_level = 1
+    else:
+        info._compresslevel = 1
+    return info
+
+
 def _write_sheet(archive: zipfile.ZipFile, number: int, sheet: Sheet, zone, convert) -> int:
     header_row = 2 if sheet.caption else 1
     count = 0
-    with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
+    with archive.open(_entry(f"xl/worksheets/sheet{number}.xml"), "w", force_zip64=True) as out:
         rows = iter(sheet.rows)
         sample = [list(row) for row in itertools.islice(rows, _WIDTH_SAMPLE)]
         if sheet.totals:
@@ -235,8 +247,8 @@ def write_workbook(
     count, names = 0, []
     taken: set[str] = set()
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/styles.xml", _STYLES)
+        archive.writestr(_entry("_rels/.rels"), _ROOT_RELS)
+        archive.writestr(_entry("xl/styles.xml"), _STYLES)
         for number, sheet in enumerate(sheets, start=1):
             names.append(_sheet_name(sheet.title, taken))
             count += _write_sheet(archive, number, sheet, zone, convert)
@@ -249,10 +261,10 @@ def write_workbook(
             f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
             for n, name in enumerate(names, start=1)
         )
-        archive.writestr("[Content_Types].xml", _content_types(len(names)))
-        archive.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(names)))
+        archive.writestr(_entry("[Content_Types].xml"), _content_types(len(names)))
+        archive.writestr(_entry("xl/_rels/workbook.xml.rels"), _workbook_rels(len(names)))
         archive.writestr(
-            "xl/workbook.xml",
+            _entry("xl/workbook.xml"),
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'

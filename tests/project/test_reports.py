@@ -180,3 +180,14 @@ def test_a_quarter_and_a_year_count_october_too(world):
     assert hours[-1] == ["Total", None, 2, 11]
     assert sheet_rows(workbook("jia", reports.Period.parse("2026")), "Volunteer hours")[-1] == ["Total", None, 2, 11]
     assert sheet_rows(workbook("jia", reports.Period.parse("2026-09")), "Volunteer hours")[-1] == ["Total", None, 0, 0]
+
+
+def test_the_same_workbook_is_the_same_bytes_whenever_it_is_written(world):
+    import zipfile
+
+    first = io.BytesIO()
+    with translation.override("en"):
+        reports.write(first, period=NOVEMBER, place=reports.place_for(None, "jia"))
+    parts = zipfile.ZipFile(io.BytesIO(first.getvalue())).infolist()
+    assert len(parts) == 6 + 5  # six sheets, the workbook, its links, styles, content types, the package's links
+    assert {part.date_time for part in parts} == {(1980, 1, 1, 0, 0, 0)}  # no clock in the file
