@@ -365,6 +365,8 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
         ("counting a round", "time_counting"),
         ("importing household rows", "time_import"),
         ("exporting a month of ledger entries to XLSX", "time_export"),
+        ("a community's monthly report workbook", "time_community_report"),
+        ("the street's monthly report workbook", "time_street_report"),
     ):
         seconds_taken = _timed_job(env, function, size)
         if seconds_taken is None:

@@ -477,6 +477,39 @@ def time_export(**_sizes) -> float | None:
     return time.perf_counter() - started
 
 
+def _time_report(slug: str) -> float | None:
+    """Seconds to write this month's report workbook (``manage.py monthly_report``) for ``slug`` ("" = street)."""
+    import tempfile
+
+    from django.core.management import call_command, get_commands
+
+    if "monthly_report" not in get_commands():
+        return None
+    from families.models import Community
+
+    if slug is None:
+        community = Community.objects.order_by("sort_order", "name").first()
+        if community is None:
+            return None
+        slug = community.slug
+    place = ["--street"] if slug == "" else ["--community", slug]
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
+        path = handle.name
+    started = time.perf_counter()
+    call_command("monthly_report", *place, "--month", timezone.localdate().strftime("%Y-%m"), "--output", path)
+    return time.perf_counter() - started
+
+
+def time_community_report(**_sizes) -> float | None:
+    """The first community's monthly workbook (target ≤ 15 s at street size)."""
+    return _time_report(None)
+
+
+def time_street_report(**_sizes) -> float | None:
+    """The street's monthly workbook, a row per community (target ≤ 60 s at street size)."""
+    return _time_report("")
+
+
 def vote_fixture(voters: int, any_round: bool = False) -> dict:
     """Logged-in sessions and CSRF secrets for ``voters`` residents who have not voted, and the vote URLs.
 

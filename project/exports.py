@@ -163,6 +163,16 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Workbook:
+    """What a workbook kind writes: several sheets (``project.reports``). ``write(target, progress)`` writes the
+    file and calls ``progress(done)`` after each of its ``total`` sheets."""
+
+    title: str
+    write: Callable[[IO[bytes], Callable[[int], None]], object]
+    total: int = 0
+
+
+@dataclass(frozen=True)
 class Kind:
     key: str
     label: str | Promise
@@ -173,14 +183,23 @@ class Kind:
 _KINDS: dict[str, Kind] = {}
 
 
-def register(key: str, *, label: str | Promise, build: Callable[[dict, object], Table], paper: bool = False) -> None:
+def register(
+    key: str,
+    *,
+    label: str | Promise,
+    build: Callable[[dict, object], Table],
+    paper: bool = False,
+    workbook: bool = False,
+) -> None:
     """Declare a kind of export: ``build(params, user)`` returns the ``Table`` for ``user`` (who asked), read
     with that user's rights (a grid worker's rows are their grids' rows). With ``paper``, the kind is a PDF
-    of many pages: ``build`` returns a ``project.pdf.Paper`` and the file is written as PDF. ``build`` raises
-    ``ExportRefused`` when the user may not have it: the job fails with that message."""
+    of many pages: ``build`` returns a ``project.pdf.Paper`` and the file is written as PDF. With ``workbook``,
+    an XLSX file of several sheets: ``build`` returns a ``Workbook``. ``build`` raises ``ExportRefused`` when
+    the user may not have it: the job fails with that message."""
     if key in _KINDS:
         raise ImproperlyConfigured(f"The export kind {key!r} is registered twice.")
-    _KINDS[key] = Kind(key, label, build, ("pdf",) if paper else ("csv", "xlsx"))
+    formats = ("pdf",) if paper else ("xlsx",) if workbook else ("csv", "xlsx")
+    _KINDS[key] = Kind(key, label, build, formats)
 
 
 class ExportRefused(ServiceError):
@@ -270,6 +289,17 @@ def _write_paper(spool: IO[bytes], paper, job_id: int, written: dict) -> None:
     spool.write(pdf.write_pdf(paper.documents, progress=progress))
 
 
+def _write_workbook(spool: IO[bytes], workbook: Workbook, job_id: int, written: dict) -> None:
+    """A workbook kind's sheets, with the job's progress after each sheet."""
+    from .models import ExportJob
+
+    def progress(done: int) -> None:
+        written["rows"] = done
+        write_progress(ExportJob, job_id, done=done, total=max(workbook.total, done))
+
+    workbook.write(spool, progress)
+
+
 def write_export(*, job_id: int) -> None:
     """The export task's work: build the table, write the file to storage, tell the requester.
 
@@ -289,6 +319,8 @@ def write_export(*, job_id: int) -> None:
             with tempfile.TemporaryFile() as spool:
                 if job.fmt == "pdf":
                     _write_paper(spool, table, job.pk, written)
+                elif isinstance(table, Workbook):
+                    _write_workbook(spool, table, job.pk, written)
                 else:
                     rows = _counted(table.rows, job.pk, table.total, written)
                     _write(spool, job.fmt, table.headers, rows, table.sheet_title or table.title)

@@ -12,6 +12,7 @@ which ``ProjectConfig.ready`` imports at start-up the way the admin finds
     <app>/freshness.py project.publiccache.family / watch (which cached pages show which models)
     <app>/notices.py   project.notices.register (kinds of notice)
     <app>/schedule.py  project.schedule.register (work the scheduled tick does)
+    <app>/reports.py   project.reports.measure (a sheet of the report workbooks), register_places
 
 and, from its ``AppConfig.ready``, ``organizer_permissions(self.label)``.
 
@@ -31,7 +32,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
-MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness", "exports", "schedule")
+MODULES = ("notices", "panels", "privacy", "demo", "charts", "freshness", "exports", "schedule", "reports")
 
 
 def autodiscover() -> None:
@@ -142,7 +143,8 @@ def sections(page: str, request, obj) -> list[dict]:
 
 
 def charts() -> list:
-    return [function() for function in CHARTS.functions()]
+    """Every registered chart (a function returning None shows nothing)."""
+    return [chart for chart in (function() for function in CHARTS.functions()) if chart is not None]
 
 
 def nav_templates() -> list[str]:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("organize/exports/", views.exports_page, name="organize_exports"),
     path("organize/exports/status/", views.exports_status, name="organize_exports_status"),
     path("organize/exports/start/", views.export_start, name="organize_export_start"),
+    path("organize/reports/", views.reports_page, name="organize_reports"),
     path("organize/exports/<int:pk>/download/", views.export_download, name="organize_export_file"),
     path("notices/", views.notices, name="notices"),
     path("me/data/", views.my_data, name="my_data"),

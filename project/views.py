@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,13 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import exports, pdf, registry
+from . import exports, pdf, registry, reports
 from .access import organizer_required, sees_whole_community, whole_community_required
 from .attempt import Attempt
 from .background import starts_background_work
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .filters import AuditFilter
-from .forms import DeleteAccountForm
+from .forms import DeleteAccountForm, ReportForm
 from .models import AuditEntry, ExportJob, Notice, OutboxMessage
 from .notices import mark_read, save_settings, settings_forms
 from .outbox import resend
@@ -197,6 +198,39 @@ def export_start(request: HttpRequest) -> HttpResponse:
     if attempt.expired:
         return exports.start_page(request, kind=kind, params=raw, fmt=fmt)  # the button again, with a fresh token
     return attempt.response or redirect(back)
+
+
+@organizer_required
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """Reports upward (台账): the workbook of a community (or the street's) for a period, written in the background.
+
+    A community organizer chooses among their communities, a street organizer among all and the street; a grid
+    worker has no workbook to ask for (403)."""
+    communities = reports.communities_for(request.user)
+    street = reports.street_place().name if reports.may_have_street(request.user) else None
+    if not communities and street is None:
+        raise PermissionDenied
+    initial = {"period": reports.Period.current_month().key, "place": "" if street else communities[0].slug}
+    form = ReportForm(request.POST or None, initial=initial, communities=communities, street=street)
+    if request.method == "POST":
+        attempt = Attempt(request, form=form, fallback=reverse("organize_exports"))
+        with attempt:
+            token = attempt.token(exports.START_FORM)
+            if form.is_valid():
+                exports.start_export(
+                    user=request.user,
+                    kind=reports.KIND,
+                    params={"period": form.cleaned_data["period"], "community": form.cleaned_data["place"]},
+                    fmt="xlsx",
+                    language=get_language(),
+                    whole_community=sees_whole_community(request.user),
+                    token=token,
+                )
+                messages.success(request, _("The workbook is being written. You will get a notice when it is ready."))
+                return redirect("organize_exports")
+        if attempt.response:
+            return attempt.response
+    return render(request, "reports.html", {"form": form, "measures": reports.measures()})
 
 
 @organizer_required

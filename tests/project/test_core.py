@@ -59,7 +59,7 @@ def test_the_apps_parts_are_registered_at_start_up():
     assert {part.app for part in registry.HOME} == {"families", "awards", "activities"}
     assert [part.app for part in registry.ORGANIZER] == ["awards", "activities", "families", "project"]
     assert [part.app for part in registry.ME] == ["activities", "awards"]
-    assert [part.app for part in registry.CHARTS] == ["activities"] * 3 + ["awards"]
+    assert [part.app for part in registry.CHARTS] == ["project"] * 2 + ["activities"] * 3 + ["awards"]
     assert registry.nav_templates() == [
         "awards/board/nav_item.html",
         "awards/nav_items.html",

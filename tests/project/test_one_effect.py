@@ -422,6 +422,11 @@ def start_export() -> Posting:
     )
 
 
+def start_report() -> Posting:
+    url = reverse("organize_reports")
+    return Posting(_organizer(), url, url, lambda: {"place": "", "period": "2026-11"}, ExportJob.objects.count)
+
+
 # URL name (#the form, where one URL serves several) -> how to build the form and what it creates.
 CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "activities:organize_volunteer": award_points,
@@ -452,6 +457,7 @@ CREATE_FORMS: dict[str, Callable[[], Posting]] = {
     "awards:object": objection,
     "families:organize_import_preview": apply_import,
     "organize_export_start": start_export,
+    "organize_reports": start_report,
 }
 ELSEWHERE: set[str] = set()
 
