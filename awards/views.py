@@ -116,9 +116,10 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @cache_public_page(ROUNDS, timeout=60)
 def round_list(request: HttpRequest) -> HttpResponse:
     rounds = list(
-        AwardRound.objects.visible().prefetch_related(
-            Prefetch("entries", queryset=RoundCategory.objects.select_related("category"))
-        )
+        AwardRound.objects.visible_to(request.user)
+        .visible()
+        .select_related("community")
+        .prefetch_related(Prefetch("entries", queryset=RoundCategory.objects.select_related("category")))
     )
     now = timezone.now()
     for round in rounds:
@@ -137,6 +138,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # the round as the public does.
     organizer = round.run_by(request.user)
     entries = list(round.entries.select_related("category"))
+    _with_forwarded(round, entries)
     show_counts = round.winners_public() or (organizer and round.counts_visible())
     results = services.round_results(round) if show_counts else []
     turnout = turnout_by_building(round) if phase in (Phase.VOTING, Phase.COUNTING) or show_counts else []
@@ -178,6 +180,21 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "public_names": membership is None and not organizer,
         },
     )
+
+
+def _with_forwarded(round: AwardRound, entries: list) -> None:
+    """Give each category that takes the communities' winners (推荐上报) its candidates, with their community:
+    one query, and none for a round without such a category."""
+    if not any(entry.takes_forward for entry in entries):
+        return
+    forwarded = list(
+        Nomination.objects.filter(round=round, forwarded_from__isnull=False)
+        .with_target()
+        .select_related("forwarded_from__round__community")
+        .order_by("forwarded_from__round__community__name", "pk")
+    )
+    for entry in entries:
+        entry.forwarded = [n for n in forwarded if n.entry_id == entry.pk]
 
 
 @login_required
