@@ -132,6 +132,7 @@ registry.audit_labels(
         "awards.round_category_added": gettext_lazy("Category added to the selection"),
         "awards.round_category_changed": gettext_lazy("Category of the selection changed"),
         "awards.voting_closed": gettext_lazy("Voting closed early"),
+        "awards.taken_forward": gettext_lazy("Communities' winners taken forward (推荐上报)"),
         "awards.nomination_shortlisted": gettext_lazy("Nomination shortlisted"),
         "awards.nomination_rejected": gettext_lazy("Nomination not accepted"),
         "awards.nomination_merged": gettext_lazy("Nominations merged"),
