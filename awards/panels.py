@@ -25,7 +25,7 @@ ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITIN
 def open_rounds(request) -> dict:
     now = timezone.now()
     rounds = []
-    for round in AwardRound.objects.visible().unfinished()[:20]:
+    for round in AwardRound.objects.visible_to(request.user).visible().unfinished()[:20]:
         phase = round.phase(now)
         if phase in ACTIVE_PHASES or phase in (Phase.COUNTING, Phase.PUBLISHING):
             round.phase_now = phase
@@ -45,10 +45,13 @@ def organizer_work(request) -> dict:
     waiting = scope_to_organizer(
         Nomination.objects.filter(status=NominationStatus.SUBMITTED, round__published_at__isnull=True), request.user
     ).count()
-    objections = Objection.objects.filter(answered_at__isnull=True, round__published_at__isnull=True).count()
+    desk = AwardRound.objects.for_organizer(request.user)
+    objections = Objection.objects.filter(
+        answered_at__isnull=True, round__published_at__isnull=True, round__in=desk.values("pk")
+    ).count()
     now = timezone.now()
     needing = []
-    for round in AwardRound.objects.unfinished().annotate(
+    for round in desk.unfinished().annotate(
         waiting=Count("nominations", filter=Q(nominations__status=NominationStatus.SUBMITTED))
     ):
         phase = round.phase(now)
