@@ -42,6 +42,7 @@ def english_messages():
     with translation.override("en"):
         yield
 
+
 B_SECRET = "光明社区的秘密候选人"
 
 
@@ -392,3 +393,20 @@ def test_only_a_street_round_takes_forward(organizer, community_b):
         services.save_entry(entry=entry, actor=organizer, created=False)
     with pytest.raises(services.AwardError):
         services.take_forward(entry=entry, actor=organizer)
+
+
+def test_the_round_list_reads_a_constant_number_of_queries_for_a_resident(
+    resident, community_b, django_assert_num_queries, django_assert_max_num_queries
+):
+    """Filtering by place is a condition in the same query: the count does not grow with rounds or communities."""
+    client = _client(resident)
+    make_round("voting", community=community_b)
+    make_round("voting", community=None)
+    client.get("/rounds/")
+    with django_assert_max_num_queries(50) as small:
+        client.get("/rounds/")
+    for _ in range(5):
+        make_round("voting", community=CommunityFactory())
+        make_round("voting", community=None)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert client.get("/rounds/").status_code == 200
