@@ -103,9 +103,14 @@ def tv_refresh_seconds() -> int:
     return get("AWARDS_TV_REFRESH_SECONDS")
 
 
+def configured_issuer() -> str:
+    """``AWARDS_ISSUER``: one issuing body for every round's paper, overriding the community's or street's."""
+    return get("AWARDS_ISSUER")
+
+
 def issuer() -> str:
     """The body that issues a community round's paper: ``AWARDS_ISSUER``, else the community's committee."""
-    configured = get("AWARDS_ISSUER")
+    configured = configured_issuer()
     if configured:
         return configured
     community = getattr(settings, "COMMUNITY_NAME", "") or ""

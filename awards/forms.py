@@ -9,7 +9,8 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from families.models import Building, Household, Resident
+from families.access import organizer_community_ids
+from families.models import Building, Community, Household, Resident
 from project.images import PhotoField
 
 from . import conf
@@ -54,13 +55,26 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class RoundForm(forms.ModelForm):
     class Meta:
         model = AwardRound
-        fields = ["title", "year", "description", "announced", *TIMELINE_FIELDS]
+        fields = ["title", "year", "community", "description", "announced", *TIMELINE_FIELDS]
         widgets = {name: DateTimeLocalInput() for name in TIMELINE_FIELDS} | {
             "description": forms.Textarea(attrs={"rows": 4})
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The round's place: a community organizer chooses among their communities; only a street organizer may
+        # leave it empty for a street round. Once residents see the round, its place stays.
+        field = self.fields["community"]
+        communities = organizer_community_ids(user)
+        if communities is None:
+            field.queryset = Community.objects.all()
+            field.empty_label = _("The whole street office (a street round)")
+        else:
+            field.queryset = Community.objects.filter(pk__in=communities)
+            field.required = True
+            field.empty_label = None
+        field.help_text = _("Who votes: the verified residents of this community, or of the whole street.")
+        field.disabled = bool(self.instance.pk and self.instance.announced)
         for name in TIMELINE_FIELDS:
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         if not self.instance.pk:
@@ -82,7 +96,9 @@ class RoundForm(forms.ModelForm):
         if cleaned.get("announced") and not (self.instance.pk and self.instance.entries.exists()):
             self.add_error(
                 "announced",
-                _("Add at least one category to the selection before announcing it: residents would find nothing to do."),
+                _(
+                    "Add at least one category to the selection before announcing it: residents would find nothing to do."
+                ),
             )
         return cleaned
 
@@ -90,11 +106,13 @@ class RoundForm(forms.ModelForm):
 class EntryForm(forms.ModelForm):
     class Meta:
         model = RoundCategory
-        fields = ["category", "winners", "votes_per_voter", "vote_unit", "self_nomination_allowed"]
+        fields = ["category", "winners", "votes_per_voter", "vote_unit", "self_nomination_allowed", "takes_forward"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = AwardCategory.objects.filter(is_active=True)
+        if not self.instance.round.is_street_round:
+            del self.fields["takes_forward"]  # only a street round takes the communities' winners
         for name in ("winners", "votes_per_voter"):
             self.fields[name].widget.attrs["min"] = 1
 
@@ -191,7 +209,9 @@ class NominationForm(forms.Form):
         self.fields["citation"].help_text = _(
             "Why they deserve the honour: %(min)d to %(max)d characters. Not needed when you second."
         ) % {"min": conf.citation_min(), "max": conf.citation_max()}
-        self.fields["entry"].queryset = round.entries.select_related("category")
+        self.fields["entry"].queryset = round.entries.filter(takes_forward=False).select_related("category")
+        if not round.is_street_round:  # a community's round nominates its own buildings, households and people
+            self.fields["building"].queryset = Building.objects.filter(grid__community=round.community_id)
         self.fields["entry"].label_from_instance = lambda e: (
             f"{e.category.name} · {e.category.get_target_kind_display()}"
         )

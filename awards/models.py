@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from families.access import organizer_community_ids, organizer_grid_ids, verified_membership
 from families.models import Building, Community, Household, Resident
+from project.access import is_organizer
 from project.images import PHOTO_FIELD_KWARGS
 
 from . import conf
@@ -182,10 +184,42 @@ TIMELINE_FIELDS = (
 )
 
 
+def community_of(resident: Resident) -> int:
+    """The community a resident lives in (household → building → grid → community)."""
+    return resident.household.building.grid.community_id
+
+
 class AwardRoundQuerySet(models.QuerySet):
     def visible(self) -> AwardRoundQuerySet:
         """Rounds residents and the public may see: announced ones."""
         return self.filter(announced=True)
+
+    def for_organizer(self, user) -> AwardRoundQuerySet:
+        """The rounds an organizer sees on the desk: all for the street; for a community organizer or a grid
+        worker, the street's rounds and the rounds of the communities they work in (the one scope rule,
+        ``families.access.organizer_grid_ids``). Whether they may *run* one is ``AwardRound.run_by``."""
+        from families.models import Grid
+
+        grid_ids = organizer_grid_ids(user)
+        if grid_ids is None:
+            return self.all()
+        communities = Grid.objects.filter(pk__in=grid_ids).values("community")
+        return self.filter(Q(community__isnull=True) | Q(community__in=communities))
+
+    def visible_to(self, user) -> AwardRoundQuerySet:
+        """The one rule for who may see a round, its nominations and its ballot (any other is a 404).
+
+        Visitors and signed-in users without a verified membership: every announced round (they cannot take
+        part). A verified resident: announced rounds of the street and of their own community, never another
+        community's. An organizer also sees the drafts and rounds on their desk (``for_organizer``).
+        """
+        announced = Q(announced=True)
+        membership = verified_membership(user)
+        if membership is not None:
+            announced &= Q(community__isnull=True) | Q(community_id=community_of(membership))
+        if is_organizer(user):
+            return self.filter(announced | Q(pk__in=self.for_organizer(user).values("pk")))
+        return self.filter(announced)
 
     def unfinished(self) -> AwardRoundQuerySet:
         return self.filter(published_at__isnull=True)
@@ -278,8 +312,35 @@ class AwardRound(models.Model):
         return Phase(self.phase(at)).label
 
     def issuing_body(self) -> str:
-        """Who issues this round's 公示 notice and certificates: the community's committee (``AWARDS_ISSUER``)."""
-        return conf.issuer()
+        """Who issues this round's 公示 notice and certificates: ``AWARDS_ISSUER`` if set, else the community's
+        issuing body for a community's round, or the street office (``STREET_NAME``) for a street round."""
+        if conf.configured_issuer():
+            return conf.configured_issuer()
+        if self.community_id is None:
+            return settings.STREET_NAME
+        return self.community.issuing_body
+
+    @property
+    def is_street_round(self) -> bool:
+        return self.community_id is None
+
+    def in_place(self, resident: Resident) -> bool:
+        """Whether ``resident`` lives inside the round's place: anyone for a street round, else its community's
+        residents. Who may vote, second, nominate and object, and who may be nominated."""
+        return self.community_id is None or community_of(resident) == self.community_id
+
+    def building_in_place(self, building: Building) -> bool:
+        return self.community_id is None or building.grid.community_id == self.community_id
+
+    def run_by(self, user) -> bool:
+        """Whether an organizer runs this round (edits it, closes voting, counts, confirms, answers, publishes):
+        a street organizer any round; a community organizer their communities' rounds. Street rounds are run by
+        the street; community organizers and grid workers review their grids' nominations in them."""
+        if not is_organizer(user):
+            return False
+        if organizer_grid_ids(user) is None:
+            return True
+        return self.community_id is not None and self.community_id in organizer_community_ids(user)
 
     @property
     def current_phase(self) -> str:
@@ -291,13 +352,21 @@ class AwardRound(models.Model):
     def accepts_votes(self, at=None) -> bool:
         return self.phase(at) == Phase.VOTING
 
+    def voters(self):
+        """The verified residents inside the round's place: who may vote."""
+        residents = Resident.objects.verified()
+        if self.community_id is None:
+            return residents
+        return residents.filter(household__building__grid__community_id=self.community_id)
+
     def voting_reach(self) -> dict[str, int]:
-        """Who ending voting now concerns: every verified resident (all lose their vote) and how many have voted.
+        """Who ending voting now concerns: every voter of the round's place (all lose their vote) and how many
+        have voted.
 
         A resident counts as having voted once they cast any vote in the round.
         """
         return {
-            "eligible": Resident.objects.verified().count(),
+            "eligible": self.voters().count(),
             "voted": self.votes.values("voter_id").distinct().count(),
         }
 
@@ -363,6 +432,14 @@ class RoundCategory(models.Model):
         help_text=_("Whether residents may nominate themselves, their own household or their own building."),
     )
     confirmed_at = models.DateTimeField(_("winners confirmed"), null=True, blank=True)
+    takes_forward = models.BooleanField(
+        _("shortlist recommended by the communities (推荐上报)"),
+        default=False,
+        help_text=_(
+            "Street rounds only: the shortlist is each community's published winners of this category in the "
+            "same year, taken forward from the desk; residents do not nominate in it."
+        ),
+    )
 
     class Meta:
         ordering = ["category__sort_order", "category__name"]
@@ -506,6 +583,15 @@ class Nomination(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     paper_votes = models.PositiveIntegerField(_("paper votes"), default=0)
     is_winner = models.BooleanField(_("winner"), default=False)
+    forwarded_from = models.ForeignKey(
+        Honour,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="taken_forward",
+        verbose_name=_("recommended by a community"),
+        help_text=_("The community's published honour this street-round candidate was taken forward from."),
+    )
     created_at = models.DateTimeField(_("nominated"), auto_now_add=True)
 
     objects = NominationQuerySet.as_manager()

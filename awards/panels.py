@@ -25,7 +25,7 @@ ACTIVE_PHASES = (Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITIN
 def open_rounds(request) -> dict:
     now = timezone.now()
     rounds = []
-    running = AwardRound.objects.visible().unfinished()
+    running = AwardRound.objects.visible_to(request.user).visible().unfinished()
     community = registry.home_community(request)
     if community is not None:  # a community's home: its own rounds and the street's, which its residents join too
         running = running.filter(Q(community=community) | Q(community__isnull=True))
@@ -53,10 +53,13 @@ def organizer_work(request) -> dict:
     waiting = scope_to_organizer(
         Nomination.objects.filter(status=NominationStatus.SUBMITTED, round__published_at__isnull=True), request.user
     ).count()
-    objections = Objection.objects.filter(answered_at__isnull=True, round__published_at__isnull=True).count()
+    desk = AwardRound.objects.for_organizer(request.user)
+    objections = Objection.objects.filter(
+        answered_at__isnull=True, round__published_at__isnull=True, round__in=desk.values("pk")
+    ).count()
     now = timezone.now()
     needing = []
-    for round in AwardRound.objects.unfinished().annotate(
+    for round in desk.unfinished().annotate(
         waiting=Count("nominations", filter=Q(nominations__status=NominationStatus.SUBMITTED))
     ):
         phase = round.phase(now)
@@ -140,6 +143,7 @@ registry.audit_labels(
         "awards.round_category_added": gettext_lazy("Category added to the selection"),
         "awards.round_category_changed": gettext_lazy("Category of the selection changed"),
         "awards.voting_closed": gettext_lazy("Voting closed early"),
+        "awards.taken_forward": gettext_lazy("Communities' winners taken forward (推荐上报)"),
         "awards.nomination_shortlisted": gettext_lazy("Nomination shortlisted"),
         "awards.nomination_rejected": gettext_lazy("Nomination not accepted"),
         "awards.nomination_merged": gettext_lazy("Nominations merged"),

@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from families.access import sees_whole_register
 from families.models import Household, Resident
 from project import formtokens, publiccache, schedule
 from project.access import ORGANIZER_GROUP
@@ -93,10 +92,16 @@ def check_citation(citation: str) -> None:
 
 def _live_membership(resident: Resident) -> Resident:
     """The resident as the register has them now; refuses anyone no longer verified."""
-    current = Resident.objects.verified().select_related("household__building").filter(pk=resident.pk).first()
+    current = Resident.objects.verified().select_related("household__building__grid").filter(pk=resident.pk).first()
     if current is None:
         raise AwardError(_("Only verified residents can take part. Join your household first."))
     return current
+
+
+def _refuse_outside(round: AwardRound, me: Resident) -> None:
+    """Only residents inside the round's place take part in it (the pages already answer 404 to the others)."""
+    if not round.in_place(me):
+        raise AwardError(_("This round is for the residents of another community."))
 
 
 def unit_key(entry: RoundCategory, resident: Resident) -> str:
@@ -145,6 +150,8 @@ def save_round(
     """Save a round's title and timeline, with an audit line naming what changed (a new round once per ``token``)."""
     if round.published_at:
         raise AwardError(_("This round is published; its timeline can no longer change."))
+    if not round.run_by(actor):
+        raise AwardError(_("Only street organizers run the street's rounds; community organizers their communities'."))
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=ROUND_FORM)
         round.save()
@@ -155,6 +162,7 @@ def save_round(
             changed=changed,
             timeline={name: getattr(round, name).isoformat() for name in TIMELINE_FIELDS},
             announced=round.announced,
+            community=round.community_id,
         )
         claim.done(round, url=reverse("awards:organize_round", args=[round.pk]))
     return round
@@ -165,6 +173,8 @@ def save_entry(*, entry: RoundCategory, actor, created: bool, token: str | None 
     round = entry.round
     if round.phase() not in (Phase.DRAFT, Phase.UPCOMING, Phase.NOMINATING, Phase.REVIEWING, Phase.WAITING):
         raise AwardError(_("The rules of a category cannot change once voting has opened."))
+    if entry.takes_forward and not round.is_street_round:
+        raise AwardError(_("Only a street round takes its shortlist from the communities' winners."))
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=ENTRY_FORM)
         try:
@@ -181,6 +191,7 @@ def save_entry(*, entry: RoundCategory, actor, created: bool, token: str | None 
             votes_per_voter=entry.votes_per_voter,
             vote_unit=entry.vote_unit,
             self_nomination_allowed=entry.self_nomination_allowed,
+            takes_forward=entry.takes_forward,
         )
         claim.done(entry, url=reverse("awards:round_edit", args=[round.pk]))
     return entry
@@ -215,7 +226,7 @@ def send_voting_open_notices(*, round: AwardRound) -> int:
         opted_out = NoticePreference.objects.filter(voting_open=False).values("user_id")
         users = list(
             get_user_model()
-            .objects.filter(residencies__status=Resident.Status.VERIFIED, is_active=True)
+            .objects.filter(residencies__in=round.voters(), is_active=True)
             .exclude(pk__in=opted_out)
             .distinct()
         )
@@ -225,7 +236,8 @@ def send_voting_open_notices(*, round: AwardRound) -> int:
 
 
 def notify_publicity_ended(*, round: AwardRound, now: datetime | None = None) -> int:
-    """Tell the organizers who see the whole community, once per round, that its publicity period is over.
+    """Tell the organizers who run the round (``AwardRound.run_by``), once per round, that its publicity period is
+    over.
 
     Publishing stays their decision (every objection answered, then "Publish"): the scheduled tick only tells them
     it is due. Once per round, whatever the tick or the timeline does afterwards. Returns how many were told.
@@ -241,9 +253,74 @@ def notify_publicity_ended(*, round: AwardRound, now: datetime | None = None) ->
             .objects.filter(Q(groups__name=ORGANIZER_GROUP) | Q(is_staff=True) | Q(is_superuser=True), is_active=True)
             .distinct()
         )
-        organizers = [user for user in candidates if sees_whole_register(user)]
+        organizers = [user for user in candidates if round.run_by(user)]
         _notify(organizers, kind=NoticeKind.PUBLICITY_ENDED, round=round)
     return len(organizers)
+
+
+def forwardable_honours(entry: RoundCategory):
+    """The honours ``take_forward`` takes into a street round's category: each community's published, standing
+    winners of the same category in that community's rounds of the round's year."""
+    return (
+        Honour.objects.published()
+        .filter(category=entry.category_id, year=entry.round.year, round__community__isnull=False)
+        .select_related("round__community", "nomination__nominator", "building", "household", "resident")
+        .order_by("round__community__name", "pk")
+    )
+
+
+def take_forward(*, entry: RoundCategory, actor) -> list[Nomination]:
+    """推荐上报: shortlist in a street round's category each community's published winners of that category in
+    the same year (``forwardable_honours``). The one rule, run by the organizer from the desk before voting opens.
+
+    Idempotent: a winner already on the shortlist (the same target: one nomination per target per category) is
+    not added again, so running it twice, or after a late publication, adds only who is new. The candidate keeps
+    the community's citation, photo and nominator, and points at the honour it came from. Audited.
+    """
+    with transaction.atomic():
+        # The lock queues two organizers taking forward at once: each sees the other's nominations.
+        round = AwardRound.objects.select_for_update().get(pk=entry.round_id)
+        entry = RoundCategory.objects.select_related("category").get(pk=entry.pk)
+        if not round.is_street_round or not entry.takes_forward:
+            raise AwardError(_("Only a street round's category set to take the communities' winners can do this."))
+        if not round.under_review() and round.phase() not in (Phase.DRAFT, Phase.UPCOMING):
+            raise AwardError(_("Candidates are taken forward before voting opens."))
+        taken = set(Nomination.objects.filter(entry=entry).values_list("target_key", flat=True))
+        added = []
+        now = timezone.now()
+        for honour in forwardable_honours(entry):
+            key = target_key_for(honour.target_kind, honour.building_id, honour.household_id, honour.resident_id)
+            if key in taken or honour.nomination_id is None:
+                continue
+            taken.add(key)
+            added.append(
+                Nomination(
+                    round=round,
+                    entry=entry,
+                    target_kind=honour.target_kind,
+                    target_key=key,
+                    building=honour.building,
+                    household=honour.household,
+                    resident=honour.resident,
+                    nominator=honour.nomination.nominator,
+                    citation=honour.citation,
+                    photo=honour.photo,
+                    status=NominationStatus.SHORTLISTED,
+                    review_reason=_("Recommended by %(community)s") % {"community": honour.round.community.name},
+                    reviewed_at=now,
+                    forwarded_from=honour,
+                )
+            )
+        Nomination.objects.bulk_create(added)  # keys computed above: bulk_create skips save()
+        _audit(
+            actor,
+            "awards.taken_forward",
+            round,
+            category=entry.category.name,
+            added=[n.forwarded_from.certificate_number for n in added],
+        )
+    publiccache.changed(Nomination)
+    return added
 
 
 # --- Nominations -------------------------------------------------------------------------------------------------
@@ -327,7 +404,12 @@ def nominate(
         me = _live_membership(nominator)
         if not round.accepts_nominations():
             raise AwardError(_("Nominations for this round are not open."))
+        _refuse_outside(round, me)
+        if entry.takes_forward:
+            raise AwardError(_("In this category the communities recommend the candidates; residents do not nominate."))
         _check_target(entry, building, household, resident, typed_name)
+        if not round.building_in_place(building):
+            raise AwardError(_("This round's candidates live in its community: choose a building there."))
         if not entry.self_nomination_allowed and _is_self(entry, me, building, household, resident, typed_name):
             raise AwardError(
                 _("In this category you cannot nominate yourself, your own household or your own building.")
@@ -390,6 +472,7 @@ def second_nomination(*, nomination: Nomination, resident: Resident, token: str 
         nomination = Nomination.objects.select_related("round").get(pk=nomination.pk)
         if not nomination.round.accepts_nominations():
             raise AwardError(_("Seconding is only possible while nominations are open."))
+        _refuse_outside(nomination.round, me)
         if not nomination.is_live:
             raise AwardError(_("This nomination is no longer in the running."))
         if nomination.to_be_matched:
@@ -657,13 +740,15 @@ def cast_vote(*, nomination: Nomination | int, resident: Resident | None = None,
             # On SQLite the IMMEDIATE transaction serialises writers instead.
             me = (
                 Resident.objects.verified()
-                .select_related("household")
+                .select_related("household__building__grid")
                 .select_for_update(of=("household",))
                 .filter(**voter)
                 .first()
             )
             if me is None:
                 raise NotVerified(_("Only verified residents can take part. Join your household first."))
+            if not nomination.round.in_place(me):
+                raise Nomination.DoesNotExist  # another community's round: not there for this voter (a 404)
             key = unit_key(nomination.entry, me)
             ballot = list(
                 Vote.objects.filter(entry=nomination.entry, unit_key=key).values_list(
@@ -915,6 +1000,7 @@ def file_objection(
         me = _live_membership(resident)
         if not round.accepts_objections():
             raise AwardError(_("Objections can be filed only during the publicity period."))
+        _refuse_outside(round, me)
         if nomination is not None:
             nomination = Nomination.objects.filter(pk=nomination.pk, round=round, is_winner=True).first()
             if nomination is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from families.models import Building, Resident
+from families.models import Building
 
 from .models import AwardRound, Vote
 
@@ -21,10 +21,11 @@ def turnout_by_building(round: AwardRound) -> list[tuple[str, int, int]]:
         .annotate(n=Count("voter_id", distinct=True))
         .order_by()
     )
-    eligible = dict(
-        Resident.objects.verified().values_list("household__building_id").annotate(n=Count("id")).order_by()
-    )
-    return [(name, voters.get(pk, 0), eligible.get(pk, 0)) for pk, name in Building.objects.values_list("pk", "name")]
+    eligible = dict(round.voters().values_list("household__building_id").annotate(n=Count("id")).order_by())
+    buildings = Building.objects.all()
+    if not round.is_street_round:  # a community's round: its buildings only
+        buildings = buildings.filter(grid__community_id=round.community_id)
+    return [(name, voters.get(pk, 0), eligible.get(pk, 0)) for pk, name in buildings.values_list("pk", "name")]
 
 
 def turnout_total(rows: list[tuple[str, int, int]]) -> tuple[int, int]:

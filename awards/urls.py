@@ -28,6 +28,7 @@ urlpatterns = [
     path("organize/rounds/<int:pk>/categories/new/", views.entry_edit, name="entry_new"),
     path("organize/rounds/<int:pk>/categories/<int:entry_pk>/", views.entry_edit, name="entry_edit"),
     path("organize/rounds/<int:pk>/nominations/", views.review_list, name="review_list"),
+    path("organize/rounds/<int:pk>/categories/<int:entry_pk>/take-forward/", views.take_forward, name="take_forward"),
     path("organize/nominations/<int:pk>/review/", views.review, name="review"),
     path("organize/nominations/<int:pk>/link/", views.link, name="link"),
     path("organize/nominations/<int:pk>/citation/", views.citation_edit, name="citation_edit"),

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,13 +31,13 @@ from families.access import (
     audit_entries_for,
     in_organizer_scope,
     not_verified_response,
+    organizer_community_ids,
     organizer_grid_ids,
     organizer_may_edit_grid,
     scope_to_organizer,
     sees_whole_register,
     verified_membership,
     verified_resident_required,
-    whole_register_required,
 )
 from families.models import Resident
 from project import pdf
@@ -78,10 +79,25 @@ from .stats import turnout_by_building, turnout_total
 
 
 def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
-    """The round, if the reader may see it: announced rounds for everyone, drafts for organizers only."""
-    round = get_object_or_404(AwardRound, pk=pk)
-    if not round.announced and not is_organizer(request.user):
-        raise Http404
+    """The round, if the reader may see it (``AwardRound.objects.visible_to``, the one rule), else a 404."""
+    return get_object_or_404(AwardRound.objects.visible_to(request.user).select_related("community"), pk=pk)
+
+
+def _visible_nominations(request: HttpRequest):
+    """Nominations of the rounds the reader may see: another community's are a 404 like its round."""
+    return Nomination.objects.filter(round__in=AwardRound.objects.visible_to(request.user).values("pk"))
+
+
+def _desk_round(request: HttpRequest, pk: int) -> AwardRound:
+    """A round on this organizer's desk (``AwardRound.objects.for_organizer``), else a 404."""
+    return get_object_or_404(AwardRound.objects.for_organizer(request.user).select_related("community"), pk=pk)
+
+
+def _round_to_run(request: HttpRequest, pk: int) -> AwardRound:
+    """A round this organizer runs (``AwardRound.run_by``): 404 off their desk, 403 if they only review in it."""
+    round = _desk_round(request, pk)
+    if not round.run_by(request.user):
+        raise PermissionDenied
     return round
 
 
@@ -100,9 +116,10 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @cache_public_page(ROUNDS, timeout=60)
 def round_list(request: HttpRequest) -> HttpResponse:
     rounds = list(
-        AwardRound.objects.visible().prefetch_related(
-            Prefetch("entries", queryset=RoundCategory.objects.select_related("category"))
-        )
+        AwardRound.objects.visible_to(request.user)
+        .visible()
+        .select_related("community")
+        .prefetch_related(Prefetch("entries", queryset=RoundCategory.objects.select_related("category")))
     )
     now = timezone.now()
     for round in rounds:
@@ -117,10 +134,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = _visible_round(request, pk)
     phase = round.phase()
     membership = verified_membership(request.user) if request.user.is_authenticated else None
-    # Counts before publication and full names are for organizers who see the whole community; a grid worker
-    # reads the round as the public does.
-    organizer = sees_whole_register(request.user)
+    # Counts before publication and full names are for the organizers who run the round; a grid worker reads
+    # the round as the public does.
+    organizer = round.run_by(request.user)
     entries = list(round.entries.select_related("category"))
+    _with_forwarded(round, entries)
     show_counts = round.winners_public() or (organizer and round.counts_visible())
     results = services.round_results(round) if show_counts else []
     turnout = turnout_by_building(round) if phase in (Phase.VOTING, Phase.COUNTING) or show_counts else []
@@ -164,12 +182,27 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _with_forwarded(round: AwardRound, entries: list) -> None:
+    """Give each category that takes the communities' winners (推荐上报) its candidates, with their community:
+    one query, and none for a round without such a category."""
+    if not any(entry.takes_forward for entry in entries):
+        return
+    forwarded = list(
+        Nomination.objects.filter(round=round, forwarded_from__isnull=False)
+        .with_target()
+        .select_related("forwarded_from__round__community")
+        .order_by("forwarded_from__round__community__name", "pk")
+    )
+    for entry in entries:
+        entry.forwarded = [n for n in forwarded if n.entry_id == entry.pk]
+
+
 @login_required
 def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     """The nominations of a round: for seconding while nominations are open, the ballot while voting is open."""
     round = _visible_round(request, pk)
     membership = verified_membership(request.user)
-    organizer = sees_whole_register(request.user)  # a grid worker reviews their grids' nominations on the desk
+    organizer = round.run_by(request.user)  # a grid worker reviews their grids' nominations on the desk
     if membership is None and not organizer:
         messages.info(request, _("Join your household with the code from your grid worker first."))
         return redirect("families:join")
@@ -356,7 +389,10 @@ def _nominate_page(request: HttpRequest, round: AwardRound, form: NominationForm
 
 def _nomination_for_reader(request: HttpRequest, pk: int) -> tuple[Nomination, object, bool]:
     nomination = get_object_or_404(
-        Nomination.objects.with_target().with_seconds().select_related("round", "nominator__household__building"),
+        _visible_nominations(request)
+        .with_target()
+        .with_seconds()
+        .select_related("round", "nominator__household__building"),
         pk=pk,
     )
     membership = verified_membership(request.user) if request.user.is_authenticated else None
@@ -420,7 +456,7 @@ def _resident_post(action):
     """POST-only resident actions on a nomination: call the service, say what happened, go back."""
 
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        nomination = get_object_or_404(Nomination.objects.select_related("round"), pk=pk)
+        nomination = get_object_or_404(_visible_nominations(request).select_related("round"), pk=pk)
         if not nomination.round.announced:
             raise Http404
         back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
@@ -455,7 +491,7 @@ decline = _resident_post(_decline)
 @verified_resident_required
 def second(request: HttpRequest, pk: int) -> HttpResponse:
     """Second (附议) a nomination; the button's one-time token makes a double click one second."""
-    nomination = get_object_or_404(Nomination.objects.select_related("round"), pk=pk)
+    nomination = get_object_or_404(_visible_nominations(request).select_related("round"), pk=pk)
     if not nomination.round.announced:
         raise Http404
     back = _safe_next(request, reverse("awards:nomination", args=[nomination.pk]))
@@ -551,7 +587,9 @@ def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @organizer_required
 def organize_rounds(request: HttpRequest) -> HttpResponse:
     rounds = list(
-        AwardRound.objects.annotate(
+        AwardRound.objects.for_organizer(request.user)
+        .select_related("community")
+        .annotate(
             waiting=Count("nominations", filter=Q(nominations__status=NominationStatus.SUBMITTED), distinct=True),
             open_objections=Count("objections", filter=Q(objections__answered_at__isnull=True), distinct=True),
         )
@@ -564,8 +602,11 @@ def organize_rounds(request: HttpRequest) -> HttpResponse:
 
 @organizer_required
 def round_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    round = get_object_or_404(AwardRound, pk=pk) if pk else None
-    form = RoundForm(request.POST or None, instance=round)
+    """A round's place, title and timeline; a new round by street or community organizers (grid workers: 403)."""
+    round = _round_to_run(request, pk) if pk else None
+    if round is None and organizer_community_ids(request.user) == frozenset():
+        raise PermissionDenied
+    form = RoundForm(request.POST or None, instance=round, user=request.user)
     attempt = Attempt(request, form=form, fallback=reverse("awards:organize_rounds"))
     if request.method == "POST":
         with attempt:
@@ -583,18 +624,17 @@ def round_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 return redirect("awards:organize_round", pk=saved.pk)
         if attempt.response:
             return attempt.response
-    entry_form = EntryForm() if round else None
     entries = list(round.entries.select_related("category")) if round else []
     return render(
         request,
         "awards/organize/round_form.html",
-        {"form": form, "round": round, "entries": entries, "entry_form": entry_form},
+        {"form": form, "round": round, "entries": entries},
     )
 
 
 @organizer_required
 def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> HttpResponse:
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _round_to_run(request, pk)
     entry = get_object_or_404(RoundCategory, pk=entry_pk, round=round) if entry_pk else RoundCategory(round=round)
     form = EntryForm(request.POST or None, instance=entry)
     attempt = Attempt(request, form=form, fallback=reverse("awards:round_edit", args=[round.pk]))
@@ -613,15 +653,15 @@ def entry_edit(request: HttpRequest, pk: int, entry_pk: int | None = None) -> Ht
 
 @organizer_required
 def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _desk_round(request, pk)
     phase = round.phase()
     found = dict(Nomination.objects.filter(round=round).values_list("status").annotate(n=Count("id")).order_by())
     counts = {status: found.get(status, 0) for status in NominationStatus.values}
     counts["closed"] = counts["withdrawn"] + counts["declined"] + counts["merged"]
     counts["to_be_matched"] = Nomination.objects.filter(round=round).live().to_be_matched().count()
     entries = list(round.entries.select_related("category").annotate(tallies=Count("paper_tallies")))
-    runs_whole_round = sees_whole_register(request.user)
-    # Objections are answered by organizers who see the whole community; their free text may name anyone.
+    runs_whole_round = round.run_by(request.user)
+    # Objections are answered by the organizers who run the round; their free text may name anyone.
     objections = (
         list(round.objections.select_related("nomination__entry__category", "nomination__building"))
         if runs_whole_round
@@ -665,13 +705,14 @@ def organize_round(request: HttpRequest, pk: int) -> HttpResponse:
             "printable": sum(1 for h in honours if h.published_at and not h.withdrawn_at),
             # Closing, counting, publishing and corrections are for organizers who see the whole community.
             "runs_whole_round": runs_whole_round,
+            "forward_entries": [e for e in entries if e.takes_forward] if runs_whole_round else [],
         },
     )
 
 
 @organizer_required
 def review_list(request: HttpRequest, pk: int) -> HttpResponse:
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _desk_round(request, pk)
     status = request.GET.get("status") or ""
     qs = (
         scope_to_organizer(Nomination.objects.filter(round=round), request.user)  # a grid worker: their grids
@@ -791,10 +832,10 @@ def citation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@whole_register_required
+@organizer_required
 def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     """Ending voting early asks first: GET says who can no longer vote, POST ends it."""
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _round_to_run(request, pk)
     if request.method == "POST":
         with Attempt(request):
             services.close_voting(round=round, actor=request.user)
@@ -809,9 +850,9 @@ def close_voting(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@whole_register_required
+@organizer_required
 def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _round_to_run(request, pk)
     entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
     nominations = entry.nominations.shortlisted().with_target().order_by("created_at", "id")
     form = PaperTallyForm(request.POST or None, request.FILES or None, nominations=nominations)
@@ -837,9 +878,9 @@ def paper_tally(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     )
 
 
-@whole_register_required
+@organizer_required
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _round_to_run(request, pk)
     if not round.counts_visible():
         messages.error(request, _("Counts stay hidden until voting closes."))
         return redirect("awards:organize_round", pk=round.pk)
@@ -867,9 +908,10 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@whole_register_required
+@organizer_required
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(Objection, pk=pk)
+    _round_to_run(request, objection.round_id)
     form = AnswerForm(request.POST, prefix=f"o{objection.pk}")
     back = reverse("awards:organize_round", args=[objection.round_id]) + "#objections"
     if not form.is_valid():
@@ -882,10 +924,10 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@whole_register_required
+@organizer_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publishing asks first: GET lists the honours that go on the board, POST publishes them."""
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _round_to_run(request, pk)
     if request.method == "POST":
         with Attempt(request):
             honours = services.publish_round(round=round, actor=request.user)
@@ -908,7 +950,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@whole_register_required
+@organizer_required
 def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdrawing an honour asks first: GET says what it undoes and asks the public reason, POST withdraws."""
     honour = get_object_or_404(
@@ -923,6 +965,10 @@ def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    if honour.round_id:
+        _round_to_run(request, honour.round_id)
+    elif not sees_whole_register(request.user):  # an honour entered by hand belongs to the street
+        raise PermissionDenied
     back = reverse("awards:organize_round", args=[honour.round_id]) if honour.round_id else reverse("organize")
     form = WithdrawHonourForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -946,7 +992,7 @@ def withdraw_honour(request: HttpRequest, pk: int) -> HttpResponse:
 @organizer_required
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The round's 公示 notice for the bulletin board, A4 or A3 (``?size=``), in Chinese; public names only."""
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _desk_round(request, pk)
     size = request.GET.get("size", "a4")
     if size not in paper.NOTICE_SIZES:
         messages.error(request, _("The notice is printed on A4 or A3."))
@@ -966,10 +1012,10 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf.pdf_response(pdf.write_pdf([document]), filename=filename)
 
 
-@whole_register_required
+@organizer_required
 def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Results per category: online, paper and total votes, and turnout. Never who voted for whom."""
-    round = get_object_or_404(AwardRound, pk=pk)
+    round = _round_to_run(request, pk)
     if not round.counts_visible():
         messages.error(request, _("Counts stay hidden until voting closes."))
         return redirect("awards:organize_round", pk=round.pk)
@@ -978,9 +1024,7 @@ def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if category:
         results = [r for r in results if str(r.entry.pk) == category]
     eligible_residents = turnout_total(turnout_by_building(round))[1]
-    from families.models import Household
-
-    eligible_households = Household.objects.filter(residents__status="verified").distinct().count()
+    eligible_households = round.voters().values("household").distinct().count()
     headers = [
         _("Category"),
         _("Rank"),
@@ -1018,3 +1062,19 @@ def export_results(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         fmt=fmt,
         sheet_title=_("results"),
     )
+
+
+@require_POST
+@organizer_required
+def take_forward(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    """推荐上报: shortlist each community's published winners of the category (``services.take_forward``)."""
+    round = _round_to_run(request, pk)
+    entry = get_object_or_404(RoundCategory.objects.select_related("category"), pk=entry_pk, round=round)
+    with Attempt(request):
+        added = services.take_forward(entry=entry, actor=request.user)
+        messages.success(
+            request,
+            _("%(n)d recommended candidates were added to the shortlist of %(category)s.")
+            % {"n": len(added), "category": entry.category.name},
+        )
+    return redirect("awards:organize_round", pk=round.pk)

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from awards import paper as awards_paper
 from awards.models import NominationStatus, TargetKind
-from families.models import GridAssignment
+from families.models import Community, GridAssignment
 from project.access import make_organizer
 from tests import paper
 from tests.awards.board_factories import HonourFactory
 from tests.awards.factories import make_entry, make_nomination, make_round
 from tests.awards.paper_checks import text_past_the_edge
-from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory
+from tests.factories import CommunityFactory, GridFactory, HouseholdFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +35,16 @@ def notice_url(round, size="a4"):
     return f"/organize/rounds/{round.pk}/notice.pdf?size={size}"
 
 
+def happy_community():
+    found = Community.objects.filter(name="幸福里社区").first()
+    return found or CommunityFactory(name="幸福里社区", committee_name="幸福里社区居民委员会")
+
+
 def elected_round(phase="publicity", *, suffix="", **kwargs):
     """A round whose winners are confirmed: a consenting person, a person who did not consent, a household that
     agreed to be named, and a runner-up who is not elected."""
-    round = make_round(phase, **{"title": "2026年度幸福里评选", **kwargs})
+    place = {"community": happy_community()}
+    round = make_round(phase, **{"title": "2026年度幸福里评选", **place, **kwargs})
     people = make_entry(round, TargetKind.PERSON, name=f"身边好人{suffix}")
     households = make_entry(round, TargetKind.HOUSEHOLD, name=f"五好家庭{suffix}")
     make_nomination(
@@ -127,9 +133,17 @@ def test_the_in_person_objection_text_comes_from_the_setting(organizer_client, s
     assert round.issuing_body() == "幸福街道办事处"
 
 
-def test_without_a_community_name_the_notice_is_issued_by_a_generic_committee(settings):
-    settings.COMMUNITY_NAME = ""
-    assert make_round("publicity").issuing_body() == "社区居民委员会"
+def test_a_community_without_a_committee_name_issues_under_its_own_name():
+    community = CommunityFactory(name="光明社区", committee_name="")
+    assert make_round("publicity", community=community).issuing_body() == "光明社区"
+
+
+def test_a_street_rounds_notice_is_issued_by_the_street_office(organizer_client, settings):
+    settings.STREET_NAME = "和平街道办事处"
+    round = elected_round(community=None)
+    assert round.issuing_body() == "和平街道办事处"
+    text = paper.text(organizer_client.get(notice_url(round)).content).replace(" ", "")
+    assert text.count("和平街道办事处") >= 2 and "居民委员会" not in text
 
 
 def test_during_voting_the_notice_posts_the_shortlist_and_where_to_vote(organizer_client):
@@ -199,9 +213,9 @@ def test_only_organizers_print_the_notice(client, resident_client, organizer_cli
     assert resident_client.get(notice_url(round)).status_code == 403
     worker = UserFactory(username="worker")
     make_organizer(user=worker)
-    GridAssignment.objects.create(user=worker, grid=GridFactory())
+    GridAssignment.objects.create(user=worker, grid=GridFactory(community=round.community))
     client.force_login(worker)
-    # A grid worker runs the round's desk too; the notice holds only what is posted in public anyway.
+    # A grid worker of the round's community has the round's desk too; the notice holds only what is posted in public anyway.
     assert client.get(notice_url(round)).status_code == 200
     assert client.post(notice_url(round)).status_code == 405
 

@@ -379,3 +379,46 @@ def test_the_sweep_finds_grid_b_everywhere_for_an_organizer_who_sees_the_whole_r
         "/organize/register/export.csv",
     ):
         assert page in pages, page
+
+
+@pytest.mark.parametrize("who", ["worker", "community_organizer"])
+def test_another_communitys_round_is_a_404_at_every_organizer_url_that_names_a_round(grid_world, who):
+    """Rounds by place (#17, #18): a round of grid B's community, with every row an organizer URL can name given
+    the id ``C``, is off the desk of community A's organizer and grid worker: a 404 (405 for a wrong method)."""
+    from awards.models import AwardCategory, Nomination, NominationStatus, Objection, RoundCategory, TargetKind
+    from tests.awards.factories import make_round
+    from tests.project.grid_b import B
+
+    c = B + 100  # ids past the grid world's own (its later rows took B + 1, B + 2, …)
+    round = make_round("voting", pk=c, community_id=B, title="乙社区评选")
+    category = AwardCategory.objects.create(name="乙社区好人", target_kind=TargetKind.PERSON)
+    RoundCategory.objects.create(pk=c, round=round, category=category, winners=1)
+    Nomination.objects.create(
+        pk=c,
+        round=round,
+        entry_id=c,
+        target_kind=TargetKind.PERSON,
+        building=grid_world.b_person.household.building,
+        household=grid_world.b_person.household,
+        resident=grid_world.b_person,
+        nominator=grid_world.b_person,
+        citation="多年来照顾独居老人。",
+        status=NominationStatus.SHORTLISTED,
+    )
+    Objection.objects.create(pk=c, round=round, resident=grid_world.b_person, text="我有异议")
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(grid_world, who))
+    before = row_counts()
+    routes = [r for r in _organizer_routes() if r.startswith("organize/") and "<int:" in r]
+    swept = 0
+    for route in routes:
+        if not re.search(r"organize/(rounds|nominations|objections)/", route):
+            continue
+        for path in _paths_for(route, grid_world):
+            path = path.replace(str(B), str(c))
+            for method in ("get", "post"):
+                status = getattr(client, method)(path, {"answer": "答复", f"n{c}-decision": "shortlist"}).status_code
+                assert status in (404, 405), (method, path, status)
+                swept += 1
+    assert swept > 30
+    assert row_counts() == before

@@ -541,6 +541,7 @@ NOT_A_CREATE: dict[str, str] = {
     "awards:confirm": "confirms winners, once (phase checked under a lock)",
     "awards:answer": "answers an objection, once (checked under a lock)",
     "awards:publish": "publishes the honours, once (phase checked under a lock)",
+    "awards:take_forward": "adds each community winner once (one nomination per target, the round locked)",
     "awards:withdraw_honour": "withdraws an honour, once (checked under a lock)",
     "activities:cancel": "cancels a live sign-up, once",
     "activities:my_redemption_cancel": "cancels a waiting redemption, once",
