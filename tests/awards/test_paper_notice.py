@@ -133,9 +133,9 @@ def test_the_in_person_objection_text_comes_from_the_setting(organizer_client, s
     assert round.issuing_body() == "幸福街道办事处"
 
 
-def test_a_community_without_a_committee_name_issues_under_its_own_name():
+def test_a_community_without_a_committee_name_issues_as_its_residents_committee():
     community = CommunityFactory(name="光明社区", committee_name="")
-    assert make_round("publicity", community=community).issuing_body() == "光明社区"
+    assert make_round("publicity", community=community).issuing_body() == "光明社区居民委员会"
 
 
 def test_a_street_rounds_notice_is_issued_by_the_street_office(organizer_client, settings):
