@@ -6,16 +6,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from project.access import make_organizer
 from tests import paper
-from tests.factories import BuildingFactory, HouseholdFactory, UserFactory
+from tests.factories import BuildingFactory, HouseholdFactory, UserFactory, make_street_organizer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_organizer_prints_a_buildings_join_slips_as_a_pdf(live_server, page, login, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    make_organizer(user=UserFactory(username="staff"))
+    make_street_organizer(UserFactory(username="staff"))
     building = BuildingFactory(name="幸福里3号楼")
     households = [HouseholdFactory(building=building) for _ in range(3)]
 
