@@ -9,14 +9,21 @@ from django.utils.translation import gettext_lazy
 from families.access import scope_to_organizer, verified_membership
 from project import registry
 
-from . import conf
+from . import conf, services
 from .models import Activity, CorrectionRequest, PointsBalance, Redemption, Signup, hours_text
 
 
 @registry.home_panel(order=30)
 def upcoming_activities(request: HttpRequest) -> dict:
-    """Up to five activities that still take sign-ups (the template explains an empty list)."""
-    activities = list(Activity.objects.for_list().upcoming().with_open_places().order_by("starts_at", "pk")[:5])
+    """Up to five activities that still take sign-ups (the template explains an empty list): on a community's home,
+    those its residents may join; for a verified resident, those they may join (as ``/activities/`` lists)."""
+    activities = Activity.objects.for_list().upcoming().with_open_places()
+    community = registry.home_community(request)
+    membership = verified_membership(request.user) if community is None else None
+    if community is not None or membership is not None:
+        reach = community.pk if community is not None else services.community_of(membership)
+        activities = activities.open_to_community(reach)
+    activities = list(activities.order_by("starts_at", "pk")[:5])
     return {"template": "activities/panel_upcoming.html", "activities": activities}
 
 

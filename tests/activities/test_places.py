@@ -374,3 +374,20 @@ def test_make_street_organizer_sees_every_communitys_activity(street):
     user = make_street_organizer(UserFactory())
     west_activity = ActivityFactory(community=street["west"]["community"])
     assert _client(user).get(reverse("activities:organize_edit", args=[west_activity.pk])).status_code == 200
+
+
+def test_the_home_pages_list_of_upcoming_activities_follows_the_same_reach(street):
+    """A community's home (/c/<slug>/) and a resident's own home page list only what its residents may join, as
+    /c/<slug>/activities/ and /activities/ do; a visitor on the street's home sees every activity."""
+    east_only = ActivityFactory(community=street["east"]["community"], title="东社区自己的活动")
+    open_to_all = ActivityFactory(community=None, title="街道的活动")
+
+    def listed(client, url):
+        page = client.get(url).content.decode()
+        return {title for title in (east_only.title, open_to_all.title) if title in page}
+
+    assert listed(Client(), "/c/east/") == {east_only.title, open_to_all.title}
+    assert listed(Client(), "/c/west/") == {open_to_all.title}
+    assert listed(Client(), "/") == {east_only.title, open_to_all.title}
+    assert listed(_client(street["west"]["user"]), "/") == {open_to_all.title}
+    assert listed(_client(street["east"]["user"]), "/") == {east_only.title, open_to_all.title}
