@@ -36,6 +36,8 @@ DEFAULTS = {
     "ACTIVITIES_MAX_CAPACITY": 1000,
     # Who issues the volunteer service record (志愿服务记录证明); empty means the resident's community's committee.
     "ACTIVITIES_RECORD_ISSUER": "",
+    # Service records one resident's records may be issued a day (each takes a number that stays forever).
+    "ACTIVITIES_RECORDS_PER_DAY": 10,
     # Activities, ledger lines and organizer lists per page.
     "ACTIVITIES_PAGE_SIZE": 20,
     # Volunteers signed up for an activity are reminded this many hours before it starts (the scheduled tick).
@@ -112,6 +114,10 @@ def page_size() -> int:
 
 def leaderboard_summary_seconds() -> int:
     return get("ACTIVITIES_LEADERBOARD_SUMMARY_SECONDS")
+
+
+def records_per_day() -> int:
+    return get("ACTIVITIES_RECORDS_PER_DAY")
 
 
 def record_issuer(resident) -> str:

@@ -15,7 +15,7 @@ circle: activity → sign-up → correction → redemption → points balance �
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -1074,6 +1074,16 @@ def issue_service_record(
         raise ServiceError(_("The period cannot end after today."))
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=actor, form_name=SERVICE_RECORD_FORM)
+        # The resident's row is locked so that the day's count below cannot be raced past by forms sent at once.
+        Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True).first()
+        day_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+        if ServiceRecord.objects.filter(resident=resident, issued_at__gte=day_start).count() >= conf.records_per_day():
+            raise ServiceError(
+                _(
+                    "%(count)d service records were issued for this resident today, the most a day. Download one of them below, or ask again tomorrow."
+                )
+                % {"count": conf.records_per_day()}
+            )
         signups = Signup.objects.served(resident, start, end)
         lines = [
             {

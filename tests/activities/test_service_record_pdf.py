@@ -321,3 +321,23 @@ def test_the_record_is_issued_by_the_committee_of_the_residents_community(organi
     assert conf.record_issuer(resident) == "和平社区居民委员会"
     settings.ACTIVITIES_RECORD_ISSUER = "幸福街道志愿服务站"
     assert conf.record_issuer(resident) == "幸福街道志愿服务站"
+
+
+def test_a_resident_cannot_take_numbers_without_end(resident_client, resident, member, settings):
+    """The abuse case: every record takes a number kept forever, so a script sending the form again and again with
+    fresh tokens is stopped at ACTIVITIES_RECORDS_PER_DAY a day, with a message, and issues nothing more."""
+    settings.ACTIVITIES_RECORDS_PER_DAY = 3
+    for _ in range(3):
+        assert _issue(resident_client, resident, "/points/record/issue/").status_code == 302
+    refused = _issue(
+        resident_client,
+        resident,
+        "/points/record/issue/",
+    )
+    assert ServiceRecord.objects.filter(resident=member).count() == 3
+    page = (
+        resident_client.get(refused["Location"]).content.decode()
+        if refused.status_code == 302
+        else refused.content.decode()
+    )
+    assert "今天已为这位居民开具 3 份服务记录证明" in page
