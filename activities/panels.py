@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from families.access import scope_to_organizer, verified_membership
 from project import registry
 
-from . import conf, services
+from . import conf
 from .models import Activity, CorrectionRequest, PointsBalance, Redemption, Signup, hours_text
 
 
@@ -21,7 +21,7 @@ def upcoming_activities(request: HttpRequest) -> dict:
     community = registry.home_community(request)
     membership = verified_membership(request.user) if community is None else None
     if community is not None or membership is not None:
-        reach = community.pk if community is not None else services.community_of(membership)
+        reach = community.pk if community is not None else membership.community_id
         activities = activities.open_to_community(reach)
     activities = list(activities.order_by("starts_at", "pk")[:5])
     return {"template": "activities/panel_upcoming.html", "activities": activities}

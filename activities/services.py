@@ -84,16 +84,6 @@ class AlreadyRecorded(ServiceError):
 # --- Places: who may join, redeem and run what ------------------------------------------
 
 
-def community_of(resident: Resident) -> int | None:
-    """The community a resident lives in (their household's building's grid's), read fresh: the reach rule's
-    answer must not come from a stale object."""
-    return (
-        Household.objects.filter(pk=resident.household_id)
-        .values_list("building__grid__community_id", flat=True)
-        .first()
-    )
-
-
 def organizer_communities(user) -> frozenset[int] | None:
     """The communities an organizer's place lies in: None for a street organizer (every community and the
     street's own activities and store); a community organizer's communities; a grid worker's grids' communities.
@@ -115,7 +105,7 @@ def may_host(user, community_id: int | None) -> bool:
 
 def _refuse_outside_reach(activity: Activity, resident: Resident) -> None:
     """The reach rule, in the one place every sign-up passes: a community's own activity takes its residents only."""
-    if not activity.open_to(community_of(resident)):
+    if not activity.open_to(Household.objects.community_id_of(resident.household_id)):
         raise ServiceError(
             _("This activity is for residents of %(community)s only.") % {"community": activity.community}
         )
@@ -969,7 +959,7 @@ def redeem(*, resident: Resident, item: StoreItem, token: str | None = None) -> 
         item = StoreItem.objects.select_for_update().get(pk=item.pk)
         if not item.is_active:
             raise ServiceError(_("This item is no longer on offer."))
-        if not item.open_to(community_of(resident)):
+        if not item.open_to(Household.objects.community_id_of(resident.household_id)):
             raise ServiceError(
                 _("This item is in the store of %(community)s: redeem in your own community's store or the street's.")
                 % {"community": item.community}

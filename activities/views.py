@@ -34,6 +34,7 @@ from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.codes import qr_svg
 from project.exports import respond_or_queue
+from project.pagination import CountedQuerySet
 from project.phones import to_e164
 from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
@@ -90,37 +91,45 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
     activities = Activity.objects.for_list()
     reach = "all"
     if place is not None or membership is not None:
-        reach = place.pk if place is not None else services.community_of(membership)
+        reach = place.pk if place is not None else membership.community_id
         activities = activities.open_to_community(reach)
     activity_filter = ActivityFilter(request.GET or None, queryset=activities)
-    # A page of ids: the cards are shared (below), so a request loads activities only when it renders them.
-    page = Paginator(activity_filter.qs.values_list("pk", flat=True), conf.page_size()).get_page(
-        request.GET.get("page")
-    )
-    today = timezone.localdate()
     valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
     data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
-    mine = {}
-    if membership is not None:
-        mine = dict(
-            Signup.objects.live()
-            .filter(resident=membership, activity_id__in=list(page))
-            .values_list("activity_id", "status")
-        )
+    listed = f"{reach}:{_filter_key(data)}"
+    ids = activity_filter.qs.values_list("pk", flat=True)
+    # The count is shared like the cards (below): a page of ids is read only when its cards are rendered.
+    count = (
+        int(cached_fragment(f"activities:count:{listed}", ACTIVITY_LISTS, lambda: str(ids.count())))
+        if valid
+        else ids.count()
+    )
+    page = Paginator(CountedQuerySet(ids, count), conf.page_size()).get_page(request.GET.get("page"))
+    today = timezone.localdate()
 
     def render_cards() -> str:
-        found = Activity.objects.for_list().in_bulk(list(page))
-        activities = [found[pk] for pk in page if pk in found]
-        return render_to_string("activities/activity_cards.html", {"page": activities})
+        page_ids = list(page)
+        found = Activity.objects.for_list().in_bulk(page_ids)
+        return render_to_string(
+            "activities/activity_cards.html", {"page": [found[pk] for pk in page_ids if pk in found]}
+        )
 
     # The cards are the same for everyone: rendered once per page of each filter (the form's clean values, never
-    # the raw query string) and shared; only each card's "you are signed up" is this visitor's own.
+    # the raw query string) and shared; only each card's "you are signed up" is this visitor's own, found by
+    # the cards' own marks, so a shared page costs no query for its ids.
     cards = (
-        cached_fragment(f"activities:cards:{reach}:{_filter_key(data)}:{page.number}", ACTIVITY_LISTS, render_cards)
+        cached_fragment(f"activities:cards:{listed}:{page.number}", ACTIVITY_LISTS, render_cards)
         if valid
         else render_cards()
     )
-    cards = re.sub(r"<!--my-status:(\d+)-->", lambda match: _my_status_badge(mine.get(int(match[1]))), cards)
+    mine = {}
+    if membership is not None and (shown := [int(pk) for pk in MY_STATUS.findall(cards)]):
+        mine = dict(
+            Signup.objects.live()
+            .filter(resident=membership, activity_id__in=shown)
+            .values_list("activity_id", "status")
+        )
+    cards = MY_STATUS.sub(lambda match: _my_status_badge(mine.get(int(match[1]))), cards)
 
     def render_chips() -> str:
         days = [today + timedelta(days=n) for n in range(7)]
@@ -144,6 +153,9 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
             "community": place,
         },
     )
+
+
+MY_STATUS = re.compile(r"<!--my-status:(\d+)-->")
 
 
 def _filter_key(data: dict) -> str:

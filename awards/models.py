@@ -184,11 +184,6 @@ TIMELINE_FIELDS = (
 )
 
 
-def community_of(resident: Resident) -> int:
-    """The community a resident lives in (household → building → grid → community)."""
-    return resident.household.building.grid.community_id
-
-
 class AwardRoundQuerySet(models.QuerySet):
     def visible(self) -> AwardRoundQuerySet:
         """Rounds residents and the public may see: announced ones."""
@@ -216,7 +211,7 @@ class AwardRoundQuerySet(models.QuerySet):
         announced = Q(announced=True)
         membership = verified_membership(user)
         if membership is not None:
-            announced &= Q(community__isnull=True) | Q(community_id=community_of(membership))
+            announced &= Q(community__isnull=True) | Q(community_id=membership.community_id)
         if is_organizer(user):
             return self.filter(announced | Q(pk__in=self.for_organizer(user).values("pk")))
         return self.filter(announced)
@@ -327,7 +322,7 @@ class AwardRound(models.Model):
     def in_place(self, resident: Resident) -> bool:
         """Whether ``resident`` lives inside the round's place: anyone for a street round, else its community's
         residents. Who may vote, second, nominate and object, and who may be nominated."""
-        return self.community_id is None or community_of(resident) == self.community_id
+        return self.community_id is None or resident.community_id == self.community_id
 
     def building_in_place(self, building: Building) -> bool:
         return self.community_id is None or building.grid.community_id == self.community_id

@@ -8,7 +8,7 @@ load drifts alike for both, and prints mean milliseconds per request and the rat
 (the bench's "×", roughly: the server's own parsing and wrk are not in it). It counts this process's CPU
 time (``time.process_time``), which other jobs on the machine disturb far less than the clock (``--wall``
 for the clock); on SQLite that includes the database's work, on PostgreSQL and Redis it does not. ``--profile`` adds the top
-functions of a cProfile run per page.
+functions of a cProfile run per page, ``--queries`` the SQL of one request per page.
 
     .venv/bin/python bench/profile_pages.py --seed            # once: a quick-size SQLite database
     .venv/bin/python bench/profile_pages.py                   # ratios
@@ -77,7 +77,7 @@ def _redis_env() -> dict:
     return {**env, "REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else env
 
 
-def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu: bool) -> None:
+def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu: bool, queries: bool = False) -> None:
     env = base_env(database_url)
     env.pop("REDIS_URL", None)
     env.update(_redis_env())
@@ -117,6 +117,16 @@ def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu
     for path in pages:
         mean = totals[path] / rounds
         print(f"{path:<32} {mean * 1000:>10.2f} {bare / mean:>11.3f}×")
+    if queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for path in pages:
+            with CaptureQueriesContext(connection) as captured:
+                one(path)
+            print(f"\n== {path}: {len(captured.captured_queries)} queries")
+            for query in captured.captured_queries:
+                print(f"  {query['time']}s  {query['sql'][:300]}")
     if profile:
         import cProfile
         import pstats
@@ -141,12 +151,13 @@ def main() -> int:
     parser.add_argument(
         "--wall", action="store_true", help="wall-clock time instead of this process's CPU time (the default)"
     )
+    parser.add_argument("--queries", action="store_true", help="also print the SQL of one request per page")
     parser.add_argument("pages", nargs="*", default=["/notices/", "/activities/", "ballot", "/points/", "/me/"])
     args = parser.parse_args()
     if args.seed:
         seed(args.database_url)
         return 0
-    measure(args.database_url, args.pages, args.rounds, args.profile, cpu=not args.wall)
+    measure(args.database_url, args.pages, args.rounds, args.profile, cpu=not args.wall, queries=args.queries)
     return 0
 
 

@@ -214,6 +214,11 @@ class HouseholdQuerySet(models.QuerySet):
         """Households living here now (not moved out)."""
         return self.filter(moved_out_on__isnull=True)
 
+    def community_id_of(self, household_id: int) -> int | None:
+        """The community a household lives in, read fresh (one query): for rules decided in a service, where the
+        answer must not come from an object loaded earlier (``Resident.community_id`` reads the loaded one)."""
+        return self.filter(pk=household_id).values_list("building__grid__community_id", flat=True).first()
+
     def with_unusual_joins(self, *, since, accounts: int = 2) -> HouseholdQuerySet:
         """Households that ``accounts`` or more accounts joined or asked to join since ``since``.
 
@@ -420,6 +425,13 @@ class Resident(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED
+
+    @property
+    def community_id(self) -> int | None:
+        """The community the resident lives in (household → building → grid → community), read off the objects
+        loaded with them: ``verified_membership`` loads the chain in its one query, so this costs none. Services
+        that decide under a lock read it fresh instead (``Household.objects.community_id_of``)."""
+        return self.household.building.grid.community_id
 
     @property
     def is_register_person(self) -> bool:

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from . import registry
 from .access import is_organizer
+from .backends import UNREAD
 
 TEXT_SIZE_COOKIE = "text_size"
 TEXT_SIZES = ("normal", "large", "xlarge")
@@ -34,6 +35,8 @@ def site(request: HttpRequest) -> dict:
 
 
 def _unread_notices(user) -> int:
+    """Counted by the query that loaded the signed-in user (``backends``), else here."""
     from .models import Notice
 
-    return Notice.objects.unread().filter(user=user).count()
+    loaded = getattr(user, UNREAD, None)
+    return loaded if loaded is not None else Notice.objects.unread().filter(user=user).count()

@@ -21,7 +21,12 @@ class FormSubmission(models.Model):
 
     token = models.CharField(_("token"), max_length=64, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("who")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
     )
     form_name = models.CharField(_("form"), max_length=60)
     content_type = models.ForeignKey(
@@ -120,9 +125,7 @@ class Profile(models.Model):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile number"), max_length=20, null=True, blank=True, unique=True)
     phone_verified = models.BooleanField(_("mobile number verified"), default=False)
-    volunteer_reminders = models.BooleanField(
-        _("remind me the day before an activity I signed up for"), default=True
-    )
+    volunteer_reminders = models.BooleanField(_("remind me the day before an activity I signed up for"), default=True)
 
     class Meta:
         db_table = "families_profile"  # moved from families (project 0003): the table and its rows stay

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from . import exports, pdf, registry, reports
 from .access import organizer_required, sees_whole_community, whole_community_required
 from .attempt import Attempt
+from .backends import forget_unread
 from .background import starts_background_work
 from .context_processors import TEXT_SIZE_COOKIE, TEXT_SIZES
 from .filters import AuditFilter
@@ -95,6 +96,8 @@ def notices(request: HttpRequest) -> HttpResponse:
     page = Paginator(Notice.objects.filter(user=request.user), NOTICES_PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
     unread = mark_read(items)
+    if unread:
+        forget_unread(request.user)  # the header counts what is left
     return render(request, "notices.html", {"page": page, "items": items, "forms": forms, "unread": unread})
 
 
