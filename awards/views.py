@@ -228,12 +228,12 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-_CARD = re.compile(r"<!--card:(\d+)-->(.*?)<!--/card-->", re.S)
+_CARD = re.compile(r"<!--card:(\d+):(\d+):(\d*):(\d*):(\d*)-->(.*?)<!--/card-->", re.S)
 _ACT = re.compile(r"<!--act:(\w+)-->(.*?)<!--/act-->", re.S)
 
 
 class _BallotRow(NamedTuple):
-    """What the ballot needs of a nomination per request: the rest is in the shared cards."""
+    """What the ballot needs of a nomination per request, read off its shared card's mark (no query)."""
 
     pk: int
     entry_id: int
@@ -253,11 +253,8 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
         nominations = qs.with_target().order_by("created_at", "id")
         return render_to_string("awards/includes/ballot_cards.html", {"nominations": nominations, "path": path})
 
-    cards = _split_cards(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards))
-    fields = ("pk", "entry_id", "nominator_id", "household_id", "resident_id")
-    rows = services.voter_order(
-        [_BallotRow(*values) for values in qs.values_list(*fields)], round=round, resident=membership
-    )
+    cards = _SharedCards.of(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards))
+    rows = services.voter_order(cards.rows, round=round, resident=membership)
     ballot = services.ballot_for(round, membership)
     names = qs.filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
     token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
@@ -265,9 +262,7 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
     for entry in entries:
         items = [row for row in rows if row.entry_id == entry.pk]
         used = sum(1 for row in items if row.pk in ballot)
-        html = "".join(
-            _ballot_card(cards[str(row.pk)], row, membership, ballot, entry.votes_per_voter - used) for row in items
-        )
+        html = "".join(cards.card(row, membership, ballot, entry.votes_per_voter - used) for row in items)
         groups.append(
             {
                 "entry": entry,
@@ -280,24 +275,39 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
     return groups
 
 
-@lru_cache(maxsize=8)
-def _split_cards(shared: str) -> dict[str, list[str]]:
-    """The shared cards by nomination id, each split at its ``act`` pieces: ``[text, act, piece, text, ...]``.
-    Parsed once per process for each version of the shared cards (the same string comes back until it changes),
-    rather than searched again by every request."""
-    return {pk: _ACT.split(card) for pk, card in _CARD.findall(shared)}
+class _SharedCards:
+    """One version of a round's shared ballot cards, parsed once per process (the same string comes back from
+    the fragment until the rounds change): the nominations as rows, read off each card's mark, and each card
+    split at its ``act`` pieces, with the few variants a voter can see (which pieces are theirs) joined once."""
 
+    def __init__(self, shared: str):
+        self.rows = []
+        self._parts = {}
+        self._variants = {}
+        for pk, entry, nominator, household, resident, card in _CARD.findall(shared):
+            ids = (int(value) if value else None for value in (nominator, household, resident))
+            self.rows.append(_BallotRow(int(pk), int(entry), *ids))
+            self._parts[int(pk)] = _ACT.split(card)  # [text, act, piece, text, act, piece, …, text]
 
-def _ballot_card(parts: list[str], row: _BallotRow, membership: Resident | None, ballot: set[int], left: int) -> str:
-    """One shared card with this voter's parts: of its ``act`` pieces only the ones that are theirs."""
-    keep = set()
-    if membership is not None:
-        state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
-        keep = {"member", state, "mine"} if row.nominator_id == membership.pk else {"member", state}
-    card = "".join(
-        part for n, part in enumerate(parts) if n % 3 == 0 or (n % 3 == 2 and parts[n - 1] in keep)
-    )  # the text between the pieces, and the pieces that are this voter's
-    return card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace("<!--left-->", str(left))
+    @classmethod
+    @lru_cache(maxsize=8)
+    def of(cls, shared: str) -> _SharedCards:
+        return cls(shared)
+
+    def card(self, row: _BallotRow, membership: Resident | None, ballot: set[int], left: int) -> str:
+        """One card with this voter's parts: of its ``act`` pieces only the ones that are theirs."""
+        keep = ()
+        if membership is not None:
+            state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
+            keep = ("member", state, "mine") if row.nominator_id == membership.pk else ("member", state)
+        card = self._variants.get((row.pk, keep))
+        if card is None:
+            parts = self._parts[row.pk]
+            card = "".join(part for n, part in enumerate(parts) if n % 3 == 0 or (n % 3 == 2 and parts[n - 1] in keep))
+            self._variants[(row.pk, keep)] = card  # at most a handful per card: the text and the kept pieces
+        return card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace(
+            "<!--left-->", str(left)
+        )
 
 
 def _own(nomination: Nomination | _BallotRow, membership: Resident) -> bool:

@@ -73,6 +73,7 @@ def test_the_header_counts_unread_notices_and_the_page_marks_them_read(resident,
     assert 'href="/notices/"' in header and '<span class="badge warn">2<' in header
     page = resident_client.get("/notices/").content.decode()
     assert page.count('<span class="badge warn">新</span>') == 2
+    assert '<span class="badge warn">2<' not in page.split("</header>")[0]  # read on this page: not counted again
     assert not Notice.objects.unread().exists()
     assert '<span class="badge warn">' not in resident_client.get("/me/").content.decode().split("</header>")[0]
 

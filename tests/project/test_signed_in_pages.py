@@ -98,3 +98,40 @@ def test_the_activity_cards_are_rendered_once_and_shared_between_residents(resid
     assert "第一次的标题" in neighbour_client.get(url).content.decode()
     publiccache.clear()  # as a bump of the public version does, after commit
     assert "改过的标题" in neighbour_client.get(url).content.decode()
+
+
+def _warm_queries(client, url: str) -> list[str]:
+    """The queries of a second view, once the page's shared fragments are kept."""
+    assert client.get(url).status_code == 200, url
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return [q["sql"] for q in captured]
+
+
+def test_a_shared_activity_list_reads_no_activities_per_request(resident_client, member, organizer):
+    """The count and the cards (with the ids in their marks) are shared: a request reads only the reader's own
+    sign-ups among the cards shown."""
+    _grow(member, organizer, 3)
+    queries = _warm_queries(resident_client, reverse("activities:list"))
+    assert [sql for sql in queries if 'FROM "activities_activity"' in sql] == []
+    assert len([sql for sql in queries if 'FROM "activities_signup"' in sql]) == 1
+
+
+def test_the_header_counts_unread_notices_in_the_query_that_loads_the_user(resident_client, resident):
+    from project.notices import notify
+
+    notify(users=[resident], kind="household_joined", params={"name": "甲"})
+    url = reverse("activities:leaderboard")
+    queries = _warm_queries(resident_client, url)
+    assert [sql for sql in queries if "project_notice" in sql and "auth_user" not in sql] == []
+    assert '<span class="badge warn">1<' in resident_client.get(url).content.decode().split("</header>")[0]
+
+
+def test_the_ballot_reads_its_nominations_off_the_shared_cards(resident_client, member):
+    """Per request the ballot reads the round, its categories and the reader's votes; the nominations (ids,
+    categories, nominators and targets) come from the shared cards' marks."""
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=2)
+    for _ in range(5):
+        make_nomination(entry)
+    queries = _warm_queries(resident_client, reverse("awards:candidates", args=[entry.round.pk]))
+    assert [sql for sql in queries if 'FROM "awards_nomination"' in sql] == []
