@@ -478,11 +478,22 @@ class NominationQuerySet(models.QuerySet):
         return self.filter(status=NominationStatus.SHORTLISTED)
 
     def recent(self) -> NominationQuerySet:
-        """The latest ten with what ``target_name`` reads (for "my nominations" on /me/): not ``with_target()``'s
-        households of buildings and of residents, which half the panel's time went on building."""
-        return self.select_related("entry__category", "building", "household", "resident").order_by(
-            "-created_at", "-id"
-        )[:10]
+        """The latest ten with only what the panel and ``target_name`` read (for "my nominations" on /me/): not
+        ``with_target()``'s households of buildings and of residents, nor their other columns; building the
+        instances was most of the panel's time."""
+        return (
+            self.select_related("entry__category", "building", "household", "resident")
+            .only(
+                "status",
+                "target_kind",
+                "resident_id",
+                "entry__category__name",
+                "building__name",
+                "household__display_name",
+                "resident__full_name",
+            )
+            .order_by("-created_at", "-id")[:10]
+        )
 
     def with_target(self) -> NominationQuerySet:
         return self.select_related(

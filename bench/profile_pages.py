@@ -34,7 +34,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import PY, SIZES, VAR, base_env  # noqa: E402 - the bench's one definition of sizes and settings
 
 DEFAULT_DB = f"sqlite:///{VAR / 'profile.sqlite3'}"
-FIXTURE = VAR / "profile.json"
+
+
+def _fixture(database_url: str) -> Path:
+    """Where the seeded session for ``database_url`` is kept: one file per database, so seeding PostgreSQL does
+    not overwrite SQLite's."""
+    return VAR / f"profile-{database_url.split(':', 1)[0]}.json"
 
 
 def seed(database_url: str) -> None:
@@ -66,8 +71,8 @@ def seed(database_url: str) -> None:
         "print('RESULT', json.dumps({'voter': seed.vote_fixture(1, any_round=True)['voters'][0], "
         "'ballot': seed.page_paths()['ballot']}))",
     )
-    FIXTURE.write_text(re.search(r"^RESULT (.+)$", out, re.M).group(1))
-    print(f"seeded {database_url}; session in {FIXTURE}")
+    _fixture(database_url).write_text(re.search(r"^RESULT (.+)$", out, re.M).group(1))
+    print(f"seeded {database_url}; session in {_fixture(database_url)}")
 
 
 def _redis_env() -> dict:
@@ -87,7 +92,7 @@ def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu
     django.setup()
     from django.test import Client
 
-    fixture = json.loads(FIXTURE.read_text())
+    fixture = json.loads(_fixture(database_url).read_text())
     client = Client(HTTP_HOST="localhost")
     client.cookies["sessionid"] = fixture["voter"]["session"]
     client.cookies["csrftoken"] = fixture["voter"]["csrf"]
