@@ -353,8 +353,8 @@ def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = Non
             raise ServiceError(_("You have already signed up for this activity."))
         status = Signup.Status.CONFIRMED if activity.confirmed_count < activity.capacity else Signup.Status.WAITLISTED
         try:
-            with transaction.atomic():
-                signup = Signup.objects.create(activity=activity, resident=resident, status=status, created_at=at)
+            # No savepoint: a failed insert ends the whole sign-up, whose transaction rolls back as it leaves.
+            signup = Signup.objects.create(activity=activity, resident=resident, status=status, created_at=at)
         except IntegrityError as exc:
             raise ServiceError(_("You have already signed up for this activity.")) from exc
         _count_signups(activity, {status: 1})

@@ -202,7 +202,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "blocked_until": blocked_until,
             "waitlist_position": waitlist_position,
             # The sign-up service says no outside the reach; the page says so before anyone tries.
-            "may_join": membership is None or activity.open_to(membership.household.building.grid.community_id),
+            "may_join": membership is None or activity.open_to(membership.community_id),
             "now": timezone.now(),
             "cancel_hours": conf.cancel_closes_hours(),
         },

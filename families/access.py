@@ -33,6 +33,8 @@ def verified_membership(user) -> Resident | None:
         return None
     if not hasattr(user, _MEMBERSHIP_CACHE):
         membership = Resident.objects.verified().select_related("household__building__grid").filter(user=user).first()
+        if membership is not None:
+            membership.user = user  # the signed-in user, so ``membership.user`` costs no query of its own
         setattr(user, _MEMBERSHIP_CACHE, membership)
     return getattr(user, _MEMBERSHIP_CACHE)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from activities import services
 from activities.models import Activity, Signup
 from tests.factories import ResidentFactory
+from tests.tokens import token
 
 from .factories import ActivityFactory
 
@@ -86,3 +87,20 @@ def test_the_activity_list_reads_the_counts_from_the_row(resident_client, member
     assert "满员的活动" not in page
     detail = resident_client.get(reverse("activities:detail", args=[full.pk])).content.decode()
     assert "已报 1 / 共 1" in detail
+
+
+def test_a_sign_up_stays_within_its_statement_budget(resident_client, resident):
+    """Everything a sign-up POST runs, from the session to the redirect: the checks, the form token, the lock on
+        the activity, the insert and the counts on the row. The user is loaded once, and the insert has no savepoint
+    of its own (a failed insert ends the sign-up and its transaction)."""
+    activity = ActivityFactory(capacity=5, starts_in=timedelta(days=3))
+    url = reverse("activities:sign_up", args=[activity.pk])
+    with CaptureQueriesContext(connection) as captured:
+        response = resident_client.post(url, token(resident, services.SIGN_UP_FORM))
+    assert response.status_code == 302
+    statements = [q["sql"] for q in captured]
+    assert Signup.objects.filter(activity=activity).count() == 1
+    insert = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "activities_signup"'))
+    assert not statements[insert - 1].startswith("SAVEPOINT"), statements  # the insert needs none of its own
+    assert not [sql for sql in statements if sql.startswith('SELECT "auth_user"')], statements  # the user once
+    assert len(statements) <= 18, statements
