@@ -32,7 +32,7 @@ def verified_membership(user) -> Resident | None:
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     if not hasattr(user, _MEMBERSHIP_CACHE):
-        membership = Resident.objects.verified().select_related("household__building__grid").filter(user=user).first()
+        membership = Resident.objects.verified_of_user(user.pk)
         if membership is not None:
             membership.user = user  # the signed-in user, so ``membership.user`` costs no query of its own
         setattr(user, _MEMBERSHIP_CACHE, membership)
