@@ -88,21 +88,27 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
     """
     place = _community_or_404(community)
     membership = verified_membership(request.user)
-    activities = Activity.objects.for_list()
     reach = "all"
     if place is not None or membership is not None:
         reach = place.pk if place is not None else membership.community_id
-        activities = activities.open_to_community(reach)
-    activity_filter = ActivityFilter(request.GET or None, queryset=activities)
-    valid = not activity_filter.form.is_bound or activity_filter.form.is_valid()  # no filter is a valid one
-    data = activity_filter.form.cleaned_data if activity_filter.form.is_bound and valid else {}
+    # The filter form only when a filter was given; the list's queryset only when a shared part is rendered.
+    given = any(name in request.GET for name in ActivityFilter.base_filters)
+    activity_filter = ActivityFilter(request.GET, queryset=Activity.objects.none()) if given else None
+    valid = activity_filter is None or activity_filter.form.is_valid()
+    data = activity_filter.form.cleaned_data if activity_filter is not None and valid else {}
     listed = f"{reach}:{_filter_key(data)}"
-    ids = activity_filter.qs.values_list("pk", flat=True)
+
+    def ids():
+        activities = Activity.objects.for_list()
+        if reach != "all":
+            activities = activities.open_to_community(reach)
+        return ActivityFilter(request.GET or None, queryset=activities).qs.values_list("pk", flat=True)
+
     # The count is shared like the cards (below): a page of ids is read only when its cards are rendered.
     count = (
-        int(cached_fragment(f"activities:count:{listed}", ACTIVITY_LISTS, lambda: str(ids.count())))
+        int(cached_fragment(f"activities:count:{listed}", ACTIVITY_LISTS, lambda: str(ids().count())))
         if valid
-        else ids.count()
+        else ids().count()
     )
     page = Paginator(CountedQuerySet(ids, count), conf.page_size()).get_page(request.GET.get("page"))
     today = timezone.localdate()

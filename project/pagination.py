@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 
 
@@ -9,11 +11,11 @@ class CountedQuerySet:
     """A queryset for Django's ``Paginator`` with its count given: the paginator takes ``count()`` from here
     instead of running ``COUNT(*)``, and a page's slice stays a lazy queryset, read only if iterated.
 
-    For lists whose count is shared between readers (``publiccache.cached_fragment``), so a page served from
-    shared fragments runs no query for its length or its rows."""
+    ``rows`` is the queryset, or a function that builds it: then it is built only when a page's rows are read,
+    so a page served from shared fragments (``publiccache.cached_fragment``) builds and runs nothing."""
 
-    def __init__(self, queryset: QuerySet, count: int):
-        self.queryset = queryset
+    def __init__(self, rows: QuerySet | Callable[[], QuerySet], count: int):
+        self._rows = rows
         self._count = count
 
     def count(self) -> int:
@@ -23,4 +25,6 @@ class CountedQuerySet:
         return self._count
 
     def __getitem__(self, index):
-        return self.queryset[index]
+        if callable(self._rows):
+            self._rows = self._rows()
+        return self._rows[index]
