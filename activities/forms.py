@@ -9,11 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from families.access import place_community_ids
 from families.models import Community
 from project.images import PhotoField
 from project.models import Profile
 
-from . import conf, services
+from . import conf
 from .models import Activity, ActivityType, Signup, StoreItem
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -43,7 +44,7 @@ class HoursField(forms.DecimalField):
 def limit_place_choices(field: forms.ModelChoiceField, user, *, street_label: str) -> None:
     """Offer an organizer the places they may host in: a street organizer every community or, empty, the
     street; anyone else their own communities only (the service refuses the rest: ``services.may_host``)."""
-    communities = services.organizer_communities(user) if user is not None else None
+    communities = place_community_ids(user) if user is not None else None
     if communities is None:
         field.queryset = Community.objects.all()
         field.empty_label = street_label

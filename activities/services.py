@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from families.access import organizer_grid_ids
+from families.access import place_community_ids
 from families.models import Grid, Household, Resident
 from project import formtokens, publiccache, schedule
 from project.errors import ServiceError
@@ -84,22 +84,10 @@ class AlreadyRecorded(ServiceError):
 # --- Places: who may join, redeem and run what ------------------------------------------
 
 
-def organizer_communities(user) -> frozenset[int] | None:
-    """The communities an organizer's place lies in: None for a street organizer (every community and the
-    street's own activities and store); a community organizer's communities; a grid worker's grids' communities.
-
-    What they see of activities and store items (``in_organizer_place``) and what they may host (``may_host``).
-    """
-    grid_ids = organizer_grid_ids(user)
-    if grid_ids is None:
-        return None
-    return frozenset(Grid.objects.filter(pk__in=grid_ids).values_list("community_id", flat=True).distinct())
-
-
 def may_host(user, community_id: int | None) -> bool:
     """Whether an organizer may host an activity or keep a store there: the street only a street organizer; a
     community an organizer whose place lies in it."""
-    communities = organizer_communities(user)
+    communities = place_community_ids(user)
     return communities is None or (community_id is not None and community_id in communities)
 
 

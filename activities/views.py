@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from families.access import (
     organizer_grid_ids,
+    place_community_ids,
     scope_to_organizer,
     verified_membership,
     verified_resident_required,
@@ -785,7 +786,7 @@ def my_redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _activities_in_place(request: HttpRequest):
     """The activities an organizer sees: the street's and their communities' (``Activity.in_organizer_place``)."""
-    return Activity.objects.in_organizer_place(services.organizer_communities(request.user))
+    return Activity.objects.in_organizer_place(place_community_ids(request.user))
 
 
 def _organizer_activity(request: HttpRequest, pk: int, *, hosting: bool = False) -> Activity:
@@ -813,7 +814,7 @@ def organize_activities(request: HttpRequest) -> HttpResponse:
         .order_by("-starts_at", "-pk")
     )
     page = Paginator(activities, conf.page_size()).get_page(request.GET.get("page"))
-    communities = services.organizer_communities(request.user)
+    communities = place_community_ids(request.user)
     return render(
         request,
         "activities/organize/activities.html",
@@ -1192,12 +1193,12 @@ def organize_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _items_in_place(request: HttpRequest):
     """The store items an organizer sees: the street's store and their communities' stores."""
-    return StoreItem.objects.in_organizer_place(services.organizer_communities(request.user))
+    return StoreItem.objects.in_organizer_place(place_community_ids(request.user))
 
 
 def _store_items_for(request: HttpRequest) -> list[StoreItem]:
     """The items in the organizer's place, each saying whether they may change it (``may_edit``)."""
-    communities = services.organizer_communities(request.user)
+    communities = place_community_ids(request.user)
     items = list(StoreItem.objects.in_organizer_place(communities).select_related("community"))
     for item in items:
         item.may_edit = communities is None or item.community_id in communities

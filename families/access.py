@@ -136,6 +136,20 @@ def organizer_community_ids(user) -> frozenset[int] | None:
     )
 
 
+def place_community_ids(user) -> frozenset[int] | None:
+    """The communities an organizer's place lies in: None for a street organizer (every community and the
+    street's own activities and store); a community organizer's communities; a grid worker's grids' communities.
+
+    What they see of activities and store items and where they may host them (unlike
+    ``organizer_community_ids``: the communities they *run*, which a grid worker has none of)."""
+    from .models import Grid
+
+    grid_ids = organizer_grid_ids(user)
+    if grid_ids is None:
+        return None
+    return frozenset(Grid.objects.filter(pk__in=grid_ids).values_list("community_id", flat=True).distinct())
+
+
 def scope_to_organizer(queryset, user, *, grid_path: str | None = None):
     """Narrow ``queryset`` to the organizer's grids: the one scope rule for every organizer page about people.
 
