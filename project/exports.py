@@ -202,6 +202,14 @@ def register(
     _KINDS[key] = Kind(key, label, build, formats)
 
 
+def counts(job) -> str:
+    """What a job's progress counts: "documents" for a PDF, "sheets" for a workbook kind, else "rows"."""
+    if job.fmt == "pdf":
+        return "documents"
+    kind = _KINDS.get(job.kind)
+    return "sheets" if kind is not None and kind.formats == ("xlsx",) else "rows"
+
+
 class ExportRefused(ServiceError):
     """An export that cannot be asked for (unknown kind, format or parameters)."""
 
