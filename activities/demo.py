@@ -1,4 +1,8 @@
-"""Demo volunteering: past and upcoming activities, confirmed hours, points, star volunteers and the store.
+"""Demo volunteering: past and upcoming activities, confirmed hours, points, star volunteers and the stores.
+
+The street shows both levels: activities hosted by the street office and by each community (some of the
+communities' open to the whole street), the street's store and a store per community. A volunteer only ever
+signs up within an activity's reach (``Activity.open_to``).
 
 Points are written only through the services (confirmations, redemptions), so
 ``verify_ledger`` passes on demo data. Idempotent: if the demo activities are
@@ -14,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from families.models import Resident
+from families.models import Community, Resident
 from project import registry
 
 from . import services
@@ -45,6 +49,11 @@ STORE_ITEMS = [
     ("理发服务一次", "社区服务中心周三上午义务理发。", 30, 15),
     ("环保购物袋", "可折叠帆布袋。", 20, 50),
     ("家政保洁两小时", "合作家政公司上门保洁。", 400, 3),
+]
+# Each community's own store (its residents redeem there and in the street's): "%s" is the community's name.
+COMMUNITY_STORE_ITEMS = [
+    ("鸡蛋一盒", "社区合作菜店的新鲜鸡蛋，十枚装，到%s服务站领取。", 50, 30),
+    ("活动室借用两小时", "%s活动室，可办家庭聚会、兴趣小组。", 80, 8),
 ]
 
 
@@ -81,9 +90,12 @@ def seed(stdout=None, *, households: int = 300) -> dict:
         return {}
     rng = random.Random(5)
     organizer = get_user_model().objects.filter(username="organizer").first()
-    people = list(Resident.objects.verified().select_related("user").order_by("pk")[:80])
+    people = list(Resident.objects.verified().select_related("user", "household__building__grid").order_by("pk")[:80])
     if len(people) < 30 or organizer is None:
         return {}
+    communities = list(Community.objects.order_by("sort_order", "pk"))
+    hosts = [None, *communities]  # the street office, then each community in turn
+    home = {person.pk: person.household.building.grid.community_id for person in people}
     with_accounts = [person for person in people if person.user_id]
     stars = {}
     # resident2, resident3 and resident5 become 3-, 2- and 1-star volunteers.
@@ -101,7 +113,14 @@ def seed(stdout=None, *, households: int = 300) -> dict:
         for index in range(PAST_ACTIVITIES):
             day = today - timedelta(days=3 + 4 * index)
             type_name = type_names[index % len(type_names)]
+            host = hosts[index % len(hosts)]
+            neighbours = [person for person in others if host is None or home[person.pk] == host.pk] or others
+            volunteers = [pk for pk, attended in stars.items() if index < attended]
+            volunteers += [person.pk for person in rng.sample(neighbours, 1 + index % 2)]
             activity = Activity.objects.create(
+                community=host,
+                # A community's activity with volunteers from elsewhere was open to the whole street.
+                open_to_street=host is not None and any(home[pk] != host.pk for pk in volunteers),
                 type=types[type_name],
                 title=f"{MARKER}{rng.choice(TITLES[type_name])}",
                 description="社区学雷锋志愿服务。",
@@ -113,8 +132,6 @@ def seed(stdout=None, *, households: int = 300) -> dict:
                 points_per_hour=10,
                 created_by=organizer,
             )
-            volunteers = [pk for pk, attended in stars.items() if index < attended]
-            volunteers += [person.pk for person in rng.sample(others, 1 + index % 2)]
             for resident_id in volunteers:
                 signup = Signup.objects.create(
                     activity=activity,
@@ -158,6 +175,8 @@ def seed(stdout=None, *, households: int = 300) -> dict:
         # Today, under way: volunteers check in with the code or the QR code.
         now = timezone.now()
         live = Activity.objects.create(
+            community=hosts[1] if len(hosts) > 1 else None,
+            open_to_street=True,
             type=types["环境整治"],
             title=f"{MARKER}小区大扫除",
             description="清理楼道杂物和绿地垃圾。手套、垃圾袋由社区提供。",
@@ -178,8 +197,12 @@ def seed(stdout=None, *, households: int = 300) -> dict:
             day = today + timedelta(days=2 + 2 * index)
             type_name = type_names[index % len(type_names)]
             capacity = 3 if index == 1 else rng.choice([8, 10, 12, 20])
+            # The first two are open to everyone (residents of every community sign up below); then in turn.
+            host = hosts[index % len(hosts)] if index != 1 else hosts[min(1, len(hosts) - 1)]
             upcoming.append(
                 Activity.objects.create(
+                    community=host,
+                    open_to_street=host is not None and index % 2 == 1,
                     type=types[type_name],
                     title=f"{MARKER}{rng.choice(TITLES[type_name])}",
                     description="欢迎居民报名参加，老少皆宜。",
@@ -208,6 +231,17 @@ def seed(stdout=None, *, households: int = 300) -> dict:
             )
             for order, (name, description, price, stock) in enumerate(STORE_ITEMS)
         ]
+        for number, community in enumerate(communities):
+            for order, (name, description, price, stock) in enumerate(COMMUNITY_STORE_ITEMS):
+                StoreItem.objects.create(
+                    community=community,
+                    name=name,
+                    description=description % community.name,
+                    price=price,
+                    stock=stock,
+                    sort_order=order,
+                    photo=_item_photo(name, COLOURS[(number + order + 1) % len(COLOURS)]),
+                )
         star_people = [person for person in with_accounts if person.pk in stars]
         services.redeem(resident=star_people[0], item=items[0])
         handed = services.redeem(resident=star_people[1], item=items[2])

@@ -1,4 +1,6 @@
-"""Demo data for award rounds: the usual categories, last year's published round, this year's round in voting.
+"""Demo data for award rounds: the usual categories, last year's published round, this year's round in voting,
+and the street's two levels: each community's published round of the year, and a street round whose shortlist
+is those rounds' winners, taken forward (推荐上报) by ``services.take_forward``.
 
 Deterministic and idempotent: running it twice changes nothing.
 """
@@ -14,11 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from families.demo import WOMEN_GIVEN
-from families.models import Building, Household, Resident
+from families.models import Building, Community, Household, Resident
 from project import registry
 
 from .models import AwardCategory, AwardRound, Nomination, NominationStatus, RoundCategory, TargetKind, VoteUnit
-from .services import AwardError, cast_vote, publish_round
+from .services import AwardError, cast_vote, publish_round, take_forward
 
 FIVE_GOOD = (
     "1. 爱国守法、热心公益好；\n"
@@ -86,6 +88,11 @@ def _round_times(start):
     }
 
 
+def _new_round(title: str, year: int, start, **values) -> AwardRound:
+    """An announced round whose timeline starts (nominations open) at ``start``."""
+    return AwardRound.objects.create(title=title, year=year, announced=True, **_round_times(start), **values)
+
+
 def _categories() -> list[AwardCategory]:
     return [
         AwardCategory.objects.get_or_create(
@@ -111,10 +118,19 @@ def _entries(round: AwardRound, categories: list[AwardCategory]) -> list[RoundCa
     return entries
 
 
-def _nominate_all(round, entries, rng, *, per_category: int, nominators: list[Resident]) -> list[Nomination]:
-    buildings = list(Building.objects.order_by("pk")[:12])
-    households = list(Household.objects.order_by("pk")[20:80])
-    people = list(Resident.objects.verified().filter(user__isnull=True).order_by("pk")[40:200])
+def _nominate_all(
+    round, entries, rng, *, per_category: int, nominators: list[Resident], community: Community | None = None
+) -> list[Nomination]:
+    """Shortlisted nominations in each of ``entries``: for a community's round, of its own buildings and people."""
+    buildings = Building.objects.order_by("pk")
+    households = Household.objects.order_by("pk")
+    people = Resident.objects.verified().filter(user__isnull=True).order_by("pk")
+    if community is None:
+        buildings, households, people = list(buildings[:12]), list(households[20:80]), list(people[40:200])
+    else:
+        buildings = list(buildings.filter(grid__community=community))
+        households = list(households.filter(building__grid__community=community)[:60])
+        people = list(people.filter(household__building__grid__community=community)[:160])
     women = [person for person in people if person.full_name[1:] in WOMEN_GIVEN]
     # Each category's own stories, in turn, so that neighbouring cards do not repeat each other.
     citations = {name: itertools.cycle(rng.sample(texts, len(texts))) for name, texts in CITATIONS_BY_CATEGORY.items()}
@@ -147,6 +163,73 @@ def _nominate_all(round, entries, rng, *, per_category: int, nominators: list[Re
     return made
 
 
+def _publish_with_winners(round: AwardRound, made: list[Nomination], entries, rng, organizer) -> None:
+    """Count paper votes, confirm the first ``winners`` of each category and publish on the round's own date."""
+    for entry in entries:
+        mine = [n for n in made if n.entry_id == entry.pk]
+        for index, nomination in enumerate(mine):
+            nomination.paper_votes = rng.randint(5, 40)
+            nomination.is_winner = index < entry.winners
+            nomination.save(update_fields=["paper_votes", "is_winner"])
+    AwardRound.objects.filter(pk=round.pk).update(
+        results_confirmed_at=round.voting_close_at + timedelta(days=1),
+        voting_notice_sent_at=round.voting_open_at,
+    )
+    round.refresh_from_db()
+    publish_round(round=round, actor=organizer)
+    AwardRound.objects.filter(pk=round.pk).update(published_at=round.publication_at)
+    round.honours.update(published_at=round.publication_at)
+
+
+def _street_levels(rng, categories: list[AwardCategory], organizer, now, year: int) -> None:
+    """Each community's round of the year, published, and the street's round that takes their winners forward."""
+    good_people = next(category for category in categories if category.name == "身边好人")
+    five_good = next(category for category in categories if category.name == "五好家庭")
+    for community in Community.objects.order_by("sort_order", "pk"):
+        title = f"{community.name}{year}年度好人好事评选"
+        if AwardRound.objects.filter(title=title).exists():
+            continue
+        nominators = list(
+            Resident.objects.verified()
+            .filter(user__isnull=False, household__building__grid__community=community)
+            .order_by("pk")[:10]
+        )
+        if not nominators:
+            continue
+        with transaction.atomic():
+            round = _new_round(
+                title,
+                year,
+                now - timedelta(days=70),
+                community=community,
+                description=f"{community.name}居民推荐、居民投票，评出本社区的身边好人和五好家庭。",
+            )
+            entries = _entries(round, [good_people, five_good])
+            made = _nominate_all(round, entries, rng, per_category=4, nominators=nominators, community=community)
+            _publish_with_winners(round, made, entries, rng, organizer)
+
+    title = f"{year}年度街道“身边好人”评选"
+    if AwardRound.objects.filter(title=title).exists():
+        return
+    with transaction.atomic():
+        # Under review now: the communities' winners are its candidates; voting opens in a few days.
+        street = _new_round(
+            title,
+            year,
+            now - timedelta(days=12),
+            description="各社区评出的身边好人推荐上报街道，全街道居民投票选出街道“身边好人”。",
+        )
+        entry = RoundCategory.objects.create(
+            round=street,
+            category=good_people,
+            winners=5,
+            votes_per_voter=3,
+            vote_unit=VoteUnit.RESIDENT,
+            takes_forward=True,
+        )
+    take_forward(entry=entry, actor=organizer)
+
+
 def seed(stdout=None, *, households: int = 300) -> dict:
     """Create the categories, a published round for last year and a round in voting for this year."""
     rng = random.Random(4)
@@ -161,35 +244,22 @@ def seed(stdout=None, *, households: int = 300) -> dict:
     past_title = f"{year - 1}年度评选"
     if not AwardRound.objects.filter(title=past_title).exists():
         with transaction.atomic():
-            start = now - timedelta(days=300)
-            past = AwardRound.objects.create(title=past_title, year=year - 1, announced=True, **_round_times(start))
+            past = _new_round(past_title, year - 1, now - timedelta(days=300))
             entries = _entries(past, categories)
             made = _nominate_all(past, entries, rng, per_category=4, nominators=nominators)
-            for entry in entries:
-                mine = [n for n in made if n.entry_id == entry.pk]
-                for index, nomination in enumerate(mine):
-                    nomination.paper_votes = rng.randint(5, 40)
-                    nomination.is_winner = index < entry.winners
-                    nomination.save(update_fields=["paper_votes", "is_winner"])
-            AwardRound.objects.filter(pk=past.pk).update(
-                results_confirmed_at=past.voting_close_at + timedelta(days=1),
-                voting_notice_sent_at=past.voting_open_at,
-            )
-            past.refresh_from_db()
-            publish_round(round=past, actor=organizer)
-            AwardRound.objects.filter(pk=past.pk).update(published_at=past.publication_at)
-            past.honours.update(published_at=past.publication_at)
+            _publish_with_winners(past, made, entries, rng, organizer)
+
+    _street_levels(rng, categories, organizer, now, year)
 
     current_title = f"{year}年度评选"
     if not AwardRound.objects.filter(title=current_title).exists():
         with transaction.atomic():
-            current = AwardRound.objects.create(
-                title=current_title,
-                year=year,
-                announced=True,
+            current = _new_round(
+                current_title,
+                year,
+                now - timedelta(days=20),
                 description="一年一度的社区评选：推荐身边的好人好事，为文明楼院、五好家庭、身边好人投上你的一票。",
                 voting_notice_sent_at=now,
-                **_round_times(now - timedelta(days=20)),
             )
             entries = _entries(current, categories)
             made = _nominate_all(current, entries, rng, per_category=5, nominators=nominators)

@@ -872,6 +872,7 @@ class NoticeKind(models.TextChoices):
     VOTING_OPEN = "voting_open", _("Voting is open")
     OBJECTION_ANSWERED = "objection_answered", _("Your objection was answered")
     PUBLICITY_ENDED = "publicity_ended", _("The publicity period is over: the round can be published")
+    TAKEN_FORWARD = "taken_forward", _("Recommended to the street's round")
 
 
 class NoticePreference(models.Model):

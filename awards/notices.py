@@ -6,12 +6,22 @@ organizer's reason or answer as ``detail``; the label says what happened.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from project.notices import register, register_settings_form
 
 from .models import NoticeKind, NoticePreference
 
+# Kinds whose notice says more than its label and the round's title (params filled by awards.services).
+MESSAGES = {
+    NoticeKind.TAKEN_FORWARD: gettext_lazy(
+        "%(community)s recommended its winner %(target)s to the street: a candidate in “%(category)s” of the "
+        "street's round “%(round)s”. Voting opens on %(opens)s."
+    ),
+}
+
 for _kind in NoticeKind:
-    register(_kind.value, label=_kind.label)
+    register(_kind.value, label=_kind.label, message=MESSAGES.get(_kind))
 
 
 def _preference_form(user, data=None):

@@ -264,9 +264,31 @@ def forwardable_honours(entry: RoundCategory):
     return (
         Honour.objects.published()
         .filter(category=entry.category_id, year=entry.round.year, round__community__isnull=False)
-        .select_related("round__community", "nomination__nominator", "building", "household", "resident")
+        .select_related("round__community", "nomination__nominator__user", "building", "household", "resident__user")
         .order_by("round__community__name", "pk")
     )
+
+
+def _notify_taken_forward(nomination: Nomination, *, round: AwardRound, entry: RoundCategory) -> None:
+    """Tell a forwarded candidate's people and its nominator which round and category, and when voting opens.
+
+    Once per honour and category: the unique key (the scheduled notices' ``once``) holds even if the nomination
+    were written twice by a path that skipped the round's lock."""
+    if not schedule.once(f"awards.taken_forward:{entry.pk}:{nomination.forwarded_from_id}"):
+        return
+    honour = nomination.forwarded_from
+    users = [*nomination.nominee_users(), honour.nomination.nominator.user]
+    params = {
+        "community": honour.round.community.name,
+        "target": nomination.target_name,
+        "category": entry.category.name,
+        "round": round.title,
+        "opens": timezone.localtime(round.voting_open_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    title = f"{round.title} · {entry.category.name}"
+    # A draft round is not there for residents yet: the notice links to the candidate once it can be read.
+    url = reverse("awards:nomination", args=[nomination.pk]) if round.announced else ""
+    notify(users=users, kind=NoticeKind.TAKEN_FORWARD, params={"title": title, **params}, url=url)
 
 
 def take_forward(*, entry: RoundCategory, actor) -> list[Nomination]:
@@ -276,6 +298,9 @@ def take_forward(*, entry: RoundCategory, actor) -> list[Nomination]:
     Idempotent: a winner already on the shortlist (the same target: one nomination per target per category) is
     not added again, so running it twice, or after a late publication, adds only who is new. The candidate keeps
     the community's citation, photo and nominator, and points at the honour it came from. Audited.
+
+    The people of each new candidate (``Nomination.nominee_users``) and its nominator are told, once per honour
+    taken into this category (``schedule.once``), whatever runs it twice or at the same time.
     """
     with transaction.atomic():
         # The lock queues two organizers taking forward at once: each sees the other's nominations.
@@ -312,6 +337,8 @@ def take_forward(*, entry: RoundCategory, actor) -> list[Nomination]:
                 )
             )
         Nomination.objects.bulk_create(added)  # keys computed above: bulk_create skips save()
+        for nomination in added:
+            _notify_taken_forward(nomination, round=round, entry=entry)
         _audit(
             actor,
             "awards.taken_forward",

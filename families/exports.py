@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.db.models import Case, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -20,6 +22,18 @@ from .access import scope_to_organizer
 from .filters import HouseholdFilter
 from .models import Building, Household
 from .register_io import EXPORT_HEADERS, export_rows
+
+# The rows in the order of the file's own columns: community (the street's order), first-level grid, second-level
+# grid, building, door; so an export read back and exported again is the same file, whatever order rows were added.
+EXPORT_ORDER = (
+    "building__grid__community__sort_order",
+    "building__grid__community__name",
+    Coalesce("building__grid__parent__name", "building__grid__name"),
+    Case(When(building__grid__parent__isnull=True, then=Value("")), default="building__grid__name"),
+    "building__name",
+    "door_label",
+    "pk",
+)
 
 # The register page's filters the export follows, so "export what I see" works.
 FILTERS = ("grid", "building", "joined", "q")
@@ -46,10 +60,7 @@ def register_table(params: dict, user) -> exports.Table:
     households = households_for(user, filters)
     record_register_export(actor=user, fmt=params.get("fmt", ""), filters=filters)
     total = households.count()
-    # As organizers walk the register: grid by grid, building by building, door by door.
-    households = households.order_by("building__grid__name", "building__name", "door_label").prefetch_related(
-        "residents"
-    )
+    households = households.order_by(*EXPORT_ORDER).prefetch_related("residents")
     return exports.Table(
         headers=EXPORT_HEADERS,
         rows=export_rows(households.iterator(chunk_size=2000)),

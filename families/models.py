@@ -163,11 +163,22 @@ class Grid(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
     def clean(self) -> None:
+        """The tree's rule as the database keeps it (the trigger of families 0013), in words for a form."""
         from django.core.exceptions import ValidationError
 
         super().clean()
+        if self.pk is not None:
+            children = Grid.objects.filter(parent=self.pk)
+            if self.parent_id is not None and children.exists():
+                raise ValidationError({"parent": _("A grid divided into second-level grids stays a first-level grid.")})
+            if children.exclude(community=self.community_id).exists():
+                raise ValidationError(
+                    {"community": _("A first-level grid keeps the community of its second-level grids.")}
+                )
         if self.parent_id is None:
             return
+        if self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A second-level grid belongs to a first-level grid.")})
         parent = self.parent
         if parent.parent_id is not None:
             raise ValidationError({"parent": _("A second-level grid belongs to a first-level grid.")})

@@ -426,6 +426,10 @@ def save_register_object(*, obj: models.Model, fields: list[str], actor, action:
                 else:
                     obj.save(update_fields=fields)
         except IntegrityError as exc:
+            if "grid_tree" in str(exc):  # the tree's trigger (families 0013)
+                raise RegisterError(
+                    _("A second-level grid belongs to a first-level grid of its own community.")
+                ) from exc
             raise RegisterError(_("This would duplicate an existing entry (the same name or door).")) from exc
         AuditEntry.objects.log(actor=actor, action=action, target=obj, details={"changes": changes})
         claim.done(obj, url=_register_page(obj))

@@ -178,6 +178,7 @@ class Kind:
     label: str | Promise
     build: Callable[[dict, object], Table]
     formats: tuple[str, ...] = ("csv", "xlsx")
+    workbook: bool = False
 
 
 _KINDS: dict[str, Kind] = {}
@@ -199,7 +200,15 @@ def register(
     if key in _KINDS:
         raise ImproperlyConfigured(f"The export kind {key!r} is registered twice.")
     formats = ("pdf",) if paper else ("xlsx",) if workbook else ("csv", "xlsx")
-    _KINDS[key] = Kind(key, label, build, formats)
+    _KINDS[key] = Kind(key, label, build, formats, workbook)
+
+
+def counts(job) -> str:
+    """What a job's progress counts: "documents" for a PDF, "sheets" for a workbook kind, else "rows"."""
+    if job.fmt == "pdf":
+        return "documents"
+    kind = _KINDS.get(job.kind)
+    return "sheets" if kind is not None and kind.workbook else "rows"
 
 
 class ExportRefused(ServiceError):

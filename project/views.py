@@ -159,6 +159,8 @@ def _exports_for(request: HttpRequest):
 def exports_page(request: HttpRequest) -> HttpResponse:
     """The organizer's large exports: progress while a task writes them, then a download link."""
     jobs = list(_exports_for(request)[:EXPORTS_SHOWN])
+    for job in jobs:
+        job.counts = exports.counts(job)  # the progress counts rows, a PDF's documents or a workbook's sheets
     return render(
         request,
         "exports.html",
