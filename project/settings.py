@@ -114,6 +114,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with writers queued by the kernel rather than SQLite's busy handler, whose sleeps
+    # made a few writers wait for seconds under load (project/sqlite/base.py).
+    _db["ENGINE"] = "project.sqlite"
     _db["OPTIONS"] = {
         # Writers take the lock at BEGIN, so a read-then-write transaction never
         # fails half-way with "database is locked"; others wait up to 20 s.

@@ -65,3 +65,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Mail leaves through the outbox (project/outbox.py) into Django's test mailbox (mail.outbox). Django's test set-up
 # replaces EMAIL_BACKEND with its own; tests/conftest.py puts the outbox back in front.
 EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The site's SQLite backend (project.sqlite) is Django's under another name, and pytest-django keeps each parallel
+# worker's SQLite test database in memory only for Django's own name: say "in memory" here instead.
+if DATABASES["default"]["ENGINE"] == "project.sqlite":  # noqa: F405 - from project.settings
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
