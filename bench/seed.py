@@ -94,8 +94,9 @@ def _scale_activities(total: int) -> None:
     missing = total - Activity.objects.count()
     if missing <= 0:
         return
+    started = time.perf_counter()
     _create_activities(missing, rng=random.Random(8), title="志愿活动", days=(-700, 60), capacity=(5, 40))
-    print(f"   activities: {total:,}")
+    print(f"   activities: {total:,} ({time.perf_counter() - started:.1f} s)", flush=True)
 
 
 def _scale_signups(upcoming: int, accounts: int, signups: int) -> None:
