@@ -429,43 +429,62 @@ def _bench_round():
     return AwardRound.objects.filter(title=BENCH_ROUND_TITLE).first()
 
 
+def _household_round(*, title: str, community, opens, households: list, winners: int, won: int = 0):
+    """A round of one household category whose nominations opened at ``opens`` (voting 18 to 30 days later,
+    publication on the 41st), with ``households`` shortlisted, the first ``won`` of them winners."""
+    from awards.models import AwardCategory, AwardRound, Nomination, RoundCategory, TargetKind
+    from families.models import Resident
+
+    day = timedelta(days=1)
+    round_ = AwardRound.objects.create(
+        title=title,
+        year=timezone.now().year,
+        community=community,
+        announced=True,
+        nominations_open_at=opens,
+        nominations_close_at=opens + 10 * day,
+        review_end_at=opens + 17 * day,
+        voting_open_at=opens + 18 * day,
+        voting_close_at=opens + 30 * day,
+        publicity_end_at=opens + 40 * day,
+        publication_at=opens + 41 * day,
+    )
+    category = AwardCategory.objects.filter(target_kind=TargetKind.HOUSEHOLD).order_by("sort_order", "pk").first()
+    entry = RoundCategory.objects.create(round=round_, category=category, winners=winners, votes_per_voter=3)
+    nominator = Resident.objects.verified().filter(household=households[0]).first()
+    for index, household in enumerate(households):
+        Nomination.objects.create(
+            round=round_,
+            entry=entry,
+            target_kind=TargetKind.HOUSEHOLD,
+            building=household.building,
+            household=household,
+            nominator=nominator,
+            citation="邻里和睦，热心公益。",
+            status="shortlisted",
+            reviewed_at=opens + 15 * day,
+            paper_votes=max(40 - index, 0) if won else 0,
+            is_winner=index < won,
+        )
+    return round_, entry
+
+
 def _scale_votes(total: int) -> None:
-    """A round whose voting is open, with 200 shortlisted household nominations and ``total`` votes."""
-    from awards.models import AwardCategory, AwardRound, Nomination, RoundCategory, TargetKind, Vote
+    """A street round whose voting opened yesterday, with 200 shortlisted household nominations and ``total``
+    votes."""
+    from awards.models import Nomination, Vote
     from families.models import Household, Resident
 
     if total <= 0 or _bench_round() is not None:
         return
-    now = timezone.now()
-    category = AwardCategory.objects.filter(target_kind=TargetKind.HOUSEHOLD).first()
     with transaction.atomic():
-        round_ = AwardRound.objects.create(
+        round_, entry = _household_round(
             title=BENCH_ROUND_TITLE,
-            year=now.year,
-            announced=True,
-            nominations_open_at=now - timedelta(days=30),
-            nominations_close_at=now - timedelta(days=20),
-            review_end_at=now - timedelta(days=10),
-            voting_open_at=now - timedelta(days=1),
-            voting_close_at=now + timedelta(days=30),
-            publicity_end_at=now + timedelta(days=40),
-            publication_at=now + timedelta(days=41),
+            community=None,
+            opens=timezone.now() - timedelta(days=19),
+            households=list(Household.objects.select_related("building").order_by("pk")[:200]),
+            winners=10,
         )
-        entry = RoundCategory.objects.create(round=round_, category=category, winners=10, votes_per_voter=3)
-        households = list(Household.objects.select_related("building").order_by("pk")[:200])
-        nominator = Resident.objects.verified().order_by("pk").first()
-        for household in households:
-            Nomination.objects.create(
-                round=round_,
-                entry=entry,
-                target_kind=TargetKind.HOUSEHOLD,
-                building=household.building,
-                household=household,
-                nominator=nominator,
-                citation="邻里和睦，热心公益。",
-                status="shortlisted",
-                reviewed_at=now,
-            )
     nominations = list(Nomination.objects.filter(entry=entry).values_list("pk", flat=True))
     voters = list(
         Resident.objects.verified()
@@ -858,53 +877,29 @@ def _street_rounds() -> None:
     ``publish_round``."""
     from django.contrib.auth import get_user_model
 
-    from awards.models import AwardCategory, AwardRound, Nomination, RoundCategory, TargetKind
+    from awards.models import AwardRound
     from awards.services import publish_round
-    from families.models import Community, Household, Resident
+    from families.models import Community, Household
 
     if AwardRound.objects.filter(title__startswith="街道规模").exists():
         return
     started = time.perf_counter()
     organizer = get_user_model().objects.get(username="organizer")
-    category = AwardCategory.objects.filter(target_kind=TargetKind.HOUSEHOLD).order_by("sort_order").first()
     now = timezone.now()
     places = [(None, "街道")] + [(c, c.name) for c in Community.objects.order_by("sort_order")]
     for community, name in places:
         households = Household.objects.select_related("building").order_by("pk")
         if community is not None:
             households = households.filter(building__grid__community=community)
-        picked = list(households[100:2100:100])
-        start = now - timedelta(days=42)
         with transaction.atomic():
-            round_ = AwardRound.objects.create(
+            round_, _entry = _household_round(
                 title=f"街道规模{name}评选",
-                year=now.year,
                 community=community,
-                announced=True,
-                nominations_open_at=start,
-                nominations_close_at=start + timedelta(days=10),
-                review_end_at=start + timedelta(days=17),
-                voting_open_at=start + timedelta(days=18),
-                voting_close_at=start + timedelta(days=30),
-                publicity_end_at=start + timedelta(days=40),
-                publication_at=start + timedelta(days=41),
+                opens=now - timedelta(days=42),
+                households=list(households[100:2100:100]),
+                winners=5,
+                won=5,
             )
-            entry = RoundCategory.objects.create(round=round_, category=category, winners=5, votes_per_voter=3)
-            nominator = Resident.objects.verified().filter(household=picked[0]).first()
-            for index, household in enumerate(picked):
-                Nomination.objects.create(
-                    round=round_,
-                    entry=entry,
-                    target_kind=TargetKind.HOUSEHOLD,
-                    building=household.building,
-                    household=household,
-                    nominator=nominator,
-                    citation="邻里和睦，热心公益。",
-                    status="shortlisted",
-                    reviewed_at=start + timedelta(days=15),
-                    paper_votes=40 - index,
-                    is_winner=index < 5,
-                )
             AwardRound.objects.filter(pk=round_.pk).update(results_confirmed_at=round_.voting_close_at)
             round_.refresh_from_db()
             publish_round(round=round_, actor=organizer)
