@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: system-packages run test setup install install-dev migrate messages seed lint check bench bench-quick clean
+.PHONY: system-packages run test setup install install-dev migrate messages seed lint check bench bench-quick bench-street clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,13 @@ test: system-packages install-dev messages
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
+# The full (community) size, then the street size of issues #17 and #18 (each writes bench/results/latest-<size>.json).
 bench: install-dev messages
 	$(PY) bench/run.py --full
+	$(PY) bench/run.py --street
+
+bench-street: install-dev messages
+	$(PY) bench/run.py --street
 
 bench-quick: install-dev messages
 	$(PY) bench/run.py --quick

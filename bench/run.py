@@ -2,12 +2,14 @@
 """Benchmarks: what users feel, as ratios to a bare Django view measured in the same run.
 
     make bench-quick      small data, a few seconds per URL (proves the harness)
-    make bench            community-scale data (20,000 households, 1,000,000 ledger entries, …)
+    make bench            community-scale data (20,000 households, 1,000,000 ledger entries, …), then the street
+    make bench-street     street-scale data (issues #17 and #18): 6 communities × 5,000 households, 8 first-level
+                          and 41 second-level grids, 5,000,000 ledger entries on PostgreSQL (1,000,000 on SQLite)
 
 For each database (SQLite, then PostgreSQL) it seeds its own database, serves
 the site with gunicorn (2 sync workers, production settings, DEBUG off) on
 loopback, drives it with wrk, times the offline jobs (counting, import,
-export), and writes bench/results/latest.json: a list of
+export, the report workbooks), and writes bench/results/latest.json (and latest-<size>.json): a list of
 {"metric", "value", "unit", "baseline", "ratio", "db", "size"}.
 No number here is asserted by a test; docs/performance.md records the runs.
 """
@@ -67,6 +69,27 @@ SIZES = {
         "signups": 19_713,
         "signup_people": 500,
     },
+    # Issues #17 and #18: the street. seed_demo makes the demo street (3 communities) with "households" households,
+    # then seed.street() makes it the issue's street and tops each community up to "community_households".
+    "street": {
+        "households": 600,
+        "community_households": 5_000,
+        "ledger": 5_000_000,
+        # SQLite: a million (the full size's ledger), loaded with bulk_create; a street office that large runs
+        # PostgreSQL, and the SQLite run shows the same pages on the street's register.
+        "sqlite_ledger": 1_000_000,
+        "votes": 100_000,
+        "activities": 2_000,
+        "import_rows": 20_000,
+        # A month of the street's ledger: 5,000,000 lines over 33 months is about 150,000 a month.
+        "export_rows": 150_000,
+        "voters": 4_000,
+        "seconds": 10,
+        "upcoming": 2_016,
+        "accounts": 4_982,
+        "signups": 19_713,
+        "signup_people": 500,
+    },
 }
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "honours_bench")
@@ -105,16 +128,18 @@ def _redis_answers() -> bool:
         return False
 
 
-def manage(env: dict, *args: str, quiet: bool = False) -> float:
+def manage(env: dict, *args: str, quiet: bool = False, check: bool = True) -> float:
+    """Seconds ``manage.py args`` took (``check=False``: negative when it failed)."""
     start = time.perf_counter()
-    subprocess.run(
+    completed = subprocess.run(
         [PY, "manage.py", *args],
         cwd=ROOT,
         env=env,
-        check=True,
+        check=check,
         stdout=subprocess.DEVNULL if quiet else None,
     )
-    return time.perf_counter() - start
+    taken = time.perf_counter() - start
+    return taken if completed.returncode == 0 else -taken
 
 
 def prepare_database(db: str) -> str:
@@ -236,6 +261,16 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
     manage(env, "collectstatic", "--noinput", quiet=True)
     seed_seconds = manage(env, "seed_demo", "--households", str(size["households"]))
     log(f"   seed_demo: {seed_seconds:.1f} s")
+    if size.get("community_households"):
+        street_seconds = manage(
+            env,
+            "shell",
+            "-c",
+            "import sys; sys.path.insert(0, 'bench'); import seed; "
+            f"seed.street(households={size['community_households']})",
+        )
+        log(f"   the street's tree, register and rounds: {street_seconds:.1f} s")
+    ledger_size = size["sqlite_ledger"] if db == "sqlite" and "sqlite_ledger" in size else size["ledger"]
 
     def scale(ledger: int, votes: int) -> float:
         return manage(
@@ -249,7 +284,7 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
         )
 
     # The leaderboard is measured at 10,000 ledger entries first, then at full size: its cost must not grow.
-    small_ledger = min(10_000, size["ledger"])
+    small_ledger = min(10_000, ledger_size)
     log(f"   scale-up to {small_ledger:,} ledger entries: {scale(small_ledger, 0):.1f} s")
 
     def record(metric, value, unit, baseline=None):
@@ -263,6 +298,7 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
                 "ratio": ratio,
                 "db": db,
                 "size": size_name,
+                "load": _load(),
             }
         )
         shown = f"{value:,.1f} {unit}" + (f"  ({ratio:.2f}× baseline)" if ratio is not None else "")
@@ -286,17 +322,42 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
             return result, round((before + fresh_baseline()) / 2, 1)
 
         signed_in = _signed_in_cookie(env)
-        points_small, baseline = around(
-            lambda: run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"]
-        )
-        record(f"/points/ signed in (not cached) at {small_ledger:,} entries, req/s", points_small, "req/s", baseline)
-        if size["ledger"] > small_ledger:
-            log(f"   scale-up to full size: {scale(size['ledger'], size['votes']):.1f} s")
+        # The street's leaderboard and a community's (issue #18), each at 10k entries and then at full size.
+        boards = [
+            ("/points/", "/points/"),
+            ("a community's /c/<slug>/points/", _shell_result(env, "seed.page_paths()")["community_points"]),
+        ]
+        small, small_baseline = {}, {}
+        for label, path in boards:
+            small[label], baseline = around(
+                lambda path=path: run_wrk(wrk, server.url + path, seconds, headers=signed_in)["rps"]
+            )
+            small_baseline[label] = baseline
+            record(
+                f"{label} signed in (not cached) at {small_ledger:,} entries, req/s", small[label], "req/s", baseline
+            )
+        if ledger_size > small_ledger:
+            log(f"   scale-up to full size: {scale(ledger_size, size['votes']):.1f} s")
         else:
-            scale(size["ledger"], size["votes"])
-        points_full, baseline = around(lambda: run_wrk(wrk, server.url + "/points/", seconds, headers=signed_in)["rps"])
-        record(f"/points/ signed in (not cached) at {size['ledger']:,} entries, req/s", points_full, "req/s", baseline)
-        record("/points/ slowdown from the small to the full ledger", points_small / points_full, "x")
+            scale(ledger_size, size["votes"])
+        if size.get("community_households"):
+            verify = manage(env, "verify_ledger", check=False)
+            log(f"   verify_ledger on the seeded data: {abs(verify):.1f} s, {'passed' if verify > 0 else 'FAILED'}")
+            record("verify_ledger after seeding, differences found (0 = passed)", 0 if verify > 0 else 1, "count")
+            record("verify_ledger after seeding", abs(verify), "s")
+        for label, path in boards:
+            full, baseline = around(
+                lambda path=path: run_wrk(wrk, server.url + path, seconds, headers=signed_in)["rps"]
+            )
+            record(f"{label} signed in (not cached) at {ledger_size:,} entries, req/s", full, "req/s", baseline)
+            record(f"{label} slowdown from the small to the full ledger", small[label] / full, "x")
+            # The machine is shared and its speed drifts between the two measurements, minutes apart: the same
+            # slowdown with each figure first divided by the bare view measured around it.
+            record(
+                f"{label} slowdown from the small to the full ledger, as ratios to the baseline",
+                (small[label] / small_baseline[label]) / (full / baseline),
+                "x",
+            )
         pages = [
             ("/honours/ anonymous, req/s", "/honours/"),
             ("/honours/feed.json, req/s", "/honours/feed.json"),
@@ -365,15 +426,24 @@ def bench_database(db: str, size_name: str, wrk: str) -> list[dict]:
         ("counting a round", "time_counting"),
         ("importing household rows", "time_import"),
         ("exporting a month of ledger entries to XLSX", "time_export"),
-        ("a community's monthly report workbook", "time_community_report"),
-        ("the street's monthly report workbook", "time_street_report"),
+        ("a community's monthly report workbook (the export task)", "time_community_report"),
+        ("the street's monthly report workbook (the export task)", "time_street_report"),
     ):
-        seconds_taken = _timed_job(env, function, size)
-        if seconds_taken is None:
+        taken = _timed_job(env, function, size)
+        if taken is None:
             log(f"   {metric:<44} skipped: not available yet")
+        elif isinstance(taken, dict):
+            record(metric, taken["seconds"], "s")
+            record(f"memory of the process after {metric.split(' (')[0]}", taken["rss_mb"], "MB")
+            record(f"peak memory of the process writing {metric.split(' (')[0]}", taken["peak_mb"], "MB")
         else:
-            record(metric, seconds_taken, "s")
+            record(metric, taken, "s")
     return results
+
+
+def _load() -> str:
+    """The machine's load average (1, 5 and 15 minutes) when a figure was taken: the machine is shared."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _timed_job(env: dict, function: str, size: dict) -> float | None:
@@ -548,17 +618,20 @@ def main() -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--quick", action="store_true", help="small data, a few seconds per URL")
     group.add_argument("--full", action="store_true", help="community-scale data")
+    group.add_argument("--street", action="store_true", help="street-scale data (issues #17 and #18)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
-    size_name = "full" if args.full else "quick"
+    size_name = "full" if args.full else "street" if args.street else "quick"
     wrk = ensure_wrk()
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results: list[dict] = []
     for db in databases:
         results += bench_database(db, size_name, wrk)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
-    log(f"\nwrote {RESULTS / 'latest.json'} ({len(results)} figures)")
+    text = json.dumps(results, ensure_ascii=False, indent=1)
+    (RESULTS / "latest.json").write_text(text)
+    (RESULTS / f"latest-{size_name}.json").write_text(text)  # `make bench` runs two sizes: keep both
+    log(f"\nwrote {RESULTS / 'latest.json'} and latest-{size_name}.json ({len(results)} figures)")
     return 0
 
 
