@@ -21,52 +21,74 @@ from __future__ import annotations
 
 import fcntl
 import os
+import weakref
 
 from django.db.backends.sqlite3 import base
 
 
+class _LockFile:
+    """The open lock file of one connection: closed once, by the connection's close or, for a connection that is
+    dropped unclosed (a thread that ended), when it is collected."""
+
+    def __init__(self, path: str):
+        self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.held = False
+
+    def take(self) -> None:
+        if not self.held:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            fd, self.fd, self.held = self.fd, None, False
+            os.close(fd)  # closing also drops a lock still held
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
-    _writers_fd: int | None = None
-    _writers_held = False
+    _writers: _LockFile | None = None
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
-        if not self.is_in_memory_db() and self._writers_fd is None:
-            self._writers_fd = os.open(f"{self.settings_dict['NAME']}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        if not self.is_in_memory_db() and self._writers is None:
+            self._writers = _LockFile(f"{self.settings_dict['NAME']}-writers.lock")
+            weakref.finalize(self, self._writers.close)
         return connection
 
     def _start_transaction_under_autocommit(self):
-        if self._writers_fd is not None and not self._writers_held:
-            fcntl.flock(self._writers_fd, fcntl.LOCK_EX)
-            self._writers_held = True
+        if self._writers is not None:
+            self._writers.take()
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
-            self._release_writers()
+            self._give_back()
             raise
 
     def _commit(self):
         try:
             return super()._commit()
         finally:
-            self._release_writers()
+            self._give_back()
 
     def _rollback(self):
         try:
             return super()._rollback()
         finally:
-            self._release_writers()
+            self._give_back()
 
     def _close(self):
         try:
             return super()._close()
         finally:
-            self._release_writers()
-            if self._writers_fd is not None:
-                os.close(self._writers_fd)
-                self._writers_fd = None
+            if self._writers is not None:
+                self._writers.close()
+                self._writers = None
 
-    def _release_writers(self) -> None:
-        if self._writers_held:
-            self._writers_held = False
-            fcntl.flock(self._writers_fd, fcntl.LOCK_UN)
+    def _give_back(self) -> None:
+        if self._writers is not None:
+            self._writers.give_back()

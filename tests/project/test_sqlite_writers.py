@@ -133,3 +133,21 @@ def test_two_processes_of_racing_writers_store_every_write(database):
         cursor.execute("SELECT COUNT(*) FROM note")
         assert cursor.fetchone() == (2 * 6 * 25,)
     assert not _held(path)
+
+
+def test_a_connection_dropped_unclosed_gives_the_lock_back_when_collected(database):
+    """A thread that ends inside a transaction without closing its connection does not keep the queue waiting."""
+    import gc
+
+    path, _handler = database
+
+    def dropped():
+        connection = _connections(path)["second"]
+        _begin(connection)
+        assert _held(path)
+
+    thread = threading.Thread(target=dropped)
+    thread.start()
+    thread.join(10)
+    gc.collect()
+    assert not _held(path)
