@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from activities import services
 from activities.models import PointsAggregate
+from tests.migrations import at_migrations, migrate_to_latest
 
 BEFORE = [("activities", "0008_activity_and_store_place")]
 
@@ -19,13 +17,8 @@ BEFORE = [("activities", "0008_activity_and_store_place")]
 @pytest.fixture
 def old_state(transactional_db):
     """The database before 0009, and its models; migrated forward again afterwards in any case."""
-    ContentType.objects.clear_cache()
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    yield executor.loader.project_state(BEFORE).apps
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
+    with at_migrations(BEFORE) as apps:
+        yield apps
 
 
 def test_existing_rows_are_placed_in_their_community_and_communities_get_their_rows(old_state):
@@ -63,9 +56,7 @@ def test_existing_rows_are_placed_in_their_community_and_communities_get_their_r
         for kind, key in keys:
             Aggregate.objects.create(scope="grid", scope_id=grid.pk, period_kind=kind, period_key=key, points=points)
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
+    migrate_to_latest()
 
     communities = PointsAggregate.objects.filter(scope="community", period_kind="all").order_by("points")
     assert [(row.points, row.community_id == row.scope_id) for row in communities] == [(10, True), (20, True)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,22 +14,13 @@ BEFORE = [("families", "0009_register_import_in_tasks")]
 AFTER = [("families", "0012_grid_tree_constraints")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture(autouse=True)
 def _back_to_the_latest_schema():
     """Migrating families back to 0009 unapplies the other apps' migrations that need the street's tree (the
-    rounds' and activities' communities): put every app back at its latest migration afterwards, or the tests
+    rounds' and activities' communities): every app goes back to its latest migration afterwards, or the tests
     that run next on this database would find those columns missing."""
     yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
 
 def _counts(apps) -> dict[str, int]:
@@ -40,7 +31,7 @@ def _counts(apps) -> dict[str, int]:
 
 def test_existing_register_moves_into_one_community_with_every_row_kept_and_nobody_losing_access(settings):
     settings.COMMUNITY_NAME = "幸福里社区"
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     User, Group = old.get_model("auth", "User"), old.get_model("auth", "Group")
     Grid, Building = old.get_model("families", "Grid"), old.get_model("families", "Building")
     Household, Resident = old.get_model("families", "Household"), old.get_model("families", "Resident")
@@ -62,7 +53,7 @@ def test_existing_register_moves_into_one_community_with_every_row_kept_and_nobo
         Resident.objects.create(household=household, full_name="王建国")
     before = _counts(old)
 
-    new = _migrate(AFTER)
+    new = migrate(AFTER)
 
     assert _counts(new) == before
     Community = new.get_model("families", "Community")

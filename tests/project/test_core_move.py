@@ -11,12 +11,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from families.models import Resident
 from project.access import ORGANIZER_GROUP, ensure_organizer_group
 from project.models import AuditEntry, Profile
+from tests.migrations import at_migrations, migrate_to_latest
 
 BEFORE = [("families", "0006_register_import_keeps_its_check"), ("project", "0002_notices")]
 
@@ -24,19 +23,8 @@ BEFORE = [("families", "0006_register_import_keeps_its_check"), ("project", "000
 @pytest.fixture
 def old_state(transactional_db):
     """The database as it was before the move, and its models; migrated forward again afterwards in any case."""
-    ContentType.objects.clear_cache()
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    yield executor.loader.project_state(BEFORE).apps
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
-
-
-def _forward() -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-    ContentType.objects.clear_cache()
+    with at_migrations(BEFORE) as apps:
+        yield apps
 
 
 def test_the_moved_tables_keep_every_row_and_the_organizer_group_its_permissions(old_state, capsys):
@@ -81,7 +69,7 @@ def test_the_moved_tables_keep_every_row_and_the_organizer_group_its_permissions
     profile_rows = sorted(OldProfile.objects.values_list("pk", "user_id", "full_name", "phone", "phone_verified"))
     audit_rows = sorted(OldAudit.objects.values_list("pk", "actor_id", "action", "target_type", "target_id", "details"))
 
-    _forward()
+    migrate_to_latest()
 
     assert sorted(Profile.objects.values_list("pk", "user_id", "full_name", "phone", "phone_verified")) == profile_rows
     assert (
@@ -119,7 +107,7 @@ def test_the_register_and_the_profiles_keep_their_phones_in_e164(old_state, caps
     odd = OldProfile.objects.create(user=User.objects.create(username="b"), phone="+999")
     capsys.readouterr()
 
-    _forward()
+    migrate_to_latest()
 
     stored = dict(Resident.objects.filter(pk__in=people.values()).values_list("pk", "phone"))
     assert {typed: stored[pk] for typed, pk in people.items()} == {
