@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 
@@ -99,6 +100,7 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
     data = activity_filter.form.cleaned_data if activity_filter is not None and valid else {}
     listed = f"{reach}:{_filter_key(data)}"
 
+    @functools.cache  # built once, by the count or the page of ids, whichever needs it first
     def ids():
         activities = Activity.objects.for_list()
         if reach != "all":
