@@ -62,21 +62,26 @@ def my_volunteering(request: HttpRequest) -> dict | None:
         .get()
     )
     stars = conf.star_rank(mine["half_hours"])
-    return {
+    now = timezone.now()
+    upcoming = list(
+        Signup.objects.live()
+        .filter(resident=membership, activity__ends_at__gte=now)
+        .select_related("activity")
+        .only("status", "activity_id", "activity__title", "activity__starts_at", "activity__ends_at")
+        .order_by("activity__starts_at")[:5]
+    )
+    panel = {
         "template": "activities/me_panel.html",
         "hours": hours_text(mine["half_hours"]),
         "balance": mine["balance"],
         "stars": stars,
         "star_range": range(stars),
-        "upcoming": list(
-            Signup.objects.live()
-            .filter(resident=membership, activity__ends_at__gte=timezone.now())
-            .select_related("activity")
-            .only("status", "activity_id", "activity__title", "activity__starts_at")
-            .order_by("activity__starts_at")[:5]
-        ),
+        "upcoming": upcoming,
         "waiting_redemptions": mine["waiting"],
     }
+    if upcoming:  # kept on "my page" between requests: the list changes when one of them ends
+        panel["fresh_for"] = int((min(s.activity.ends_at for s in upcoming) - now).total_seconds()) + 1
+    return panel
 
 
 registry.nav_item("activities/nav_items.html", order=30)

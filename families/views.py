@@ -10,14 +10,16 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from project import registry
+from project import chrome, publiccache, registry
 from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.background import starts_background_work
@@ -53,7 +55,7 @@ from .forms import (
     ResidentForm,
     ReviewForm,
 )
-from .freshness import BUILDINGS, MOTTOS
+from .freshness import BUILDINGS, MOTTOS, MY_ACCOUNT, MY_HOUSEHOLD, MY_PAGE
 from .models import (
     Building,
     Community,
@@ -97,8 +99,25 @@ from .services import (
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
     membership = verified_membership(request.user)
+    if request.method == "GET" and membership is not None:
+        # A verified resident's page is kept between their requests and refreshed by the registry
+        # (families.freshness.MY_PAGE and its kin): only the form token is filled in per request.
+        body = publiccache.personal_fragment(
+            f"u{request.user.pk}",
+            "families:me",
+            (MY_PAGE.of("resident_id"), MY_HOUSEHOLD.of("household_id"), MY_ACCOUNT.of("user_id")),
+            {"resident_id": membership.pk, "household_id": membership.household_id, "user_id": request.user.pk},
+            lambda: _my_page(request, membership, keep=True),
+        )
+        return render(request, "families/me.html", {"body": mark_safe(chrome.with_csrf_token(body, request))})  # noqa: S308
+    return _my_page(request, membership)
+
+
+def _my_page(request: HttpRequest, membership: Resident | None, keep: bool = False):
+    """My page: my household and what may be shown of me, other apps' panels, my details. ``keep``: render the
+    page's body for ``personal_fragment`` (with a stand-in form token) and return it with how long it holds."""
+    profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
     form = ProfileForm(instance=profile)
     consent_form = None
     if membership is not None:
@@ -125,21 +144,25 @@ def me(request: HttpRequest) -> HttpResponse:
             save_profile_name(user=request.user, full_name=form.cleaned_data["full_name"])
             messages.success(request, _("Your details were saved."))
             return redirect("families:me")
-    return render(
-        request,
-        "families/me.html",
-        {
-            "form": form,
-            "consent_form": consent_form,
-            "profile": profile,
-            "membership": membership,
-            "waiting": None
-            if membership
-            else Resident.objects.pending().filter(user=request.user).select_related("household__building").first(),
-            # Other apps' parts of my page (project.registry.me_panel): my volunteering, my nominations and votes.
-            "panels": registry.me_panels(request),
-        },
-    )
+    # Other apps' parts of my page (project.registry.me_panel): my volunteering, my nominations and votes.
+    panels = registry.me_panels(request)
+    context = {
+        "form": form,
+        "consent_form": consent_form,
+        "profile": profile,
+        "membership": membership,
+        "waiting": None
+        if membership
+        else Resident.objects.pending().filter(user=request.user).select_related("household__building").first(),
+        "panels": panels,
+    }
+    if keep:
+        # A panel that goes stale with time says for how long it holds (``fresh_for``, seconds).
+        fresh_for = min((panel["fresh_for"] for panel in panels if "fresh_for" in panel), default=None)
+        body = render_to_string("families/me_body.html", {**context, "csrf_token": chrome.CSRF_MARK})
+        return body if fresh_for is None else (body, fresh_for)
+    body = render_to_string("families/me_body.html", context, request=request)
+    return render(request, "families/me.html", {"body": body})
 
 
 @login_required

@@ -108,10 +108,13 @@ def render(template_name: str, context) -> SafeString:
     return mark_safe(_filled(html, request, context))  # noqa: S308 - escaped parts into our own template's output
 
 
+def with_csrf_token(html: str, request) -> str:
+    """``html`` rendered with ``csrf_token=CSRF_MARK`` (a copy kept between requests), with this request's token."""
+    return html.replace(CSRF_MARK, get_token(request)) if CSRF_MARK in html else html
+
+
 def _filled(html: str, request, context) -> str:
-    html = html.replace(NEXT_MARK, urlencode(request.get_full_path()))
-    if CSRF_MARK in html:
-        html = html.replace(CSRF_MARK, get_token(request))
+    html = with_csrf_token(html.replace(NEXT_MARK, urlencode(request.get_full_path())), request)
     if UNREAD_MARK in html:
         unread = context.get("unread_notices", 0)
         unread = unread() if callable(unread) else unread

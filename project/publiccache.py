@@ -40,6 +40,10 @@ switches are links), so one cached copy serves every anonymous visitor of the
 same scheme and host. Fragments are rendered without the request and hold no
 absolute URL.
 
+A reader's own page ("my page") is kept the same way, per reader (``personal_fragment``): per-object
+families scoped to a resident, a household or an account (``MY_PAGE.of("resident_id")``) say which rows
+appear on whose page, so a sign-up refreshes its resident's page and no one else's.
+
 Each process also keeps the last pages and fragments it served in its own memory, under the
 same versioned key, and remembers each version it read for a second. That copy
 can never outlive a bump made in another process by more than the second (a
@@ -199,12 +203,16 @@ def _fresh_version() -> int:
     return time.time_ns() // 1000
 
 
-def versions(keys: list[str]) -> list[int]:
+def versions(keys: list[str], *, fresh: bool = False) -> list[int]:
     """The current version of each key: from this process's memo when read within the second, otherwise all
-    the stale ones in one round trip to the shared cache."""
+    the stale ones in one round trip to the shared cache (``fresh``: all of them from the shared cache)."""
     now = time.monotonic()
     with _memo_lock:
-        known = {key: _memo[key][0] for key in keys if key in _memo and now - _memo[key][1] < VERSION_MEMO_SECONDS}
+        known = {
+            key: _memo[key][0]
+            for key in keys
+            if not fresh and key in _memo and now - _memo[key][1] < VERSION_MEMO_SECONDS
+        }
     missing = [key for key in keys if key not in known]
     if missing:
         read = cache.get_many(missing)
@@ -252,7 +260,7 @@ def clear() -> None:
     forget_process_state()
 
 
-def _version_tag(shown: Iterable[Family | Scoped], url_kwargs: dict | None = None) -> str:
+def _version_tag(shown: Iterable[Family | Scoped], url_kwargs: dict | None = None, *, fresh: bool = False) -> str:
     """``board=17.activity=9/42=3``: the versions a page or fragment depends on, in one string."""
     names, keys = [], []
     for item in shown:
@@ -263,7 +271,7 @@ def _version_tag(shown: Iterable[Family | Scoped], url_kwargs: dict | None = Non
             object_id = (url_kwargs or {})[item.attribute]
             names.append(f"{family.name}/{object_id}")
             keys.append(family.version_key(object_id))
-    return ".".join(f"{name}={version}" for name, version in zip(names, versions(keys), strict=True))
+    return ".".join(f"{name}={version}" for name, version in zip(names, versions(keys, fresh=fresh), strict=True))
 
 
 def _as_tuple(shown: Family | Scoped | Iterable[Family | Scoped]) -> tuple[Family | Scoped, ...]:
@@ -311,6 +319,33 @@ def cached_fragment(
     if html is None:
         html = cache.get_or_set(key, render, timeout)
         _local_put(key, html, timeout)
+    return html
+
+
+def personal_fragment(
+    owner: str,
+    name: str,
+    shown: Iterable[Family | Scoped],
+    ids: dict,
+    render: Callable[[], str | tuple[str, int]],
+) -> str:
+    """A piece of one reader's own page ("my page"), rendered by ``render()`` once per version of ``shown`` and
+    kept between that reader's requests: the same registry refreshes it, through per-object families scoped to
+    the reader (``MY_PAGE.of("resident_id")``, with ``ids={"resident_id": 5}`` naming whose).
+
+    ``owner`` (``"u42"``, the signed-in user) is part of the key, so no other reader can be given it. It is kept
+    in the shared cache only, not in this process's copies (one reader's page is not worth evicting a shared
+    fragment for), and its versions are read from the shared cache every time, not from the memo: whichever
+    process answers, a reader sees their own change on their next page. ``render`` may return ``(html,
+    seconds)`` when what it shows goes stale with time (an activity that ends): the copy lives no longer."""
+    key = f"personal:{owner}:{_version_tag(_as_tuple(shown), ids, fresh=True)}:{get_language()}:{name}"
+    html = cache.get(key)
+    if html is None:
+        html, timeout = render(), DEFAULT_TIMEOUT
+        if isinstance(html, tuple):
+            html, timeout = html[0], min(timeout, int(html[1]))
+        if timeout > 0:
+            cache.set(key, html, timeout)
     return html
 
 

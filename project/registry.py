@@ -21,6 +21,11 @@ returns a dict with a ``template`` and its context (or None to show nothing),
 or a ``project.charts.Chart``. Parts are shown by ``order``, then in the order
 they were registered. A module an app does not have is simply not there: an
 error inside one that exists is raised, never swallowed.
+
+"My page" (``me_panel``) is kept between a resident's requests and refreshed by
+the freshness registry (``families.freshness.MY_PAGE`` and its kin): whatever a
+me-panel shows must be watched there, and a panel whose content goes stale with
+time alone says for how long it holds (``"fresh_for"``: seconds).
 """
 
 from __future__ import annotations

@@ -6,18 +6,21 @@ becomes watched, or a page that becomes cached, without a row or a URL here
 fails the coverage tests below, so the walk cannot silently skip it.
 
 A page is "re-rendered" when answering it runs SQL; served from the cache, an
-anonymous page runs none.
+anonymous page runs none. A resident's own page (/me/, kept per reader) is walked
+the same way, as its reader: re-rendered, it runs more statements than its kept
+copy does.
 """
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from activities import services as activity_services
-from activities.models import Activity, ActivityType, LedgerEntry, Signup, StoreItem
+from activities.models import Activity, ActivityType, LedgerEntry, Redemption, Signup, StoreItem
 from awards.models import (
     AwardCategory,
     AwardRound,
@@ -27,10 +30,14 @@ from awards.models import (
     Nomination,
     Objection,
     RoundCategory,
+    Vote,
 )
+from awards.services import cast_vote
+from families.freshness import MY_ACCOUNT, MY_HOUSEHOLD, MY_PAGE
 from families.models import Building, Community, FamilyMotto, Grid, Household, MottoRevision, Resident
-from families.services import review_motto, set_motto_consent, submit_motto
+from families.services import review_motto, save_profile_name, set_motto_consent, submit_motto
 from project import publiccache
+from project.models import Profile
 from tests.activities.factories import ActivityFactory, StoreItemFactory
 from tests.awards.board_factories import HonourFactory
 from tests.awards.factories import make_entry, make_nomination, make_round
@@ -57,8 +64,13 @@ def _world() -> dict:
     round_entry = make_entry(round)
     nomination = make_nomination(round_entry, target=resident, is_winner=True)
     honour = HonourFactory(person_target=True, resident=resident, household=household, building=household.building)
+    ballot = make_entry(make_round("voting"))
     return {
         "organizer": organizer,
+        "member": member,
+        Profile: save_profile_name(user=member, full_name="走查人"),
+        Vote: cast_vote(nomination=make_nomination(ballot), resident=resident),
+        Redemption: activity_services.redeem(resident=resident, item=StoreItemFactory(price=1)),
         Community: household.building.grid.community,
         Grid: household.building.grid,
         Building: household.building,
@@ -169,11 +181,15 @@ def _shows(model, row, url: str) -> bool:
     return False
 
 
-def _rendered(client, url: str) -> bool:
+def _statements(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(queries) > 0
+    return len(queries)
+
+
+def _rendered(client, url: str) -> bool:
+    return _statements(client, url) > 0
 
 
 def test_the_walk_covers_every_watched_model(django_capture_on_commit_callbacks):
@@ -189,6 +205,18 @@ def test_the_walk_covers_every_cached_page(django_capture_on_commit_callbacks):
     assert set(_cached_patterns()) == covered, "give each cached page a URL in _pages()"
 
 
+def _on_my_page(model, row, world) -> bool:
+    """Whether, by the registry, the world's member's own page (/me/) shows this row of ``model``."""
+    mine = {MY_PAGE: world[Resident].pk, MY_HOUSEHOLD: world[Household].pk, MY_ACCOUNT: world["member"].pk}
+    for shown in publiccache.watched()[model]:
+        if shown is publiccache.NAMES or shown in mine:
+            return True
+        if isinstance(shown, publiccache.Scoped) and mine.get(shown.family) == getattr(row, shown.attribute):
+            return True
+    return False
+
+
+
 @pytest.mark.parametrize("model", list(publiccache.watched()), ids=lambda model: model._meta.label)
 def test_a_change_reaches_each_cached_page_that_shows_it_and_leaves_the_others_cached(
     client, django_capture_on_commit_callbacks, model
@@ -199,6 +227,11 @@ def test_a_change_reaches_each_cached_page_that_shows_it_and_leaves_the_others_c
     for url in pages:
         _rendered(client, url)
     assert not any(_rendered(client, url) for url in pages), "every page is served from the cache when warm"
+    reader = Client()
+    reader.force_login(world["member"])
+    drawn = _statements(reader, "/me/")
+    kept = _statements(reader, "/me/")
+    assert kept < drawn and _statements(reader, "/me/") == kept, "my page is kept between its reader's requests"
 
     with django_capture_on_commit_callbacks(execute=True):
         row = _change(model, world)
@@ -206,7 +239,9 @@ def test_a_change_reaches_each_cached_page_that_shows_it_and_leaves_the_others_c
     expected = {url for url in pages if _shows(model, row, url)}
     rendered = {url for url in pages if _rendered(client, url)}
     assert rendered == expected
-    assert expected, f"{model.__name__} is watched but shown on no cached page"
+    on_my_page = _on_my_page(model, row, world)
+    assert (_statements(reader, "/me/") > kept) is on_my_page
+    assert expected or on_my_page, f"{model.__name__} is watched but shown on no cached page"
 
 
 def test_a_sign_up_refreshes_its_activity_and_the_lists_not_the_board_nor_other_activities(
