@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,7 +43,7 @@ from project.ratelimit import client_ip
 
 from . import conf, exports, services
 from .cards import activity_cards
-from .filters import ActivityFilter
+from .filters import ActivityFilter, filter_links
 from .forms import (
     ActivityForm,
     ActivityTypeForm,
@@ -139,9 +139,8 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
     cards = MY_STATUS.sub(lambda match: _my_status_badge(mine.get(int(match[1]))), cards)
 
     def render_chips() -> str:
-        days = [today + timedelta(days=n) for n in range(7)]
-        types = ActivityType.objects.filter(is_active=True)
-        return render_to_string("activities/activity_chips.html", {"types": types, "current": data, "days": days})
+        links = filter_links(data, ActivityType.objects.filter(is_active=True), today)
+        return render_to_string("activities/activity_chips.html", {"links": links})
 
     # The filter links are shared too: one copy per filter and day (they offer the coming seven days).
     chips = (

@@ -366,3 +366,28 @@ def test_the_shared_filter_links_follow_the_filter_and_a_new_type(resident_clien
     with django_capture_on_commit_callbacks(execute=True):
         ActivityType.objects.create(name="垃圾分类宣传", name_en="Recycling talks")
     assert "垃圾分类宣传" in resident_client.get("/activities/").content.decode()  # a new type refreshes them
+
+
+def test_each_filter_link_keeps_the_filters_that_still_make_sense(client, cache_off):
+    from django.conf import settings
+
+    ActivityFactory()
+    elder, clean = activity_type("助老"), activity_type("环境整治")
+    today = timezone.localdate()
+    page = client.get(f"/activities/?type={elder.pk}&when=past&open=true").content.decode()
+    assert '<a class="chip" href="?when=past" aria-current="true">' in page
+    assert '<a class="chip" href="?">' in page  # upcoming
+    assert '<a class="chip" href="?when=past">' in page  # all types, still the past
+    assert f'<a class="chip" href="?type={clean.pk}&amp;when=past&amp;open=true">环境整治</a>' in page
+    assert f'<a class="chip" href="?type={elder.pk}&amp;when=past&amp;open=true" aria-current="true">助老</a>' in page
+    assert f'<a class="chip" href="?day={today:%Y-%m-%d}&amp;type={elder.pk}">{today.month}/{today.day} ' in page
+    assert f'<a class="chip" href="?type={elder.pk}" aria-current="true">只看还有名额的</a>' in page  # takes it off
+    day = today + timedelta(days=2)
+    weekday = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][day.weekday()]
+    page = client.get(f"/activities/?day={day:%Y-%m-%d}").content.decode()
+    assert f'<a class="chip" href="?day={day:%Y-%m-%d}" aria-current="true">{day.month}/{day.day} {weekday}</a>' in page
+    assert '<a class="chip" href="?">即将开始</a>' in page  # a day is not "upcoming"
+    assert '<a class="chip" href="?open=true">只看还有名额的</a>' in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/activities/?day={day:%Y-%m-%d}").content.decode()
+    assert f'aria-current="true">{day.month}/{day.day} {day:%a}</a>' in page
