@@ -260,16 +260,18 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
     rounds and language and shared by every reader (votes are not watched, so nothing of a voter's is in them);
     this voter's parts are filled in here: on my ballot, the votes left, which form, and the CSRF token."""
     path = request.path
-    qs = Nomination.objects.filter(round=round).shortlisted()
+
+    def shortlisted():  # built only when the cards are rendered or this voter has votes
+        return Nomination.objects.filter(round=round).shortlisted()
 
     def render_cards() -> str:
-        nominations = qs.with_target().order_by("created_at", "id")
+        nominations = shortlisted().with_target().order_by("created_at", "id")
         return render_to_string("awards/includes/ballot_cards.html", {"nominations": nominations, "path": path})
 
     cards = _SharedCards.of(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards))
     rows = services.voter_order(cards.rows, round=round, resident=membership)
     ballot = services.ballot_for(round, membership)
-    names = qs.filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
+    names = shortlisted().filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
     token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
     by_entry = {entry.pk: [] for entry in entries}
     for row in rows:
