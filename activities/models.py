@@ -205,6 +205,16 @@ class Activity(models.Model):
     def places_left(self) -> int:
         return max(0, self.capacity - self.confirmed_count)
 
+    @property
+    def host_text(self) -> str:
+        """Who hosts the activity and who may join it, in one line (``open_to`` is the rule it describes)."""
+        if self.community_id is None:
+            return gettext("Hosted by the street office · open to all")
+        hosted = gettext("Hosted by %(community)s") % {"community": self.community}
+        if self.open_to_street:
+            return f"{hosted} · {gettext('open to the whole street')}"
+        return f"{hosted} · {gettext('for residents of %(community)s') % {'community': self.community}}"
+
     def open_to(self, community_id: int | None) -> bool:
         """Whether residents of this community may sign up: the reach rule (``open_to_community`` for many)."""
         return self.community_id is None or self.open_to_street or self.community_id == community_id

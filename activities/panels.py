@@ -13,6 +13,7 @@ from families.models import Resident
 from project import registry
 
 from . import conf
+from .cards import activity_cards
 from .models import Activity, CorrectionRequest, Redemption, Signup, hours_text
 
 
@@ -26,8 +27,10 @@ def upcoming_activities(request: HttpRequest) -> dict:
     if community is not None or membership is not None:
         reach = community.pk if community is not None else membership.community_id
         activities = activities.open_to_community(reach)
-    activities = list(activities.order_by("starts_at", "pk")[:5])
-    return {"template": "activities/panel_upcoming.html", "activities": activities}
+    return {
+        "template": "activities/panel_upcoming.html",
+        "cards": activity_cards(activities.order_by("starts_at", "pk")[:5]),
+    }
 
 
 @registry.organizer_panel(order=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,7 +42,8 @@ from project.publiccache import cache_public_page, cached_fragment
 from project.ratelimit import client_ip
 
 from . import conf, exports, services
-from .filters import ActivityFilter
+from .cards import activity_cards
+from .filters import ActivityFilter, filter_links
 from .forms import (
     ActivityForm,
     ActivityTypeForm,
@@ -100,28 +101,25 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
     data = activity_filter.form.cleaned_data if activity_filter is not None and valid else {}
     listed = f"{reach}:{_filter_key(data)}"
 
-    @functools.cache  # built once, by the count or the page of ids, whichever needs it first
-    def ids():
+    @functools.cache  # built once, by the count or the page's rows, whichever needs it first
+    def rows():
         activities = Activity.objects.for_list()
         if reach != "all":
             activities = activities.open_to_community(reach)
-        return ActivityFilter(request.GET or None, queryset=activities).qs.values_list("pk", flat=True)
+        return ActivityFilter(request.GET or None, queryset=activities).qs
 
-    # The count is shared like the cards (below): a page of ids is read only when its cards are rendered.
+    # The count is shared like the cards (below): a page's rows are read only when its cards are rendered.
     count = (
-        int(cached_fragment(f"activities:count:{listed}", ACTIVITY_LISTS, lambda: str(ids().count())))
+        int(cached_fragment(f"activities:count:{listed}", ACTIVITY_LISTS, lambda: str(rows().count())))
         if valid
-        else ids().count()
+        else rows().count()
     )
-    page = Paginator(CountedQuerySet(ids, count), conf.page_size()).get_page(request.GET.get("page"))
+    page = Paginator(CountedQuerySet(rows, count), conf.page_size()).get_page(request.GET.get("page"))
     today = timezone.localdate()
 
     def render_cards() -> str:
-        page_ids = list(page)
-        found = Activity.objects.for_list().in_bulk(page_ids)
-        return render_to_string(
-            "activities/activity_cards.html", {"page": [found[pk] for pk in page_ids if pk in found]}
-        )
+        cards = activity_cards(page)  # one query: the page's activities with their type and community
+        return render_to_string("activities/activity_cards.html", {"cards": cards, "shared": True})
 
     # The cards are the same for everyone: rendered once per page of each filter (the form's clean values, never
     # the raw query string) and shared; only each card's "you are signed up" is this visitor's own, found by
@@ -141,9 +139,8 @@ def activity_list(request: HttpRequest, community: str | None = None) -> HttpRes
     cards = MY_STATUS.sub(lambda match: _my_status_badge(mine.get(int(match[1]))), cards)
 
     def render_chips() -> str:
-        days = [today + timedelta(days=n) for n in range(7)]
-        types = ActivityType.objects.filter(is_active=True)
-        return render_to_string("activities/activity_chips.html", {"types": types, "current": data, "days": days})
+        links = filter_links(data, ActivityType.objects.filter(is_active=True), today)
+        return render_to_string("activities/activity_chips.html", {"links": links})
 
     # The filter links are shared too: one copy per filter and day (they offer the coming seven days).
     chips = (

@@ -837,7 +837,11 @@ def ballot_for(round: AwardRound, resident: Resident | None) -> set[int]:
         return set()
     # "r…" keys only occur in per-resident categories and "h…" keys in per-household ones.
     keys = [f"r{resident.pk}", f"h{resident.household_id}"]
-    return set(Vote.objects.filter(round=round, unit_key__in=keys).values_list("nomination_id", flat=True))
+    # By the round's categories, so that the (entry, unit_key) index finds this voter's few votes: by the round
+    # alone the database read every vote of the round (954 of them in the quick bench: 0.39 -> 0.03 ms on
+    # SQLite, and the round's votes grow to 100,000 in `make bench`). A vote's entry is always of its round.
+    entries = RoundCategory.objects.filter(round=round).values("pk")
+    return set(Vote.objects.filter(entry__in=entries, unit_key__in=keys).values_list("nomination_id", flat=True))
 
 
 def voter_order(nominations: list[Nomination], *, round: AwardRound, resident: Resident | None) -> list[Nomination]:

@@ -83,6 +83,19 @@ def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
     return get_object_or_404(AwardRound.objects.visible_to(request.user).select_related("community"), pk=pk)
 
 
+def _visible_round_with_entries(request: HttpRequest, pk: int) -> tuple[AwardRound, list[RoundCategory]]:
+    """The round as ``_visible_round`` finds it, with its categories (``round.entries``), in one statement: the
+    categories joined to their round under the visibility rule. A round without categories takes a second."""
+    visible = AwardRound.objects.visible_to(request.user).filter(pk=pk)
+    entries = list(RoundCategory.objects.filter(round__in=visible).select_related("category", "round__community"))
+    if not entries:
+        return _visible_round(request, pk), []
+    round = entries[0].round
+    for entry in entries:
+        entry.round = round  # one round object, as round.entries would give
+    return round, entries
+
+
 def _visible_nominations(request: HttpRequest):
     """Nominations of the rounds the reader may see: another community's are a 404 like its round."""
     return Nomination.objects.filter(round__in=AwardRound.objects.visible_to(request.user).values("pk"))
@@ -200,7 +213,7 @@ def _with_forwarded(round: AwardRound, entries: list) -> None:
 @login_required
 def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     """The nominations of a round: for seconding while nominations are open, the ballot while voting is open."""
-    round = _visible_round(request, pk)
+    round, entries = _visible_round_with_entries(request, pk)
     membership = verified_membership(request.user)
     organizer = round.run_by(request.user)  # a grid worker reviews their grids' nominations on the desk
     if membership is None and not organizer:
@@ -208,7 +221,6 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("families:join")
     phase = round.phase()
     voting = phase == Phase.VOTING
-    entries = list(round.entries.select_related("category"))
     if voting:
         groups = _ballot_groups(request, round, entries, membership)
     else:
@@ -230,6 +242,7 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
 
 _CARD = re.compile(r"<!--card:(\d+):(\d+):(\d*):(\d*):(\d*)-->(.*?)<!--/card-->", re.S)
 _ACT = re.compile(r"<!--act:(\w+)-->(.*?)<!--/act-->", re.S)
+_MARK = re.compile(r"<!--(on-ballot|left|csrf)-->")  # a voter's own values, filled in by _SharedCards.html
 
 
 class _BallotRow(NamedTuple):
@@ -247,27 +260,33 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
     rounds and language and shared by every reader (votes are not watched, so nothing of a voter's is in them);
     this voter's parts are filled in here: on my ballot, the votes left, which form, and the CSRF token."""
     path = request.path
-    qs = Nomination.objects.filter(round=round).shortlisted()
+
+    def shortlisted():  # built only when the cards are rendered or this voter has votes
+        return Nomination.objects.filter(round=round).shortlisted()
 
     def render_cards() -> str:
-        nominations = qs.with_target().order_by("created_at", "id")
+        nominations = shortlisted().with_target().order_by("created_at", "id")
         return render_to_string("awards/includes/ballot_cards.html", {"nominations": nominations, "path": path})
 
     cards = _SharedCards.of(cached_fragment(f"awards:ballot:{round.pk}:{path}", ROUNDS, render_cards))
     rows = services.voter_order(cards.rows, round=round, resident=membership)
     ballot = services.ballot_for(round, membership)
-    names = qs.filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
+    names = shortlisted().filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
     token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+    by_entry = {entry.pk: [] for entry in entries}
+    for row in rows:
+        if row.entry_id in by_entry:
+            by_entry[row.entry_id].append(row)
     groups = []
     for entry in entries:
-        items = [row for row in rows if row.entry_id == entry.pk]
+        items = by_entry[entry.pk]
         used = sum(1 for row in items if row.pk in ballot)
-        html = "".join(cards.card(row, membership, ballot, entry.votes_per_voter - used) for row in items)
+        html = cards.html(items, membership, ballot, entry.votes_per_voter - used, token)
         groups.append(
             {
                 "entry": entry,
                 "nominations": items,
-                "cards": mark_safe(html.replace("<!--csrf-->", token)),  # noqa: S308 - our template's output
+                "cards": mark_safe(html),  # noqa: S308 - our template's output, with our own token input
                 "ballot_names": [names[row.pk].target_name for row in items if row.pk in ballot],
                 "used": used,
             }
@@ -294,20 +313,33 @@ class _SharedCards:
     def of(cls, shared: str) -> _SharedCards:
         return cls(shared)
 
-    def card(self, row: _BallotRow, membership: Resident | None, ballot: set[int], left: int) -> str:
-        """One card with this voter's parts: of its ``act`` pieces only the ones that are theirs."""
-        keep = ()
-        if membership is not None:
-            state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
-            keep = ("member", state, "mine") if row.nominator_id == membership.pk else ("member", state)
-        card = self._variants.get((row.pk, keep))
-        if card is None:
-            parts = self._parts[row.pk]
-            card = "".join(part for n, part in enumerate(parts) if n % 3 == 0 or (n % 3 == 2 and parts[n - 1] in keep))
-            self._variants[(row.pk, keep)] = card  # at most a handful per card: the text and the kept pieces
-        return card.replace("<!--on-ballot-->", " on-ballot" if row.pk in ballot else "").replace(
-            "<!--left-->", str(left)
-        )
+    def html(self, rows: list[_BallotRow], membership: Resident | None, ballot: set[int], left: int, token: str) -> str:
+        """These cards, in this order, with this voter's parts: of each card's ``act`` pieces only the ones that
+        are theirs, and its marks filled in (on my ballot, the votes left, the CSRF token), in one join."""
+        fill = {"left": str(left), "csrf": token}
+        out = []
+        for row in rows:
+            keep = ()
+            if membership is not None:
+                state = "on" if row.pk in ballot else "own" if _own(row, membership) else "vote" if left > 0 else "full"
+                keep = ("member", state, "mine") if row.nominator_id == membership.pk else ("member", state)
+            parts = self._variants.get((row.pk, keep))
+            if parts is None:
+                parts = self._variant(row.pk, keep)
+            fill["on-ballot"] = " on-ballot" if row.pk in ballot else ""
+            out.append(parts[0])
+            for n in range(1, len(parts), 2):
+                out.append(fill[parts[n]])
+                out.append(parts[n + 1])
+        return "".join(out)
+
+    def _variant(self, pk: int, keep: tuple) -> list[str]:
+        """One card with the ``act`` pieces in ``keep``, split at its marks: [text, mark, text, …, text]. At most
+        a handful per card (the text and the kept pieces), made once per process."""
+        parts = self._parts[pk]
+        card = "".join(part for n, part in enumerate(parts) if n % 3 == 0 or (n % 3 == 2 and parts[n - 1] in keep))
+        self._variants[(pk, keep)] = _MARK.split(card)
+        return self._variants[(pk, keep)]
 
 
 def _own(nomination: Nomination | _BallotRow, membership: Resident) -> bool:

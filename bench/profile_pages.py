@@ -10,6 +10,12 @@ time (``time.process_time``), which other jobs on the machine disturb far less t
 for the clock); on SQLite that includes the database's work, on PostgreSQL and Redis it does not. ``--profile`` adds the top
 functions of a cProfile run per page, ``--queries`` the SQL of one request per page.
 
+``--anonymous`` asks as a visitor (no session) instead of the seeded voter; ``--cache-off`` serves the site as
+``bench/run.py`` does for its cache-miss figure (``BENCH_CACHE_OFF=1``: a cache that keeps nothing and no
+process-local copies), so every request renders the whole page. Together they measure a visitor's page on a miss:
+
+    .venv/bin/python bench/profile_pages.py --anonymous --cache-off /activities/
+
     .venv/bin/python bench/profile_pages.py --seed            # once: a quick-size SQLite database
     .venv/bin/python bench/profile_pages.py                   # ratios
     .venv/bin/python bench/profile_pages.py --profile /me/    # where one page's time goes
@@ -82,10 +88,21 @@ def _redis_env() -> dict:
     return {**env, "REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else env
 
 
-def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu: bool, queries: bool = False) -> None:
+def measure(
+    database_url: str,
+    pages: list[str],
+    rounds: int,
+    profile: bool,
+    cpu: bool,
+    queries: bool = False,
+    anonymous: bool = False,
+    cache_off: bool = False,
+) -> None:
     env = base_env(database_url)
     env.pop("REDIS_URL", None)
     env.update(_redis_env())
+    if cache_off:
+        env["BENCH_CACHE_OFF"] = "1"  # read by bench/settings.py and bench/urls.py, as for bench/run.py's miss figure
     os.environ.update(env)
     import django
 
@@ -94,8 +111,9 @@ def measure(database_url: str, pages: list[str], rounds: int, profile: bool, cpu
 
     fixture = json.loads(_fixture(database_url).read_text())
     client = Client(HTTP_HOST="localhost")
-    client.cookies["sessionid"] = fixture["voter"]["session"]
-    client.cookies["csrftoken"] = fixture["voter"]["csrf"]
+    if not anonymous:
+        client.cookies["sessionid"] = fixture["voter"]["session"]
+        client.cookies["csrftoken"] = fixture["voter"]["csrf"]
     pages = [fixture["ballot"] if page == "ballot" else page for page in pages]
 
     clock = time.process_time if cpu else time.perf_counter
@@ -157,12 +175,27 @@ def main() -> int:
         "--wall", action="store_true", help="wall-clock time instead of this process's CPU time (the default)"
     )
     parser.add_argument("--queries", action="store_true", help="also print the SQL of one request per page")
+    parser.add_argument("--anonymous", action="store_true", help="ask as a visitor, without the seeded session")
+    parser.add_argument(
+        "--cache-off",
+        action="store_true",
+        help="a cache that keeps nothing and no process-local copies (BENCH_CACHE_OFF=1): every page a miss",
+    )
     parser.add_argument("pages", nargs="*", default=["/notices/", "/activities/", "ballot", "/points/", "/me/"])
     args = parser.parse_args()
     if args.seed:
         seed(args.database_url)
         return 0
-    measure(args.database_url, args.pages, args.rounds, args.profile, cpu=not args.wall, queries=args.queries)
+    measure(
+        args.database_url,
+        args.pages,
+        args.rounds,
+        args.profile,
+        cpu=not args.wall,
+        queries=args.queries,
+        anonymous=args.anonymous,
+        cache_off=args.cache_off,
+    )
     return 0
 
 

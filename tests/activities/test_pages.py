@@ -15,7 +15,7 @@ from activities import ics, services
 from activities.models import Activity, ActivityType, Signup
 from project import publiccache
 from project.models import AuditEntry
-from tests.factories import ResidentFactory
+from tests.factories import CommunityFactory, ResidentFactory
 from tests.project.test_access_sweep import row_counts
 from tests.tokens import token
 
@@ -57,6 +57,67 @@ def test_a_warm_list_builds_no_query_of_the_activities(resident_client, member, 
     monkeypatch.setattr(Activity.objects, "for_list", refuse)
     again = resident_client.get(reverse("activities:list")).content.decode()
     assert again.count('<span class="badge ok">✓') == warm.count('<span class="badge ok">✓') == 3
+
+
+@pytest.fixture
+def cache_off(settings, monkeypatch):
+    """The bench's cache-miss figure (bench/settings.py): a cache that keeps nothing and no process-local copies."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    monkeypatch.setattr(publiccache, "LOCAL_PAGES", 0)
+
+
+def test_a_visitors_list_on_a_cache_miss_reads_three_queries_whatever_the_size(client, cache_off):
+    # The count, the page's activities with their type and community, the filter links' types.
+    url = reverse("activities:list")
+    ActivityFactory()
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    assert len(small) == 3
+    for _ in range(25):
+        activity = ActivityFactory(community=CommunityFactory(), open_to_street=True)
+        services.sign_up(activity=activity, resident=ResidentFactory())
+    with CaptureQueriesContext(connection) as large:
+        assert "楼道清理" in client.get(url).content.decode()
+    assert len(large) == 3
+
+
+def test_a_card_says_when_where_who_hosts_and_what_is_left_in_both_languages(client, cache_off):
+    from django.conf import settings
+
+    starts = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    east = CommunityFactory(name="东社区", slug="east")
+    activity = ActivityFactory(
+        title="楼道清理 <一>", community=east, open_to_street=True, capacity=3, points_per_hour=15, starts_at=starts
+    )
+    ActivityFactory(community=east, title="东社区内部")
+    services.sign_up(activity=activity, resident=ResidentFactory())
+    full = ActivityFactory(title="满员", capacity=1, starts_in=timedelta(days=3))
+    services.sign_up(activity=full, resident=ResidentFactory())
+    local = timezone.localtime(starts)
+    zh = client.get(reverse("activities:list")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = client.get(reverse("activities:list")).content.decode()
+    for page in (zh, en):
+        assert f'<a href="{reverse("activities:detail", args=[activity.pk])}">楼道清理 &lt;一&gt;</a>' in page
+        assert f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d %H:%M}</time>–' in page
+        assert f"–{local + timedelta(hours=3):%H:%M} · 社区服务中心" in page
+        assert local.isoformat().endswith("+08:00")  # shown in Asia/Shanghai
+    assert "东社区主办 · 面向全街道开放" in zh and "Hosted by 东社区 · open to the whole street" in en
+    assert "东社区主办 · 仅限东社区居民" in zh and "Hosted by 东社区 · for residents of 东社区" in en
+    assert "街道办事处主办 · 面向全体居民" in zh and "Hosted by the street office · open to all" in en
+    assert '<span class="badge ok">还剩 2 个名额</span>' in zh and '<span class="badge ok">2 places left</span>' in en
+    assert (
+        '<span class="badge warn">已满，可候补</span>' in zh
+        and '<span class="badge warn">Full: waiting list</span>' in en
+    )
+    assert "每小时 15 积分" in zh and "15 points per hour" in en
+    assert "环境整治" in zh and "Environment clean-up" in en
+
+
+def test_a_past_activity_card_says_it_is_finished(client, cache_off):
+    finished_activity(title="昨天的清扫")
+    page = client.get(reverse("activities:list") + "?when=past").content.decode()
+    assert "昨天的清扫" in page and '<span class="badge">已结束</span>' in page
 
 
 def test_organizer_list_query_count_does_not_grow(organizer_client):
@@ -320,3 +381,28 @@ def test_the_shared_filter_links_follow_the_filter_and_a_new_type(resident_clien
     with django_capture_on_commit_callbacks(execute=True):
         ActivityType.objects.create(name="垃圾分类宣传", name_en="Recycling talks")
     assert "垃圾分类宣传" in resident_client.get("/activities/").content.decode()  # a new type refreshes them
+
+
+def test_each_filter_link_keeps_the_filters_that_still_make_sense(client, cache_off):
+    from django.conf import settings
+
+    ActivityFactory()
+    elder, clean = activity_type("助老"), activity_type("环境整治")
+    today = timezone.localdate()
+    page = client.get(f"/activities/?type={elder.pk}&when=past&open=true").content.decode()
+    assert '<a class="chip" href="?when=past" aria-current="true">' in page
+    assert '<a class="chip" href="?">' in page  # upcoming
+    assert '<a class="chip" href="?when=past">' in page  # all types, still the past
+    assert f'<a class="chip" href="?type={clean.pk}&amp;when=past&amp;open=true">环境整治</a>' in page
+    assert f'<a class="chip" href="?type={elder.pk}&amp;when=past&amp;open=true" aria-current="true">助老</a>' in page
+    assert f'<a class="chip" href="?day={today:%Y-%m-%d}&amp;type={elder.pk}">{today.month}/{today.day} ' in page
+    assert f'<a class="chip" href="?type={elder.pk}" aria-current="true">只看还有名额的</a>' in page  # takes it off
+    day = today + timedelta(days=2)
+    weekday = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][day.weekday()]
+    page = client.get(f"/activities/?day={day:%Y-%m-%d}").content.decode()
+    assert f'<a class="chip" href="?day={day:%Y-%m-%d}" aria-current="true">{day.month}/{day.day} {weekday}</a>' in page
+    assert '<a class="chip" href="?">即将开始</a>' in page  # a day is not "upcoming"
+    assert '<a class="chip" href="?open=true">只看还有名额的</a>' in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/activities/?day={day:%Y-%m-%d}").content.decode()
+    assert f'aria-current="true">{day.month}/{day.day} {day:%a}</a>' in page

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from awards.models import Nomination, TargetKind, Vote
+from awards.services import cast_vote
 from families.access import verified_membership
 from project import publiccache
 
@@ -69,3 +72,40 @@ def test_the_vote_form_carries_a_csrf_token_good_for_the_reader(neighbour, ballo
     assert Vote.objects.count() == 0
     response = client.post(f"/nominations/{nomination.pk}/vote/", {"next": url, "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and Vote.objects.count() == 1
+
+
+def _ballot_statements(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    return len(captured), page
+
+
+def test_the_ballot_reads_the_same_few_statements_whatever_the_round_size(resident_client, resident, db):
+    """The user, their membership, the round with its categories under the visibility rule (one statement), this
+    voter's ballot and the names on it (the session comes from the cache): not one more per category or
+    nomination."""
+    me = verified_membership(resident)
+    counts = []
+    for categories, size in ((1, 2), (3, 12)):
+        round = make_round("voting")
+        entries = [make_entry(round, TargetKind.PERSON, votes_per_voter=2) for _ in range(categories)]
+        for entry in entries:
+            nominations = [make_nomination(entry) for _ in range(size)]
+            cast_vote(nomination=nominations[0], resident=me)
+        url = f"/rounds/{round.pk}/nominations/"
+        publiccache.expire_all()
+        fresh, page = _ballot_statements(resident_client, url)  # the cards rendered and shared
+        shared, again = _ballot_statements(resident_client, url)  # the cards from the fragment
+        assert page.count("on-ballot") == categories == again.count("on-ballot")
+        assert page.count('class="card nomination-card') == categories * size
+        counts.append(shared)
+        assert fresh == shared + 1  # the shared cards' own query, once per version
+    assert counts == [5, 5]
+
+
+def test_a_round_without_categories_still_shows_its_ballot_page(resident_client, db):
+    round = make_round("voting")
+    page = resident_client.get(f"/rounds/{round.pk}/nominations/")
+    assert page.status_code == 200 and round.title in page.content.decode()
+    other = make_round("voting", announced=False)
+    assert resident_client.get(f"/rounds/{other.pk}/nominations/").status_code == 404
