@@ -142,7 +142,12 @@ class Activity(models.Model):
         ordering = ["starts_at", "pk"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        indexes = [models.Index(fields=["starts_at"]), models.Index(fields=["ends_at"])]
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["ends_at"]),
+            # The lists' count of activities not called off that have not ended, read from the index alone.
+            models.Index(fields=["ends_at"], condition=Q(cancelled_at__isnull=True), name="activity_live_ends_at"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_capacity_at_least_one"),
