@@ -39,13 +39,14 @@ from families.access import (
     verified_membership,
     verified_resident_required,
 )
+from families.freshness import MY_HOUSEHOLD
 from families.models import Resident
-from project import pdf
+from project import chrome, pdf
 from project.access import is_organizer, organizer_required
 from project.attempt import Attempt
 from project.exports import tabular_response
 from project.models import AuditEntry
-from project.publiccache import cache_public_page, cached_fragment
+from project.publiccache import cache_public_page, cached_fragment, personal_fragment
 
 from . import conf, paper, services
 from .forms import (
@@ -85,12 +86,14 @@ def _visible_round(request: HttpRequest, pk: int) -> AwardRound:
 
 def _visible_round_with_entries(request: HttpRequest, pk: int) -> tuple[AwardRound, list[RoundCategory]]:
     """The round as ``_visible_round`` finds it, with its categories (``round.entries``), in one statement: the
-    categories joined to their round under the visibility rule. A round without categories takes a second."""
-    visible = AwardRound.objects.visible_to(request.user).filter(pk=pk)
-    entries = list(RoundCategory.objects.filter(round__in=visible).select_related("category", "round__community"))
+    categories joined to their round, the rule asked of the loaded round (``AwardRound.seen_by``). A round
+    without categories takes a second."""
+    entries = list(RoundCategory.objects.filter(round_id=pk).select_related("category", "round__community"))
     if not entries:
         return _visible_round(request, pk), []
     round = entries[0].round
+    if not round.seen_by(request.user):
+        raise Http404
     for entry in entries:
         entry.round = round  # one round object, as round.entries would give
     return round, entries
@@ -221,14 +224,13 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("families:join")
     phase = round.phase()
     voting = phase == Phase.VOTING
-    if voting:
-        groups = _ballot_groups(request, round, entries, membership)
-    else:
-        groups = _nomination_groups(round, entries, membership, phase)
-    return render(
-        request,
-        "awards/candidates.html",
-        {
+
+    def context(token: str | None = None) -> dict:
+        if voting:
+            groups = _ballot_groups(request, round, entries, membership, token)
+        else:
+            groups = _nomination_groups(round, entries, membership, phase)
+        return {
             "round": round,
             "phase": phase,
             "phase_label": Phase(phase).label,
@@ -236,8 +238,24 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
             "voting": voting,
             "membership": membership,
             "can_second": membership is not None and phase == Phase.NOMINATING,
-        },
-    )
+        }
+
+    if voting and membership is not None:
+        # A voter's ballot is kept between their requests while voting is open (the phase is read afresh each
+        # time): the rounds' version and their household's, whose votes it shows, refresh it. Only the form token
+        # is filled in per request.
+        body = personal_fragment(
+            f"u{request.user.pk}",
+            f"awards:ballot:{round.pk}:{request.path}",
+            (ROUNDS, MY_HOUSEHOLD.of("household_id")),
+            {"household_id": membership.household_id},
+            lambda: render_to_string(
+                "awards/candidates_body.html", {**context(chrome.CSRF_MARK), "csrf_token": chrome.CSRF_MARK}
+            ),
+        )
+        body = mark_safe(chrome.with_csrf_token(body, request))  # noqa: S308 - our template's output, our token
+        return render(request, "awards/candidates.html", {"round": round, "voting": voting, "body": body})
+    return render(request, "awards/candidates.html", context())
 
 
 _CARD = re.compile(r"<!--card:(\d+):(\d+):(\d*):(\d*):(\d*)-->(.*?)<!--/card-->", re.S)
@@ -255,7 +273,9 @@ class _BallotRow(NamedTuple):
     resident_id: int | None
 
 
-def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membership: Resident | None) -> list:
+def _ballot_groups(
+    request: HttpRequest, round: AwardRound, entries: list, membership: Resident | None, token: str | None = None
+) -> list:
     """The ballot while voting is open, in this voter's order. The cards are rendered once per version of the
     rounds and language and shared by every reader (votes are not watched, so nothing of a voter's is in them);
     this voter's parts are filled in here: on my ballot, the votes left, which form, and the CSRF token."""
@@ -272,7 +292,7 @@ def _ballot_groups(request: HttpRequest, round: AwardRound, entries: list, membe
     rows = services.voter_order(cards.rows, round=round, resident=membership)
     ballot = services.ballot_for(round, membership)
     names = shortlisted().filter(pk__in=ballot).with_target().in_bulk() if ballot else {}
-    token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+    token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token or get_token(request))
     by_entry = {entry.pk: [] for entry in entries}
     for row in rows:
         if row.entry_id in by_entry:

@@ -81,9 +81,10 @@ def _ballot_statements(client, url: str) -> tuple[int, str]:
 
 
 def test_the_ballot_reads_the_same_few_statements_whatever_the_round_size(resident_client, resident, db):
-    """The user, their membership, the round with its categories under the visibility rule (one statement), this
-    voter's ballot and the names on it (the session comes from the cache): not one more per category or
-    nomination."""
+    """Drawn: the user, their membership, the round with its categories (one statement), this voter's ballot,
+    the names on it and the shared cards' own query (the session comes from the cache). Kept for the voter
+    (``publiccache.personal_fragment``): the user, the membership and the round, whose phase and visibility are
+    asked afresh. Not one more per category or nomination."""
     me = verified_membership(resident)
     counts = []
     for categories, size in ((1, 2), (3, 12)):
@@ -94,13 +95,12 @@ def test_the_ballot_reads_the_same_few_statements_whatever_the_round_size(reside
             cast_vote(nomination=nominations[0], resident=me)
         url = f"/rounds/{round.pk}/nominations/"
         publiccache.expire_all()
-        fresh, page = _ballot_statements(resident_client, url)  # the cards rendered and shared
-        shared, again = _ballot_statements(resident_client, url)  # the cards from the fragment
+        fresh, page = _ballot_statements(resident_client, url)  # the cards rendered and shared, the page drawn
+        kept, again = _ballot_statements(resident_client, url)  # the voter's page as kept
         assert page.count("on-ballot") == categories == again.count("on-ballot")
         assert page.count('class="card nomination-card') == categories * size
-        counts.append(shared)
-        assert fresh == shared + 1  # the shared cards' own query, once per version
-    assert counts == [5, 5]
+        counts.append((fresh, kept))
+    assert counts == [(6, 3), (6, 3)]
 
 
 def test_a_round_without_categories_still_shows_its_ballot_page(resident_client, db):
@@ -109,3 +109,25 @@ def test_a_round_without_categories_still_shows_its_ballot_page(resident_client,
     assert page.status_code == 200 and round.title in page.content.decode()
     other = make_round("voting", announced=False)
     assert resident_client.get(f"/rounds/{other.pk}/nominations/").status_code == 404
+
+
+def test_a_kept_ballot_shows_a_housemates_household_vote_and_not_a_neighbours(
+    resident_client, resident, housemate, neighbour, db, django_capture_on_commit_callbacks
+):
+    """The ballot kept for a voter is refreshed by their household's votes (one shared for the household
+    included), and only by those: a neighbour voting re-renders nothing of it."""
+    from awards.models import VoteUnit
+
+    entry = make_entry(make_round("voting"), TargetKind.PERSON, votes_per_voter=1, vote_unit=VoteUnit.HOUSEHOLD)
+    chosen, other = make_nomination(entry), make_nomination(entry)
+    url = f"/rounds/{entry.round_id}/nominations/"
+    resident_client.get(url)
+    kept, page = _ballot_statements(resident_client, url)
+    assert "on-ballot" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        cast_vote(nomination=other, user=neighbour)
+    assert _ballot_statements(resident_client, url)[0] == kept
+    with django_capture_on_commit_callbacks(execute=True):
+        cast_vote(nomination=chosen, user=housemate)
+    drawn, page = _ballot_statements(resident_client, url)
+    assert drawn > kept and "on-ballot" in _card(page, chosen) and "on-ballot" not in _card(page, other)
