@@ -18,8 +18,9 @@ functions of a cProfile run per page, ``--queries`` the SQL of one request per p
 ``--post signup`` and ``--post vote`` measure the writes instead of pages: POSTs made as ``bench/run.py`` makes
 them (``seed.signup_fixture``: each a resident's sign-up for an activity they are not on, with its own one-time
 form token; ``seed.vote_fixture``: each from a resident who has not voted yet, for a random nomination of the
-bench round), through the CSRF check, each with only its own cookies, alternating with the bare view. Every run uses
-up new sign-ups and voters, so the database drifts a little; ``--seed`` again to start afresh.
+bench round), through the CSRF check, each with only its own cookies, alternating with the bare view. Each run's votes
+are taken back at its end; its sign-ups stay (new ones are drawn each run), so the database drifts a little:
+``--seed`` again to start afresh.
 
 ``--database-url postgres://...`` (and ``REDIS_URL``) measures on PostgreSQL instead; seed it the same way.
 """
@@ -204,6 +205,9 @@ def measure_posts(database_url: str, kind: str, rounds: int, profile: bool, cpu:
 
     warm, extra = 3, (1 if queries else 0) + (rounds if profile else 0)
     rows = iter(_post_requests(kind, warm + rounds + extra))
+    from awards.models import Vote
+
+    last_vote = Vote.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     bare_client = Client(HTTP_HOST="localhost")
     client = Client(HTTP_HOST="localhost", enforce_csrf_checks=True)
     clock = time.process_time if cpu else time.perf_counter
@@ -270,6 +274,11 @@ def measure_posts(database_url: str, kind: str, rounds: int, profile: bool, cpu:
         print(f"\n== {label}: top functions by own time ({rounds} requests)")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    if kind == "vote":
+        # Votes take nothing else with them (no counts, no cached page): taking this run's back leaves voters for
+        # the next run, where sign-ups are plenty (and each moves its activity's counts).
+        taken_back, _rows = Vote.objects.filter(pk__gt=last_vote).delete()
+        print(f"took this run's {taken_back} votes back")
 
 
 def main() -> int:
