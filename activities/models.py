@@ -222,7 +222,11 @@ class Activity(models.Model):
 
     def open_to(self, community_id: int | None) -> bool:
         """Whether residents of this community may sign up: the reach rule (``open_to_community`` for many)."""
-        return self.community_id is None or self.open_to_street or self.community_id == community_id
+        return self.open_to_everyone() or self.community_id == community_id
+
+    def open_to_everyone(self) -> bool:
+        """Whether residents of every community may sign up (the street's, or open to the whole street)."""
+        return self.community_id is None or self.open_to_street
 
 
 class SignupQuerySet(models.QuerySet):

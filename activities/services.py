@@ -92,7 +92,10 @@ def may_host(user, community_id: int | None) -> bool:
 
 
 def _refuse_outside_reach(activity: Activity, resident: Resident) -> None:
-    """The reach rule, in the one place every sign-up passes: a community's own activity takes its residents only."""
+    """The reach rule, in the one place every sign-up passes: a community's own activity takes its residents only.
+    The resident's community is read (fresh) only when the activity is not open to everyone."""
+    if activity.open_to_everyone():
+        return
     if not activity.open_to(Household.objects.community_id_of(resident.household_id)):
         raise ServiceError(
             _("This activity is for residents of %(community)s only.") % {"community": activity.community}
@@ -318,30 +321,38 @@ def no_show_block_until(resident: Resident, at: datetime | None = None) -> datet
     return until if until > at else None
 
 
-def sign_up(*, activity: Activity, resident: Resident, at: datetime | None = None, token: str | None = None) -> Signup:
-    """Put a resident on an activity, or on its waiting list when it is full (once per form ``token``)."""
+def sign_up(
+    *, activity: Activity | int, resident: Resident, at: datetime | None = None, token: str | None = None
+) -> Signup:
+    """Put a resident on an activity (or the id of one), or on its waiting list when it is full (once per form
+    ``token``). A missing activity raises ``Activity.DoesNotExist``.
+
+    Inside the transaction, in order: the claim of the form token (a resend stops here), the no-show block, the
+    activity read with its lock, the reach rule (a query only for a community's own activity), the insert (the
+    unique constraint on live sign-ups refuses a second one), and the counts on the activity's row.
+    """
     at = at or timezone.now()
-    blocked_until = no_show_block_until(resident, at)
-    if blocked_until is not None:
-        raise ServiceError(
-            _("After repeated no-shows you can sign up again from %(date)s.")
-            % {"date": timezone.localtime(blocked_until).strftime("%Y-%m-%d")}
-        )
+    activity_id = activity.pk if isinstance(activity, Activity) else activity
     with transaction.atomic():
         claim = formtokens.claim(token=token, user=resident.user, form_name=SIGN_UP_FORM)
+        blocked_until = no_show_block_until(resident, at)
+        if blocked_until is not None:
+            raise ServiceError(
+                _("After repeated no-shows you can sign up again from %(date)s.")
+                % {"date": timezone.localtime(blocked_until).strftime("%Y-%m-%d")}
+            )
         # Lock the activity row: sign-ups and cancellations of one activity take turns, so
         # counting the confirmed places and inserting the new one is a single step.
-        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        activity = Activity.objects.select_for_update().get(pk=activity_id)
         if activity.cancelled_at is not None:
             raise ServiceError(_("This activity has been called off."))
         if not activity.signup_open(at):
             raise ServiceError(_("Sign-up for this activity has closed."))
         _refuse_outside_reach(activity, resident)
-        if Signup.objects.live().filter(activity=activity, resident=resident).exists():
-            raise ServiceError(_("You have already signed up for this activity."))
         status = Signup.Status.CONFIRMED if activity.confirmed_count < activity.capacity else Signup.Status.WAITLISTED
         try:
             # No savepoint: a failed insert ends the whole sign-up, whose transaction rolls back as it leaves.
+            # The constraint signup_one_live_per_resident is the duplicate rule: no query asks first.
             signup = Signup.objects.create(activity=activity, resident=resident, status=status, created_at=at)
         except IntegrityError as exc:
             raise ServiceError(_("You have already signed up for this activity.")) from exc

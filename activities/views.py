@@ -218,12 +218,14 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @verified_resident_required
 def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_object_or_404(Activity, pk=pk)
     attempt = Attempt(request, fallback=reverse("activities:detail", args=[pk]))
     with attempt:
-        signup = services.sign_up(
-            activity=activity, resident=request.membership, token=attempt.token(services.SIGN_UP_FORM)
-        )
+        # The service reads the activity (a 404 if there is none) and claims the token, which finds a resend.
+        token = attempt.token(services.SIGN_UP_FORM, claim_finds_resends=True)
+        try:
+            signup = services.sign_up(activity=pk, resident=request.membership, token=token)
+        except Activity.DoesNotExist as missing:
+            raise Http404 from missing
         if signup.status == Signup.Status.CONFIRMED:
             messages.success(request, _("You are signed up. See you there!"))
         else:

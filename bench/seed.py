@@ -137,9 +137,10 @@ def _scale_signups(upcoming: int, accounts: int, signups: int) -> None:
     print(f"   upcoming activities: {ahead.count():,}, residents with accounts: {len(people):,}")
 
 
-def signup_fixture(people: int, per_person: int) -> dict:
+def signup_fixture(people: int, per_person: int, draw: int = 16) -> dict:
     """Sessions, CSRF secrets and one-time form tokens for ``people`` residents each signing up for
-    ``per_person`` upcoming activities they are not on yet: one request each, never the same twice."""
+    ``per_person`` upcoming activities they are not on yet: one request each, never the same twice. ``draw``
+    seeds the choice of activities (another draw for each run that keeps its sign-ups, as the profiler's)."""
     from activities.models import Activity, Signup
     from activities.services import SIGN_UP_FORM
     from project.formtokens import new_token
@@ -151,7 +152,7 @@ def signup_fixture(people: int, per_person: int) -> dict:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    rng = random.Random(16)
+    rng = random.Random(draw)
     requests = []
     for person in _residents_with_accounts(people):
         taken = set(Signup.objects.filter(resident=person).values_list("activity_id", flat=True))

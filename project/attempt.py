@@ -65,9 +65,10 @@ class Attempt:
         self._token: str | None = None
         self._looked_for_first_copy = False
 
-    def token(self, form_name: str) -> str:
-        """The nonce of this POST's one-time token for ``form_name`` (raises inside the block, see above)."""
-        self._token = formtokens.token_from(self.request, form_name)
+    def token(self, form_name: str, *, claim_finds_resends: bool = False) -> str:
+        """The nonce of this POST's one-time token for ``form_name`` (raises inside the block, see above).
+        ``claim_finds_resends``: see ``formtokens.token_from``."""
+        self._token = formtokens.token_from(self.request, form_name, claim_finds_resends=claim_finds_resends)
         return self._token
 
     @property

@@ -231,14 +231,26 @@ def versions(keys: list[str], *, fresh: bool = False) -> list[int]:
 def expire(keys: Iterable[str]) -> None:
     """Make every page under these version keys stale now, in every process (each within its memo's second)."""
     now = time.monotonic()
-    for key in keys:
-        try:
-            version = cache.incr(key)
-        except ValueError:  # the key was evicted: start afresh rather than reuse an old number
+    for key, version in _incr_existing(list(keys)).items():
+        if version is None:  # the key was evicted: start afresh rather than reuse an old number
             version = _fresh_version()
             cache.set(key, version, timeout=None)
         with _memo_lock:
             _memo[key] = (version, now)
+
+
+def _incr_existing(keys: list[str]) -> dict[str, int | None]:
+    """Each key's version plus one, or None where the key is missing: in one round trip where the cache can
+    (``project.cache.RedisCache.incr_existing``), else one ``incr`` a key."""
+    if hasattr(cache, "incr_existing"):
+        return cache.incr_existing(keys)
+    bumped: dict[str, int | None] = {}
+    for key in keys:
+        try:
+            bumped[key] = cache.incr(key)
+        except ValueError:
+            bumped[key] = None
+    return bumped
 
 
 def expire_all() -> None:

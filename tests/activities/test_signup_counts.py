@@ -90,9 +90,11 @@ def test_the_activity_list_reads_the_counts_from_the_row(resident_client, member
 
 
 def test_a_sign_up_stays_within_its_statement_budget(resident_client, resident):
-    """Everything a sign-up POST runs, from the session to the redirect: the checks, the form token, the lock on
-        the activity, the insert and the counts on the row. The user is loaded once, and the insert has no savepoint
-    of its own (a failed insert ends the sign-up and its transaction)."""
+    """Everything a sign-up POST runs, from the session to the redirect: the claim of the form token, the no-show
+    rule, the activity read once with its lock, the insert and the counts on the row. The user is loaded once, the
+    token is not looked up before its claim (the claim finds a resend), no query asks whether the resident is on
+    the activity already (the unique constraint refuses it), the street's activity asks no community, and the
+    insert has no savepoint of its own (a failed insert ends the sign-up and its transaction)."""
     activity = ActivityFactory(capacity=5, starts_in=timedelta(days=3))
     url = reverse("activities:sign_up", args=[activity.pk])
     with CaptureQueriesContext(connection) as captured:
@@ -103,4 +105,27 @@ def test_a_sign_up_stays_within_its_statement_budget(resident_client, resident):
     insert = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "activities_signup"'))
     assert not statements[insert - 1].startswith("SAVEPOINT"), statements  # the insert needs none of its own
     assert not [sql for sql in statements if sql.startswith('SELECT "auth_user"')], statements  # the user once
-    assert len(statements) <= 18, statements
+    assert len([sql for sql in statements if 'FROM "activities_activity"' in sql.split(" WHERE ")[0]]) == 1
+    assert not [sql for sql in statements if sql.startswith('SELECT 1 AS "a" FROM "activities_signup"')], statements
+    assert not [sql for sql in statements if sql.startswith('SELECT "project_formsubmission"')], statements
+    assert not [sql for sql in statements if '"families_grid"."community_id"' in sql], statements
+    assert len(statements) <= 13, statements  # 12 once the content type is in Django's per-process cache
+
+
+def test_a_sign_up_for_a_missing_activity_is_a_404_and_uses_no_token(resident_client, resident):
+    from project.models import FormSubmission
+
+    response = resident_client.post(
+        reverse("activities:sign_up", args=[987654]), token(resident, services.SIGN_UP_FORM)
+    )
+    assert response.status_code == 404
+    assert not FormSubmission.objects.exists() and not Signup.objects.exists()
+
+
+def test_a_second_sign_up_is_refused_by_the_constraint_and_leaves_the_counts_alone(resident_client, resident):
+    activity = ActivityFactory(capacity=5, starts_in=timedelta(days=3))
+    url = reverse("activities:sign_up", args=[activity.pk])
+    resident_client.post(url, token(resident, services.SIGN_UP_FORM))
+    page = resident_client.post(url, token(resident, services.SIGN_UP_FORM), follow=True).content.decode()
+    assert "您已报名这项活动。" in page
+    assert Signup.objects.filter(activity=activity).count() == 1 and _counts(activity) == (1, 0)

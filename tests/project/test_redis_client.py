@@ -64,3 +64,25 @@ def test_the_site_cache_answers_through_the_reused_client():
     cache.set("reused", 1)
     client = cache._cache.get_client()
     assert cache.get("reused") == 1 and cache._cache.get_client() is client
+
+
+def test_version_bumps_go_in_one_round_trip_and_never_create_a_missing_key():
+    """publiccache.expire bumps a sign-up's three version keys with one script; a missing key stays missing (the
+    caller starts it afresh), as Django's incr raises for it."""
+    from django.core.cache import cache
+
+    if not isinstance(cache._cache, _ReusingClient):
+        pytest.skip("the suite runs without Redis (REDIS_URL unset)")
+    cache.delete_many(["bump-a", "bump-b", "bump-gone"])
+    cache.set("bump-a", 41, None)
+    cache.set("bump-b", 7, None)
+    client = cache._cache.get_client(write=True)
+    calls = []
+    real = client.execute_command
+    client.execute_command = lambda *args, **options: calls.append(args[0]) or real(*args, **options)
+    try:
+        assert cache.incr_existing(["bump-a", "bump-gone", "bump-b"]) == {"bump-a": 42, "bump-gone": None, "bump-b": 8}
+    finally:
+        del client.execute_command
+    assert calls == ["EVAL"]
+    assert cache.get("bump-a") == 42 and cache.get("bump-b") == 8 and "bump-gone" not in cache
