@@ -82,6 +82,9 @@ _memo_lock = threading.Lock()
 # every request gets its own response object for middleware to add headers to.
 LOCAL_PAGES = 64
 _local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+# Readers' own pages (personal_fragment), apart: many readers' pages must not evict the shared copies.
+LOCAL_PERSONAL_PAGES = 64
+_personal: OrderedDict[str, tuple[float, str]] = OrderedDict()
 _local_lock = threading.Lock()
 # A known parameter's value is cut to this length: a cache key is not a place for essays.
 QUERY_VALUE_LENGTH = 64
@@ -264,6 +267,7 @@ def forget_process_state() -> None:
         _memo.clear()
     with _local_lock:
         _local.clear()
+        _personal.clear()
 
 
 def clear() -> None:
@@ -296,26 +300,28 @@ def _as_tuple(shown: Family | Scoped | Iterable[Family | Scoped]) -> tuple[Famil
 # --- Pages and fragments -------------------------------------------------------------
 
 
-def _local_get(key: str) -> bytes | str | None:
+def _local_get(key: str, store: OrderedDict | None = None) -> bytes | str | None:
     """This process's copy under ``key``: a pickled page, or a fragment's text."""
+    store = _local if store is None else store
     now = time.monotonic()
     with _local_lock:
-        item = _local.get(key)
+        item = store.get(key)
         if item is None:
             return None
         if item[0] <= now:
-            del _local[key]
+            del store[key]
             return None
-        _local.move_to_end(key)
+        store.move_to_end(key)
     return item[1]
 
 
-def _local_put(key: str, blob: bytes | str, timeout: int) -> None:
+def _local_put(key: str, blob: bytes | str, timeout: int, store: OrderedDict | None = None) -> None:
+    store, size = (_local, LOCAL_PAGES) if store is None else (store, LOCAL_PERSONAL_PAGES)
     with _local_lock:
-        _local[key] = (time.monotonic() + timeout, blob)
-        _local.move_to_end(key)
-        while len(_local) > LOCAL_PAGES:
-            _local.popitem(last=False)
+        store[key] = (time.monotonic() + timeout, blob)
+        store.move_to_end(key)
+        while len(store) > size:
+            store.popitem(last=False)
 
 
 def cached_fragment(
@@ -345,19 +351,29 @@ def personal_fragment(
     kept between that reader's requests: the same registry refreshes it, through per-object families scoped to
     the reader (``MY_PAGE.of("resident_id")``, with ``ids={"resident_id": 5}`` naming whose).
 
-    ``owner`` (``"u42"``, the signed-in user) is part of the key, so no other reader can be given it. It is kept
-    in the shared cache only, not in this process's copies (one reader's page is not worth evicting a shared
-    fragment for), and its versions are read from the shared cache every time, not from the memo: whichever
-    process answers, a reader sees their own change on their next page. ``render`` may return ``(html,
-    seconds)`` when what it shows goes stale with time (an activity that ends): the copy lives no longer."""
+    ``owner`` (``"u42"``, the signed-in user) is part of the key, so no other reader can be given it. Its
+    versions are read from the shared cache every time, not from the memo: whichever process answers, a reader
+    sees their own change on their next page. The copy is kept in the shared cache and, under the same
+    versioned key (so exactly as fresh), in this process's memory apart from the shared pages' copies (many
+    readers' pages must not evict those): a ballot of 200 cards is not fetched and decoded again on each
+    reload. ``render`` may return ``(html, seconds)`` when what it shows goes stale with time (an activity that
+    ends): the copy lives no longer."""
     key = f"personal:{owner}:{_version_tag(_as_tuple(shown), ids, fresh=True)}:{get_language()}:{name}"
-    html = cache.get(key)
-    if html is None:
+    html = _local_get(key, _personal)
+    if html is not None:
+        return html
+    kept = cache.get(key)  # (until when, on the clock, the html)
+    if kept is None or kept[0] <= time.time():
         html, timeout = render(), DEFAULT_TIMEOUT
         if isinstance(html, tuple):
             html, timeout = html[0], min(timeout, int(html[1]))
-        if timeout > 0:
-            cache.set(key, html, timeout)
+        if timeout <= 0:
+            return html
+        kept = (time.time() + timeout, html)
+        cache.set(key, kept, timeout)
+    until, html = kept
+    if (left := until - time.time()) > 0:  # this process's copy lives no longer than the shared one
+        _local_put(key, html, left, _personal)
     return html
 
 

@@ -203,3 +203,28 @@ def test_a_resident_without_a_household_is_drawn_each_time(newcomer_client):
     first, ran = _page(newcomer_client)
     again, ran_again = _page(newcomer_client)
     assert "/join/" in first and ran_again == ran
+
+
+def test_an_ended_activity_leaves_my_page_in_every_process(resident, monkeypatch):
+    """Once the first listed activity has ended, no copy of the kept page is served: neither this process's nor
+    the shared one (whose deadline travels with it)."""
+    now = timezone.now()
+    activity = ActivityFactory(title="午后巡逻", starts_at=now + timedelta(seconds=30), ends_at=now + timedelta(seconds=90))
+    activity_services.sign_up(activity=activity, resident=_me(resident))
+    client = _client(resident)
+    kept = _kept(client)
+    assert "午后巡逻" in _page(client)[0]
+
+    real = publiccache.time
+
+    class Later:
+        """The clocks two minutes on."""
+
+        time = staticmethod(lambda: now.timestamp() + 120)
+        time_ns = staticmethod(lambda: real.time_ns() + 120 * 10**9)
+        monotonic = staticmethod(lambda: real.monotonic() + 120)
+
+    monkeypatch.setattr(publiccache, "time", Later)
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(seconds=120))
+    html, ran = _page(client)  # this process's copy has lapsed, and so has the shared one it came from
+    assert "午后巡逻" not in html and ran > kept
