@@ -88,7 +88,7 @@ def _visible_round_with_entries(request: HttpRequest, pk: int) -> tuple[AwardRou
     """The round as ``_visible_round`` finds it, with its categories (``round.entries``), in one statement: the
     categories joined to their round, the rule asked of the loaded round (``AwardRound.seen_by``). A round
     without categories takes a second."""
-    entries = list(RoundCategory.objects.filter(round_id=pk).select_related("category", "round__community"))
+    entries = list(RoundCategory.objects.filter(round__pk=pk).select_related("category", "round__community"))
     if not entries:
         return _visible_round(request, pk), []
     round = entries[0].round
